@@ -183,6 +183,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     });
   }
   await tf.ready();
+  silenceNodeBackendHint();
   const gpuPackageOnCpu = chosen.name === 'tensorflow-gpu' && !nvidiaDriverVisible();
   const skipped = candidates
     .slice(0, candidates.indexOf(chosen))
@@ -196,4 +197,10 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   return { name: chosen.name, reason, candidates, gpuPackageOnCpu };
+}
+
+/** tfjs-backend-cpu prints a banner urging tfjs-node on first use; Optik already said which backend runs and why. */
+function silenceNodeBackendHint(): void {
+  const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+  if (cpu !== null && 'firstUse' in cpu) cpu.firstUse = false;
 }

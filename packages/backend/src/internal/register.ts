@@ -14,3 +14,11 @@ export function registerOptikKernels(): void {
     registerKernel(config);
   }
 }
+
+/**
+ * Every kernel Optik registers on top of tfjs, as `{ kernelName, backendName }`: what `optik doctor` shows and what
+ * the property tests iterate, so a new kernel cannot go untested.
+ */
+export function listOptikKernels(): { kernelName: string; backendName: string }[] {
+  return [...wasmTrainingKernels, ...cpuFixedKernels].map(({ kernelName, backendName }) => ({ kernelName, backendName }));
+}

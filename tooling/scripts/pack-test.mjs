@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Publishability test: build, pack every publishable package, install the tarballs into a fresh project outside
+// the workspace (no workspace links, no source condition), import each entry and call one function.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '../..');
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+
+// One call per package, through its public entry only: proves the published files are complete.
+const SMOKE = {
+  '@optik/core': `(m) => m.createRng(1).next() >= 0 && m.xyxyToCoco([1, 2, 4, 6])[2] === 3`,
+  '@optik/backend': `async (m) => (await m.probeBackends()).some((c) => c.name === 'cpu' && c.available)`,
+  '@optik/cli': `async (m) => typeof m.main === 'function'`,
+};
+
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .filter(({ pkg }) => !pkg.private && pkg.name in SMOKE);
+
+console.log(`pack-test: building ${packages.length} packages`);
+run('pnpm', ['turbo', 'run', 'build', ...packages.flatMap(({ pkg }) => ['--filter', pkg.name])], root);
+
+const work = mkdtempSync(join(tmpdir(), 'optik-pack-'));
+const tarballs = join(work, 'tarballs');
+mkdirSync(tarballs);
+const deps = {};
+for (const { dir, pkg } of packages) {
+  const out = run('pnpm', ['pack', '--pack-destination', tarballs], dir).trim().split('\n').at(-1);
+  deps[pkg.name] = `file:${out}`;
+  console.log(`pack-test: packed ${pkg.name} -> ${out}`);
+}
+const app = join(work, 'app');
+mkdirSync(app);
+writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'optik-pack-test', private: true, type: 'module', dependencies: deps }, null, 2));
+// A standalone project: its own workspace file so pnpm never climbs into ours; builds of native deps allowed.
+writeFileSync(
+  join(app, 'pnpm-workspace.yaml'),
+  'packages: []\nautoInstallPeers: false\nallowBuilds:\n  sharp: true\n  better-sqlite3: true\n  core-js: false\n  esbuild: false\n',
+);
+// Tarballs depend on each other by version; point those at the local tarballs, never the registry.
+writeFileSync(
+  join(app, 'pnpm-workspace.yaml'),
+  `${readFileSync(join(app, 'pnpm-workspace.yaml'), 'utf8')}overrides:\n${Object.entries(deps)
+    .map(([name, spec]) => `  '${name}': '${spec}'`)
+    .join('\n')}\n`,
+);
+run('pnpm', ['install', '--no-frozen-lockfile'], app);
+
+const checks = Object.entries(deps).map(([name]) => `
+  {
+    const m = await import(${JSON.stringify(name)});
+    const ok = await (${SMOKE[name]})(m);
+    if (!ok) throw new Error('smoke call failed for ${name}');
+    console.log('pack-test: ok ${name}');
+  }`);
+writeFileSync(join(app, 'check.mjs'), checks.join('\n'));
+run('node', ['check.mjs'], app);
+process.stdout.write(run('node', ['check.mjs'], app));
+rmSync(work, { recursive: true, force: true });
+console.log(`pack-test: ${packages.length} passed, 0 failed`);
