@@ -1,1 +1,38 @@
-export {};
+// Public entry of @optik/track: the run store, run handles, process guards and the `optik runs` formatters.
+
+export type { RunComparison } from './internal/compare.js';
+export { metricGoal } from './internal/compare.js';
+export type { FormatComparisonOptions, FormatRunListOptions } from './internal/format.js';
+export {
+  formatComparison,
+  formatDuration,
+  formatNumber,
+  formatRunDetails,
+  formatRunList,
+  formatStudyList,
+  renderTable,
+  runCompareJson,
+  runListJson,
+  runShowJson,
+} from './internal/format.js';
+export type { GuardOptions } from './internal/guard.js';
+export { guardRun } from './internal/guard.js';
+export type { EpochRecord, RunInfo, RunPaths, RunRecord, StudyRecord } from './internal/records.js';
+export { runPaths } from './internal/records.js';
+export type { FinishOptions, PredictionRow, Run, WritePredictionsOptions } from './internal/run.js';
+export type { RunStatus, StudyStatus } from './internal/schema.js';
+export { RUN_STATUSES, STUDY_STATUSES } from './internal/schema.js';
+export type {
+  CreateRunOptions,
+  CreateStudyOptions,
+  RunFilter,
+  RunRef,
+  Store,
+  StoreConfig,
+  StoreOptions,
+  SweepResult,
+  UpdateStudyOptions,
+} from './internal/store.js';
+export { openStore } from './internal/store.js';
+export type { EpochMetrics, FinalMetrics, JsonValue, Params, ParamValue } from './internal/values.js';
+export { flattenParams } from './internal/values.js';

@@ -13,7 +13,7 @@ import {
   xyxyToCoco,
   xyxyToYolo,
   yoloToXyxy,
-} from '..';
+} from '../index.js';
 
 describe('OptikError', () => {
   it('carries a code, the received value, a hint and the cause', () => {

@@ -1,0 +1,531 @@
+import { mkdirSync, rmdirSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { OptikError, parseOrThrow } from '@optik/core';
+import type Database from 'better-sqlite3';
+import type { z } from 'zod';
+import { compareRecords, type RunComparison, runsToCsv } from './compare.js';
+import { openDatabase } from './db.js';
+import { writeFileAtomic } from './files.js';
+import { currentHost, isProcessAlive, readGitCommit } from './proc.js';
+import {
+  type RunInfo,
+  type RunRecord,
+  type RunRow,
+  type StudyRecord,
+  type StudyRow,
+  toRunInfo,
+  toStudyRecord,
+} from './records.js';
+import { Run, type RunContext } from './run.js';
+import {
+  CreateRunSchema,
+  CreateStudySchema,
+  RUN_STATUSES,
+  RunFilterSchema,
+  type RunStatus,
+  StoreOptionsSchema,
+  UpdateStudySchema,
+} from './schema.js';
+import { encodeJson, flattenParams, toPlainObject } from './values.js';
+
+/** Options of {@link openStore}. */
+export type StoreOptions = z.input<typeof StoreOptionsSchema>;
+/** The resolved store options, as `store.toConfig()` returns them. */
+export type StoreConfig = z.output<typeof StoreOptionsSchema>;
+/** Options of `store.createRun`. */
+export type CreateRunOptions = z.input<typeof CreateRunSchema>;
+/** Filter and order of `store.listRuns` / `store.exportCsv`. */
+export type RunFilter = z.input<typeof RunFilterSchema>;
+/** Options of `store.createStudy`. */
+export type CreateStudyOptions = z.input<typeof CreateStudySchema>;
+/** Changes accepted by `store.updateStudy`. */
+export type UpdateStudyOptions = z.input<typeof UpdateStudySchema>;
+/** A run reference: its id, its name (when unique across tasks) or `task/name`. */
+export type RunRef = number | string;
+/** What `store.sweep()` marked interrupted. */
+export interface SweepResult {
+  readonly runs: readonly number[];
+  readonly studies: readonly number[];
+}
+
+const SELECT_RUN = `SELECT r.*,
+  (SELECT COUNT(*) FROM epochs e WHERE e.run_id = r.id) AS epoch_count,
+  (SELECT MAX(e.epoch) FROM epochs e WHERE e.run_id = r.id) AS last_epoch
+FROM runs r`;
+
+const SORT_COLUMNS: Record<string, string> = {
+  id: 'r.id',
+  createdAt: 'r.created_at',
+  updatedAt: 'r.updated_at',
+  name: 'r.name',
+  task: 'r.task',
+  status: 'r.status',
+  duration: 'r.elapsed_ms',
+  trialNumber: 'r.trial_number',
+};
+
+/**
+ * The run store: one SQLite database (WAL, busy timeout) shared by every process and worker thread that opens
+ * it, plus the run folders under `root`. Open it with {@link openStore}.
+ *
+ * @example
+ * ```ts
+ * const store = openStore({ root: 'runs' });
+ * const best = store.listRuns({ task: 'classification', status: 'completed', sortBy: 'metrics.accuracy', order: 'desc', limit: 1 });
+ * ```
+ */
+export class Store {
+  /** Absolute folder holding the run folders. */
+  readonly root: string;
+  /** Absolute path of the database file. */
+  readonly dbPath: string;
+  readonly #config: StoreConfig;
+  readonly #db: Database.Database;
+  readonly #ctx: RunContext;
+  #gitCommit: string | null | undefined;
+
+  /** @internal Use {@link openStore}. */
+  constructor(options: StoreOptions = {}) {
+    this.#config = parseOrThrow(StoreOptionsSchema, options, { what: 'store options' });
+    this.root = resolve(this.#config.root);
+    this.dbPath = isAbsolute(this.#config.dbFile) ? this.#config.dbFile : join(this.root, this.#config.dbFile);
+    try {
+      mkdirSync(this.root, { recursive: true });
+    } catch (cause) {
+      throw new OptikError('STORE_ERROR', 'Cannot create the runs folder.', { file: this.root }, { cause });
+    }
+    this.#db = openDatabase(this.dbPath, this.#config.busyTimeoutMs);
+    this.#ctx = { db: this.#db, root: this.root, selectRun: SELECT_RUN };
+    if (this.#config.sweep) this.sweep();
+  }
+
+  /** The resolved options; `openStore(store.toConfig())` opens the same store. */
+  toConfig(): StoreConfig {
+    return { ...this.#config };
+  }
+
+  /** Closes the database. Run handles of this store stop working. */
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+
+  /**
+   * Marks runs and studies left `running` by processes of this host that no longer exist (kill -9, power cut of
+   * a worker) as `interrupted`. Runs on other hosts are left alone. Called by `openStore` unless `sweep: false`.
+   */
+  sweep(): SweepResult {
+    const host = currentHost();
+    const db = this.#db;
+    const runs: number[] = [];
+    const studies: number[] = [];
+    const candidates = db
+      .prepare<[string], { id: number; pid: number | null }>(
+        "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
+      )
+      .all(host);
+    for (const { id, pid } of candidates) {
+      if (pid === null || isProcessAlive(pid)) continue;
+      const changed = db
+        .prepare(
+          `UPDATE runs SET status = 'interrupted', error = ?, finished_at = updated_at,
+             elapsed_ms = elapsed_ms + MAX(0, updated_at - segment_start)
+           WHERE id = ? AND status = 'running' AND pid = ?`,
+        )
+        .run(`process ${pid} on ${host} stopped without finishing the run (killed or crashed)`, id, pid).changes;
+      if (changed > 0) {
+        runs.push(id);
+        const row = db.prepare<[number], RunRow>(`${SELECT_RUN} WHERE r.id = ?`).get(id);
+        if (row !== undefined) {
+          try {
+            writeFileAtomic(
+              join(this.root, row.rel_dir, 'run.json'),
+              `${encodeJson(toRunInfo(row, this.root, Date.now()), 2)}\n`,
+            );
+          } catch {
+            // the folder may be gone; the store is the record
+          }
+        }
+      }
+    }
+    const openStudies = db
+      .prepare<[string], { id: number; pid: number | null }>(
+        "SELECT id, pid FROM studies WHERE status = 'running' AND host = ?",
+      )
+      .all(host);
+    for (const { id, pid } of openStudies) {
+      if (pid === null || isProcessAlive(pid)) continue;
+      const changed = db
+        .prepare(
+          "UPDATE studies SET status = 'interrupted', finished_at = updated_at WHERE id = ? AND status = 'running' AND pid = ?",
+        )
+        .run(id, pid).changes;
+      if (changed > 0) studies.push(id);
+    }
+    return { runs, studies };
+  }
+
+  /**
+   * Starts a run: picks a unique readable name (`exp`, `exp2`, … or `<study>-trial<n>` for a trial), creates
+   * `<root>/<task>/<name>/` with `config.yaml`, `run.json`, `plots/`, `weights/best/`, `weights/last/`, and
+   * records it as `running` with this pid and host. `params` defaults to the flattened config.
+   */
+  createRun(options: CreateRunOptions): Run {
+    const input = parseOrThrow(CreateRunSchema, options, { what: 'run options' });
+    const config = toPlainObject(input.config, 'config');
+    const params = input.params ?? flattenParams(config);
+    const gitCommit = input.gitCommit !== undefined ? input.gitCommit : this.#commit();
+    const db = this.#db;
+    const host = currentHost();
+    const taskDir = join(this.root, input.task);
+    mkdirSync(taskDir, { recursive: true });
+    const created = db
+      .transaction(() => {
+        let base = input.name;
+        let trialNumber: number | null = null;
+        if (input.studyId !== undefined) {
+          const study = db
+            .prepare<[number], { name: string }>('SELECT name FROM studies WHERE id = ?')
+            .get(input.studyId);
+          if (study === undefined) {
+            throw new OptikError('ARGUMENT_INVALID', `No study with id ${input.studyId} in the store.`, {
+              received: input.studyId,
+            });
+          }
+          trialNumber =
+            input.trialNumber ??
+            db
+              .prepare<[number], { next: number }>(
+                'SELECT COALESCE(MAX(trial_number) + 1, 0) AS next FROM runs WHERE study_id = ?',
+              )
+              .get(input.studyId)?.next ??
+            0;
+          base ??= `${study.name}-trial${trialNumber}`;
+        } else if (input.trialNumber !== undefined) {
+          throw new OptikError('ARGUMENT_INVALID', 'trialNumber needs a studyId.', { received: input.trialNumber });
+        }
+        base ??= 'exp';
+        const exists = db.prepare<[string, string], { id: number }>('SELECT id FROM runs WHERE task = ? AND name = ?');
+        for (let n = 1; ; n++) {
+          const name = n === 1 ? base : `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
+          if (exists.get(input.task, name) !== undefined) continue;
+          const dir = join(taskDir, name);
+          try {
+            mkdirSync(dir);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+            throw new OptikError('STORE_ERROR', 'Cannot create the run folder.', { file: dir }, { cause: error });
+          }
+          const now = Date.now();
+          try {
+            const id = db
+              .prepare(
+                `INSERT INTO runs (task, name, rel_dir, status, config, params, seed, backend, git_commit, tags,
+                   study_id, trial_number, pid, host, created_at, segment_start, updated_at)
+                 VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+              )
+              .run(
+                input.task,
+                name,
+                join(input.task, name),
+                encodeJson(config),
+                JSON.stringify(params),
+                input.seed,
+                input.backend,
+                gitCommit,
+                JSON.stringify([...new Set(input.tags)]),
+                input.studyId ?? null,
+                trialNumber,
+                process.pid,
+                host,
+                now,
+                now,
+                now,
+              ).lastInsertRowid;
+            return { id: Number(id), name, dir };
+          } catch (error) {
+            rmdirSync(dir);
+            if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+              throw new OptikError(
+                'STORE_ERROR',
+                `Trial ${trialNumber} already exists in study ${input.studyId}.`,
+                { hint: 'Leave trialNumber out to get the next free number.' },
+                { cause: error },
+              );
+            }
+            throw error;
+          }
+        }
+      })
+      .immediate();
+    const run = new Run(this.#ctx, { ...created, task: input.task });
+    run.initFolder(config);
+    return run;
+  }
+
+  /** A handle on an existing run (to resume it with `run.reopen()`, or to add predictions to it). */
+  openRun(ref: RunRef): Run {
+    const row = this.#resolve(ref);
+    return new Run(this.#ctx, { id: row.id, name: row.name, task: row.task, dir: join(this.root, row.rel_dir) });
+  }
+
+  /** A run in full: info, resolved config and every epoch logged so far (what a resume reads). */
+  getRun(ref: RunRef): RunRecord {
+    return this.openRun(ref).record();
+  }
+
+  /** Runs matching a filter, in the order asked (`sortBy`: id, createdAt, duration, `metrics.<key>`, `params.<key>` …). */
+  listRuns(filter: RunFilter = {}): RunInfo[] {
+    const f = parseOrThrow(RunFilterSchema, filter, { what: 'run filter' });
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.task !== undefined) {
+      where.push('r.task = ?');
+      args.push(f.task);
+    }
+    if (f.status !== undefined) {
+      const statuses = Array.isArray(f.status) ? f.status : [f.status];
+      where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`);
+      args.push(...statuses);
+    }
+    for (const tag of f.tags ?? []) {
+      where.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)');
+      args.push(tag);
+    }
+    if (f.studyId !== undefined) {
+      where.push('r.study_id = ?');
+      args.push(f.studyId);
+    }
+    if (f.name !== undefined) {
+      where.push(/[*?[]/.test(f.name) ? 'r.name GLOB ?' : 'r.name = ?');
+      args.push(f.name);
+    }
+    let orderBy = SORT_COLUMNS[f.sortBy];
+    const orderArgs: unknown[] = [];
+    if (orderBy === undefined) {
+      const match = /^(metrics|params)\.(.+)$/.exec(f.sortBy);
+      if (match === null) {
+        throw new OptikError('ARGUMENT_INVALID', `Cannot sort runs by "${f.sortBy}".`, {
+          received: f.sortBy,
+          hint: `Use one of ${Object.keys(SORT_COLUMNS).join(', ')}, metrics.<name> or params.<name>.`,
+        });
+      }
+      orderBy = `json_extract(r.${match[1]}, ?)`;
+      orderArgs.push(`$."${match[2]}"`);
+    }
+    const sql = `${SELECT_RUN}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY ${orderBy} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, r.id ASC${f.limit === undefined ? '' : ` LIMIT ${f.limit}`}`;
+    const now = Date.now();
+    return this.#db
+      .prepare<unknown[], RunRow>(sql)
+      .all(...args, ...orderArgs)
+      .map((row) => toRunInfo(row, this.root, now));
+  }
+
+  /** Side by side: parameters (flagged where they differ) and numeric metrics (with the best run) of some runs. */
+  compareRuns(refs: readonly RunRef[]): RunComparison {
+    if (refs.length === 0) {
+      throw new OptikError('ARGUMENT_INVALID', 'compareRuns needs at least one run.', { received: refs });
+    }
+    return compareRecords(refs.map((ref) => this.getRun(ref)));
+  }
+
+  /**
+   * The runs matching a filter as CSV: `id,name,task,status,study_id,trial_number,epochs,seconds,seed,backend,
+   * git_commit,created_at,finished_at,tags`, then `params.<key>` and `metrics.<key>` columns.
+   */
+  exportCsv(filter: RunFilter = {}): string {
+    return runsToCsv(this.listRuns(filter));
+  }
+
+  /**
+   * Creates a study (one run per trial). With `loadIfExists` and a `name` already in the store, returns that
+   * study set back to `running` in this process instead (how an interrupted study resumes).
+   */
+  createStudy(options: CreateStudyOptions): StudyRecord {
+    const input = parseOrThrow(CreateStudySchema, options, { what: 'study options' });
+    const db = this.#db;
+    const host = currentHost();
+    const sampler = toPlainObject(input.sampler, 'sampler');
+    const json = (value: Record<string, unknown> | null, what: string) =>
+      value === null ? null : encodeJson(toPlainObject(value, what));
+    const id = db
+      .transaction(() => {
+        const now = Date.now();
+        const byName = db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE name = ?');
+        if (input.name !== undefined) {
+          const existing = byName.get(input.name);
+          if (existing !== undefined) {
+            if (!input.loadIfExists) {
+              throw new OptikError('ARGUMENT_INVALID', `A study named "${input.name}" already exists.`, {
+                received: input.name,
+                hint: 'Pass loadIfExists: true to resume it, or choose another name.',
+              });
+            }
+            if (existing.direction !== input.direction || existing.objective !== input.objective) {
+              throw new OptikError(
+                'ARGUMENT_INVALID',
+                `Study "${input.name}" ${existing.direction}s "${existing.objective}", not ${input.direction} "${input.objective}".`,
+                { hint: 'Use a new study name for a different objective.' },
+              );
+            }
+            db.prepare(
+              "UPDATE studies SET status = 'running', pid = ?, host = ?, updated_at = ?, finished_at = NULL WHERE id = ?",
+            ).run(process.pid, host, now, existing.id);
+            return existing.id;
+          }
+        }
+        const base = input.name ?? 'study';
+        let name = base;
+        for (let n = 2; byName.get(name) !== undefined; n++) name = `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
+        return Number(
+          db
+            .prepare(
+              `INSERT INTO studies (name, task, direction, objective, sampler, pruner, space, config, status, pid, host,
+                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+            )
+            .run(
+              name,
+              input.task,
+              input.direction,
+              input.objective,
+              encodeJson(sampler),
+              json(input.pruner, 'pruner'),
+              json(input.space, 'space'),
+              json(input.config, 'config'),
+              process.pid,
+              host,
+              now,
+              now,
+            ).lastInsertRowid,
+        );
+      })
+      .immediate();
+    return this.getStudy(id);
+  }
+
+  /** A study by id or name, with its trial counts by status. Its trials: `listRuns({ studyId })`. */
+  getStudy(ref: number | string): StudyRecord {
+    const row =
+      typeof ref === 'number' || /^\d+$/.test(ref)
+        ? this.#db.prepare<[number], StudyRow>('SELECT * FROM studies WHERE id = ?').get(Number(ref))
+        : this.#db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE name = ?').get(ref);
+    if (row === undefined) {
+      throw new OptikError('RUN_NOT_FOUND', `No study ${JSON.stringify(ref)} in the store at ${this.dbPath}.`, {
+        hint: 'List the studies with store.listStudies().',
+      });
+    }
+    return toStudyRecord(row, this.#trialCounts(row.id));
+  }
+
+  /** Every study, oldest first. */
+  listStudies(): StudyRecord[] {
+    return this.#db
+      .prepare<[], StudyRow>('SELECT * FROM studies ORDER BY id')
+      .all()
+      .map((row) => toStudyRecord(row, this.#trialCounts(row.id)));
+  }
+
+  /** Sets a study's status (`running` records this pid and host) and/or its best run. */
+  updateStudy(ref: number | string, update: UpdateStudyOptions): StudyRecord {
+    const input = parseOrThrow(UpdateStudySchema, update, { what: 'study update' });
+    const { id } = this.getStudy(ref);
+    const now = Date.now();
+    const db = this.#db;
+    db.transaction(() => {
+      if (input.status !== undefined) {
+        if (input.status === 'running') {
+          db.prepare(
+            "UPDATE studies SET status = 'running', pid = ?, host = ?, finished_at = NULL, updated_at = ? WHERE id = ?",
+          ).run(process.pid, currentHost(), now, id);
+        } else {
+          db.prepare('UPDATE studies SET status = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
+            input.status,
+            now,
+            now,
+            id,
+          );
+        }
+      }
+      if (input.bestRunId !== undefined) {
+        db.prepare('UPDATE studies SET best_run_id = ?, updated_at = ? WHERE id = ?').run(input.bestRunId, now, id);
+      }
+    }).immediate();
+    return this.getStudy(id);
+  }
+
+  #trialCounts(studyId: number): Record<RunStatus | 'total', number> {
+    const counts = Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, 0])) as Record<
+      RunStatus | 'total',
+      number
+    >;
+    const rows = this.#db
+      .prepare<[number], { status: RunStatus; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM runs WHERE study_id = ? GROUP BY status',
+      )
+      .all(studyId);
+    for (const { status, n } of rows) {
+      counts[status] = n;
+      counts.total += n;
+    }
+    return counts;
+  }
+
+  #commit(): string | null {
+    if (this.#gitCommit === undefined) this.#gitCommit = readGitCommit(this.#config.gitCwd ?? process.cwd());
+    return this.#gitCommit;
+  }
+
+  #resolve(ref: RunRef): RunRow {
+    const byId = this.#db.prepare<[number], RunRow>(`${SELECT_RUN} WHERE r.id = ?`);
+    const notFound = () =>
+      new OptikError('RUN_NOT_FOUND', `No run ${JSON.stringify(ref)} in the store at ${this.dbPath}.`, {
+        hint: 'List the runs with `optik runs ls`; refer to one by id, name or task/name.',
+      });
+    if (typeof ref === 'number') {
+      const row = byId.get(ref);
+      if (row === undefined) throw notFound();
+      return row;
+    }
+    const text = ref.trim();
+    if (/^\d+$/.test(text)) {
+      const row = byId.get(Number(text));
+      if (row !== undefined) return row;
+    }
+    const slash = text.lastIndexOf('/');
+    if (slash > 0) {
+      const row = this.#db
+        .prepare<[string, string], RunRow>(`${SELECT_RUN} WHERE r.task = ? AND r.name = ?`)
+        .get(text.slice(0, slash), text.slice(slash + 1));
+      if (row === undefined) throw notFound();
+      return row;
+    }
+    const rows = this.#db.prepare<[string], RunRow>(`${SELECT_RUN} WHERE r.name = ? ORDER BY r.id`).all(text);
+    if (rows.length === 0) throw notFound();
+    if (rows.length > 1) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        `Run name "${text}" is ambiguous: ${rows.map((r) => `${r.task}/${r.name} (id ${r.id})`).join(', ')}.`,
+        { hint: 'Refer to the run by id or as task/name.' },
+      );
+    }
+    return rows[0] as RunRow;
+  }
+}
+
+/**
+ * Opens (creating when needed) the run store under `root` (default `runs`), and sweeps runs left `running` by
+ * dead processes of this host to `interrupted`. Every process or worker thread opens its own store.
+ *
+ * @example
+ * ```ts
+ * const store = openStore({ root: 'runs' });
+ * const run = store.createRun({ task: 'classification', config, seed: 42, backend: 'wasm' });
+ * guardRun(run);
+ * run.logEpoch(0, { loss: 0.61, accuracy: 0.78, val_loss: 0.52, val_accuracy: 0.81 });
+ * run.finish({ metrics: { accuracy: 0.91, precision: 0.91, recall: 0.91, f1: 0.91 } });
+ * store.close();
+ * ```
+ */
+export function openStore(options: StoreOptions = {}): Store {
+  return new Store(options);
+}
