@@ -1,11 +1,16 @@
 import { isOptikError } from '@optik/core';
 import { bench } from './commands/bench.js';
 import { doctor } from './commands/doctor.js';
+import { runs } from './commands/runs.js';
 import type { Command, CommandContext } from './internal/context.js';
 import { UsageError } from './internal/context.js';
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   bench: { run: bench, summary: 'train the reference CNN and print samples/s (--peer: PyTorch in the same run)' },
+  runs: {
+    run: runs,
+    summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies)',
+  },
   doctor: { run: doctor, summary: 'list every backend with its status and why, plus Node/N-API/platform' },
 };
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -58,5 +59,18 @@ describe('optik CLI contract', () => {
     const run = optik('bench', '--backend', 'tensorflow', '--steps', '1');
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('BACKEND_UNAVAILABLE');
+  });
+});
+
+describe('optik runs', () => {
+  it('lists an empty store and refuses an unknown run with a coded error', () => {
+    const dir = `${tmpdir()}/optik-cli-runs-${process.pid}`;
+    const ls = optik('runs', 'ls', '--root', dir, '--json');
+    expect(ls.code).toBe(0);
+    expect(JSON.parse(ls.stdout.trim().split('\n').at(-1) as string)).toEqual({ runs: [] });
+    const show = optik('runs', 'show', '42', '--root', dir);
+    expect(show.code).toBe(1);
+    expect(show.stderr).toContain('RUN_NOT_FOUND');
+    expect(optik('runs', 'frob', '--root', dir).code).toBe(2);
   });
 });

@@ -32,7 +32,17 @@ function runPytorch(opts: { batchSize: number; steps: number; warmup: number; th
   if (!existsSync(script)) return `peer script missing at ${script}`;
   const run = spawnSync(
     python,
-    [script, '--threads', String(opts.threads), '--batch-size', String(opts.batchSize), '--steps', String(opts.steps), '--warmup', String(opts.warmup)],
+    [
+      script,
+      '--threads',
+      String(opts.threads),
+      '--batch-size',
+      String(opts.batchSize),
+      '--steps',
+      String(opts.steps),
+      '--warmup',
+      String(opts.warmup),
+    ],
     { encoding: 'utf8' },
   );
   if (run.status !== 0) return `PyTorch peer failed: ${(run.stderr || '').trim().split('\n').at(-1)}`;
@@ -70,7 +80,9 @@ export const bench: Command = async (args, ctx) => {
   const warmup = toInt('warmup', values.warmup, 3, 0);
 
   const choice = await initBackend({ prefer: ctx.backend as never });
-  ctx.info(`optik bench: reference CNN, batch ${batchSize}, ${warmup} warm-up + ${steps} timed steps on ${choice.name}`);
+  ctx.info(
+    `optik bench: reference CNN, batch ${batchSize}, ${warmup} warm-up + ${steps} timed steps on ${choice.name}`,
+  );
   const result = await benchmarkReferenceCnn({ batchSize, steps, warmupSteps: warmup });
 
   let peer: PeerResult | undefined;
@@ -98,7 +110,13 @@ export const bench: Command = async (args, ctx) => {
     ...(peer === undefined
       ? {}
       : {
-          peer: { name: peer.peer, version: peer.version, threads: peer.threads, trainSamplesPerSec: round(peer.trainSamplesPerSec), inferSamplesPerSec: round(peer.inferSamplesPerSec) },
+          peer: {
+            name: peer.peer,
+            version: peer.version,
+            threads: peer.threads,
+            trainSamplesPerSec: round(peer.trainSamplesPerSec),
+            inferSamplesPerSec: round(peer.inferSamplesPerSec),
+          },
           ratio: { train: round(ratios!.train, 3), infer: round(ratios!.infer, 3) },
         }),
     ...(peerNote === undefined ? {} : { peerSkipped: peerNote }),

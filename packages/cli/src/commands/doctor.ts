@@ -8,7 +8,9 @@ export const doctor: Command = async (_args, ctx) => {
   const gpu = candidates.find((c) => c.name === 'tensorflow-gpu');
   const warnings: string[] = [];
   if (gpu?.available && !nvidiaDriverVisible()) {
-    warnings.push('@tensorflow/tfjs-node-gpu is installed and loads, but no NVIDIA driver is visible: it would run on the CPU.');
+    warnings.push(
+      '@tensorflow/tfjs-node-gpu is installed and loads, but no NVIDIA driver is visible: it would run on the CPU.',
+    );
   }
   const kernels = listOptikKernels();
   const report = {
@@ -25,7 +27,9 @@ export const doctor: Command = async (_args, ctx) => {
   const lines = [
     `node ${report.node}  N-API ${report.napi}  ${report.platform}  ${report.cpus} CPUs  NVIDIA driver: ${report.nvidiaDriver ? 'yes' : 'no'}`,
     '',
-    ...candidates.map((c) => `${c.available ? 'ok  ' : 'no  '} ${c.name.padEnd(15)} ${c.package.padEnd(32)} ${c.reason}`),
+    ...candidates.map(
+      (c) => `${c.available ? 'ok  ' : 'no  '} ${c.name.padEnd(15)} ${c.package.padEnd(32)} ${c.reason}`,
+    ),
     '',
     `default backend: ${report.default}`,
     `Optik kernels registered on top of tfjs: ${kernels.length} (${[...new Set(kernels.map((k) => k.backendName))].join(', ') || 'none'})`,

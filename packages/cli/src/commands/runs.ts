@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import {
+  formatComparison,
+  formatRunDetails,
+  formatRunList,
+  formatStudyList,
+  openStore,
+  RUN_STATUSES,
+  type RunFilter,
+  type RunStatus,
+  runCompareJson,
+  runListJson,
+  runShowJson,
+} from '@optik/track';
+import type { Command } from '../internal/context.js';
+import { UsageError } from '../internal/context.js';
+
+const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
+  optik runs ls [--task T] [--status S] [--study ID] [--sort KEY] [--desc] [--limit N]
+  optik runs show <run>                  (run = id, name or task/name)
+  optik runs compare <run> <run> [...]
+  optik runs export --csv [filters as for ls]
+  optik runs studies
+  common: --root DIR (default runs)`;
+
+/** `optik runs`: list, show, compare and export the runs in the store. */
+export const runs: Command = async (args, ctx) => {
+  const [sub, ...rest] = args;
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(rest);
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  const store = openStore({ root: values.root ?? 'runs' });
+  try {
+    const filter: RunFilter = {
+      ...(values.task === undefined ? {} : { task: values.task }),
+      ...(values.status === undefined ? {} : { status: statusOf(values.status) }),
+      ...(values.study === undefined ? {} : { studyId: Number(values.study) }),
+      ...(values.sort === undefined ? {} : { sortBy: values.sort }),
+      ...(values.desc ? { order: 'desc' as const } : {}),
+      ...(values.limit === undefined ? {} : { limit: Number(values.limit) }),
+    };
+    switch (sub) {
+      case 'ls':
+      case 'list': {
+        const list = store.listRuns(filter);
+        ctx.result(runListJson(list), formatRunList(list));
+        return;
+      }
+      case 'show': {
+        const ref = positionals[0];
+        if (ref === undefined) throw new UsageError(`optik runs show needs a run.\n${USAGE}`);
+        const record = store.getRun(refOf(ref));
+        ctx.result(runShowJson(record), formatRunDetails(record));
+        return;
+      }
+      case 'compare': {
+        if (positionals.length < 2) throw new UsageError(`optik runs compare needs two or more runs.\n${USAGE}`);
+        const comparison = store.compareRuns(positionals.map(refOf));
+        ctx.result(runCompareJson(comparison), formatComparison(comparison));
+        return;
+      }
+      case 'export': {
+        const csv = store.exportCsv(filter);
+        if (ctx.json) ctx.result({ csv }, csv);
+        else process.stdout.write(csv.endsWith('\n') ? csv : `${csv}\n`);
+        return;
+      }
+      case 'studies': {
+        const studies = store.listStudies();
+        ctx.result({ studies }, formatStudyList(studies));
+        return;
+      }
+      default:
+        throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
+    }
+  } finally {
+    store.close();
+  }
+};
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      root: { type: 'string' },
+      task: { type: 'string' },
+      status: { type: 'string' },
+      study: { type: 'string' },
+      sort: { type: 'string' },
+      desc: { type: 'boolean' },
+      limit: { type: 'string' },
+      csv: { type: 'boolean' },
+    },
+  });
+}
+
+function refOf(text: string): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function statusOf(text: string): RunStatus {
+  if (!(RUN_STATUSES as readonly string[]).includes(text)) {
+    throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}; got "${text}".`);
+  }
+  return text as RunStatus;
+}
