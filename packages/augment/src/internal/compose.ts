@@ -1,0 +1,304 @@
+import type { ImageSample, Rng } from '@optik/core';
+import { createRng, OptikError } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { BaseTransform } from './base.js';
+import { probability } from './schema.js';
+import {
+  type AugmentContext,
+  type AugmentTarget,
+  type BatchableTransform,
+  type ImageSize,
+  isBatchable,
+  isLabelMixing,
+  type Transform,
+  type TransformConfig,
+  type TransformParams,
+} from './types.js';
+
+function childParams(params: TransformParams, index: number): TransformParams {
+  if (params === null) return null;
+  const children = params.children;
+  if (!Array.isArray(children)) {
+    throw new OptikError('ARGUMENT_INVALID', 'Recorded container parameters lack their "children" list.', {
+      received: params,
+      hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
+    });
+  }
+  return (children[index] ?? null) as TransformParams;
+}
+
+/** A transform that holds others; its parameters are `{ chosen, children }`, one entry per child. */
+abstract class Container<O extends { p: number }> extends BaseTransform<O> implements BatchableTransform {
+  readonly level = 'container' as const;
+  /** The child transforms, in order. */
+  readonly transforms: readonly Transform[];
+
+  protected constructor(schema: z.ZodType<O>, type: string, transforms: readonly Transform[], options: unknown) {
+    super(schema, type, options);
+    if (!Array.isArray(transforms) || transforms.some((t) => typeof t?.sampleParams !== 'function')) {
+      throw new OptikError('ARGUMENT_INVALID', `${type} needs an array of transforms.`, {
+        received: transforms,
+        hint: 'Build children with their classes or fromConfig().',
+      });
+    }
+    this.transforms = [...transforms];
+  }
+
+  get targets(): readonly AugmentTarget[] {
+    return [...new Set(this.transforms.flatMap((t) => t.targets))];
+  }
+
+  /** Indices of the children that run, in list order. */
+  protected abstract choose(rng: Rng): number[];
+
+  protected draw(rng: Rng, size: ImageSize, context?: AugmentContext): TransformParams {
+    const chosen = this.choose(rng);
+    let current = size;
+    const children = this.transforms.map((t, i) => {
+      if (!chosen.includes(i)) return null;
+      const params = t.sampleParams(rng, { image: current }, context);
+      current = t.outputSize(current, params);
+      return params;
+    });
+    return { chosen, children };
+  }
+
+  override outputSize(size: ImageSize, params: TransformParams): ImageSize {
+    return this.transforms.reduce((s, t, i) => t.outputSize(s, childParams(params, i)), size);
+  }
+
+  apply(sample: ImageSample, params: TransformParams, context?: AugmentContext): ImageSample {
+    if (params === null) return sample;
+    return this.transforms.reduce((s, t, i) => t.apply(s, childParams(params, i), context), sample);
+  }
+
+  applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
+    return tf.tidy(() => {
+      let current = xs;
+      this.transforms.forEach((t, i) => {
+        const column = params.map((p) => childParams(p, i));
+        if (isLabelMixing(t)) {
+          if (column.every((p) => p === null)) return;
+          throw new OptikError('INTERNAL', `${t.type} parameters reached a per-image batch step.`);
+        }
+        if (!isBatchable(t)) {
+          throw new OptikError('ARGUMENT_INVALID', `${t.type} combines several samples and cannot run on a batch.`, {
+            received: t.type,
+            hint: `Run pipelines with ${t.type} per sample (run/augment), or remove it from the batch pipeline.`,
+          });
+        }
+        current = t.applyBatch(current, column, maxValue);
+      });
+      return current === xs ? tf.clone(xs) : current;
+    });
+  }
+
+  override toConfig(): TransformConfig {
+    return { ...super.toConfig(), transforms: this.transforms.map((t) => t.toConfig()) };
+  }
+}
+
+function hasLabelMixing(t: Transform): boolean {
+  if (isLabelMixing(t)) return true;
+  return t instanceof Container && t.transforms.some(hasLabelMixing);
+}
+
+export const ComposeSchema = z.strictObject({
+  /** Probability that the whole pipeline runs. */
+  p: probability(1),
+  /** Seed of the pipeline's own generator (used when no `rng` is passed): equal seeds, equal augmentations. */
+  seed: z.number().int().default(0),
+});
+/** Options of {@link Compose} (its children are passed separately). */
+export type ComposeOptions = z.input<typeof ComposeSchema>;
+
+/** Options of a run: the generator to draw from (default: the pipeline's own) and a pool for mosaic/copy-paste. */
+export interface RunOptions {
+  readonly rng?: Rng;
+  readonly pool?: readonly ImageSample[];
+}
+
+/** Options of the batch API. */
+export interface BatchOptions {
+  /** The largest pixel value of the batch (1 for 0–1 floats, 255 for 0–255). Default 1. */
+  readonly maxValue?: number;
+}
+
+/**
+ * A pipeline: runs its children in order. It owns a seeded generator, so a pipeline built from the same config
+ * gives the same augmentations; `run` returns the drawn parameters, and `apply` replays them exactly.
+ *
+ * @example
+ * ```ts
+ * const pipeline = new Compose([new RandomFlip(), new RandomRotate()], { seed: 42 });
+ * ```
+ */
+export class Compose extends Container<z.output<typeof ComposeSchema>> {
+  static readonly type = 'Compose';
+  static readonly schema = ComposeSchema;
+  static readonly container = true;
+  readonly type = Compose.type;
+  #rng: Rng;
+
+  constructor(transforms: readonly Transform[], options: ComposeOptions = {}) {
+    super(ComposeSchema, Compose.type, transforms, options);
+    this.#rng = createRng(this.options.seed);
+    // Bound, so `pipeline.augmentBatch` can be handed to a data pipeline as its batch hook.
+    this.augmentBatch = this.augmentBatch.bind(this);
+    this.augmentBatchWithLabels = this.augmentBatchWithLabels.bind(this);
+  }
+
+  protected choose(): number[] {
+    return this.transforms.map((_, i) => i);
+  }
+
+  /** Restarts the pipeline's own generator from its seed. */
+  reset(): void {
+    this.#rng = createRng(this.options.seed);
+  }
+
+  /** Draws parameters and applies them to one sample; returns the result and the parameters (JSON-safe). */
+  run(sample: ImageSample, options: RunOptions = {}): { sample: ImageSample; params: TransformParams } {
+    const context: AugmentContext = options.pool === undefined ? {} : { pool: options.pool };
+    const params = this.sampleParams(options.rng ?? this.#rng, sample, context);
+    return { sample: this.apply(sample, params, context), params };
+  }
+
+  /** Augments one sample with the pipeline's own generator. */
+  augment(sample: ImageSample, options: RunOptions = {}): ImageSample {
+    return this.run(sample, options).sample;
+  }
+
+  /**
+   * Augments a `[batch, h, w, c]` batch with batched tensor ops, each image with its own parameters. Runs in
+   * `tf.tidy`; the input is not disposed. Pipelines with MixUp/CutMix need labels: use `augmentBatchWithLabels`.
+   */
+  augmentBatch(xs: tf.Tensor4D, rng: Rng = this.#rng, options: BatchOptions = {}): tf.Tensor4D {
+    if (hasLabelMixing(this)) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        'This pipeline mixes labels (MixUp/CutMix), so it needs the labels too.',
+        {
+          hint: 'Call augmentBatchWithLabels(xs, ys) instead of augmentBatch(xs).',
+        },
+      );
+    }
+    const params = this.batchParams(xs, rng);
+    return this.applyBatch(xs, params, options.maxValue ?? 1);
+  }
+
+  /**
+   * Augments images and mixes labels (`ys`: `[batch, classes]` one-hot or soft): per-image transforms batched as
+   * in `augmentBatch`, MixUp/CutMix across the batch at their place in the list. MixUp/CutMix must be direct
+   * children of this pipeline.
+   */
+  augmentBatchWithLabels(
+    xs: tf.Tensor4D,
+    ys: tf.Tensor2D,
+    rng: Rng = this.#rng,
+    options: BatchOptions = {},
+  ): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+    const nested = this.transforms.find((t) => !isLabelMixing(t) && hasLabelMixing(t));
+    if (nested !== undefined) {
+      throw new OptikError('ARGUMENT_INVALID', 'MixUp and CutMix must be direct children of the pipeline.', {
+        received: nested.type,
+        hint: 'Move MixUp/CutMix out of nested compose/oneOf/someOf.',
+      });
+    }
+    const params = this.batchParams(xs, rng);
+    const maxValue = options.maxValue ?? 1;
+    return tf.tidy(() => {
+      let x = xs;
+      let y = ys.toFloat() as tf.Tensor2D;
+      this.transforms.forEach((t, i) => {
+        if (isLabelMixing(t)) {
+          const [batch, height, width, channels] = x.shape;
+          ({ xs: x, ys: y } = t.applyLabelBatch(x, y, t.sampleBatchParams(rng, batch, { width, height, channels })));
+          return;
+        }
+        if (!isBatchable(t)) {
+          throw new OptikError('ARGUMENT_INVALID', `${t.type} combines several samples and cannot run on a batch.`, {
+            received: t.type,
+          });
+        }
+        x = t.applyBatch(
+          x,
+          params.map((p) => childParams(p, i)),
+          maxValue,
+        );
+      });
+      return { xs: x === xs ? tf.clone(xs) : x, ys: y };
+    });
+  }
+
+  private batchParams(xs: tf.Tensor4D, rng: Rng): TransformParams[] {
+    const [batch, height, width, channels] = xs.shape;
+    const info = { image: { width, height, channels } };
+    return Array.from({ length: batch }, () => this.sampleParams(rng, info));
+  }
+}
+
+export const OneOfSchema = z.strictObject({
+  /** Probability that one child runs. */
+  p: probability(1),
+});
+/** Options of {@link OneOf}. */
+export type OneOfOptions = z.input<typeof OneOfSchema>;
+
+/**
+ * Runs exactly one child, chosen uniformly (then subject to the child's own `p`).
+ *
+ * @example
+ * ```ts
+ * const either = new OneOf([new RandomBrightness(), new RandomContrast()]);
+ * ```
+ */
+export class OneOf extends Container<z.output<typeof OneOfSchema>> {
+  static readonly type = 'OneOf';
+  static readonly schema = OneOfSchema;
+  static readonly container = true;
+  readonly type = OneOf.type;
+  constructor(transforms: readonly Transform[], options: OneOfOptions = {}) {
+    super(OneOfSchema, OneOf.type, transforms, options);
+  }
+  protected choose(rng: Rng): number[] {
+    return this.transforms.length === 0 ? [] : [rng.int(0, this.transforms.length - 1)];
+  }
+}
+
+export const SomeOfSchema = z.strictObject({
+  /** Probability that the chosen children run. */
+  p: probability(1),
+  /** How many children run, `[min, max]`, drawn uniformly; they run in list order. */
+  n: z
+    .tuple([z.number().int().min(0), z.number().int().min(0)])
+    .refine(([lo, hi]) => lo <= hi, { message: 'expected a range [min, max] with min ≤ max' })
+    .default([1, 2]),
+});
+/** Options of {@link SomeOf}. */
+export type SomeOfOptions = z.input<typeof SomeOfSchema>;
+
+/**
+ * Runs a random subset of its children (between `n[0]` and `n[1]` of them), in list order.
+ *
+ * @example
+ * ```ts
+ * const some = new SomeOf([new RandomZoom(), new RandomTranslate(), new GaussianNoise()], { n: [1, 2] });
+ * ```
+ */
+export class SomeOf extends Container<z.output<typeof SomeOfSchema>> {
+  static readonly type = 'SomeOf';
+  static readonly schema = SomeOfSchema;
+  static readonly container = true;
+  readonly type = SomeOf.type;
+  constructor(transforms: readonly Transform[], options: SomeOfOptions = {}) {
+    super(SomeOfSchema, SomeOf.type, transforms, options);
+  }
+  protected choose(rng: Rng): number[] {
+    const total = this.transforms.length;
+    const count = rng.int(Math.min(this.options.n[0], total), Math.min(this.options.n[1], total));
+    const order = rng.shuffle(Array.from({ length: total }, (_, i) => i));
+    return order.slice(0, count).sort((a, b) => a - b);
+  }
+}
