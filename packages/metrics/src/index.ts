@@ -1,1 +1,48 @@
-export {};
+// Public entry of @optik/metrics. Every export is named here; internals live under ./internal.
+export type {
+  BinaryLogLossOptions,
+  ThresholdMetricOptions,
+} from './internal/binary.js';
+export {
+  BinaryAccuracy,
+  BinaryAveragePrecision,
+  BinaryF1Score,
+  BinaryLogLoss,
+  BinaryPrecision,
+  BinaryRecall,
+  BinaryRocAuc,
+} from './internal/binary.js';
+export type {
+  AveragedScores,
+  ClassScores,
+  ConfusionNormalization,
+  PrecisionRecallF1Result,
+} from './internal/confusion.js';
+export { normalizeConfusionMatrix } from './internal/confusion.js';
+export type { DiagnoseFitOptions, FitDiagnosis, FitEpoch } from './internal/diagnose.js';
+export { diagnoseFit } from './internal/diagnose.js';
+export type { Labels, Probabilities } from './internal/inputs.js';
+export type { Metric } from './internal/metric.js';
+export type {
+  AveragedMetricOptions,
+  LogLossOptions,
+  MulticlassMetricOptions,
+  OneVsRestResult,
+  PrecisionRecallCurve,
+  RocCurve,
+  TopKAccuracyOptions,
+} from './internal/multiclass.js';
+export {
+  Accuracy,
+  AveragePrecision,
+  ConfusionMatrix,
+  F1Score,
+  LogLoss,
+  Precision,
+  PrecisionRecallF1,
+  Recall,
+  RocAuc,
+  TopKAccuracy,
+} from './internal/multiclass.js';
+export type { ClassificationReport, ClassificationReportOptions, ReportClass } from './internal/report.js';
+export { classificationReport } from './internal/report.js';

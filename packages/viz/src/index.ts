@@ -1,1 +1,24 @@
-export {};
+// Public entry of @optik/viz. Every export is named here; internals live under ./internal.
+export type {
+  BarChartOptions,
+  ChartRow,
+  ConfusionMatrixChartOptions,
+  LearningCurvesOptions,
+  LineChartOptions,
+  ParallelCoordinatesOptions,
+  PrCurvesChartOptions,
+  ScatterChartOptions,
+} from './internal/charts.js';
+export {
+  barChart,
+  confusionMatrixChart,
+  learningCurvesChart,
+  lineChart,
+  parallelCoordinatesChart,
+  prCurvesChart,
+  scatterChart,
+} from './internal/charts.js';
+export type { ImageGridOptions, LabeledImage } from './internal/images.js';
+export { imageGrid } from './internal/images.js';
+export type { ChartSpec, PngOptions } from './internal/render.js';
+export { renderPng, renderSvg, svgToPng } from './internal/render.js';

@@ -1,0 +1,195 @@
+import { OptikError, parseOrThrow } from '@optik/core';
+import { z } from 'zod';
+
+export const DiagnoseSchema = z.strictObject({
+  /** Epochs validation loss must have risen since its minimum to call it overfitting; also the trend window. */
+  patience: z.int().min(1).default(3),
+  /** Relative rise of the final validation loss over its minimum that counts as rising (0.02 = 2 %). */
+  minValLossRise: z.number().min(0).default(0.02),
+  /** Final train − validation accuracy above which the model overfits (0.1 = 10 points). */
+  maxAccuracyGap: z.number().gt(0).lt(1).default(0.1),
+  /** Final training accuracy below which the model underfits. */
+  minTrainAccuracy: z.number().gt(0).lt(1).default(0.8),
+  /** Relative drop of training loss over the last `patience` epochs that means it is still learning (0.1 = 10 %). */
+  stillLearningDrop: z.number().gt(0).lt(1).default(0.1),
+  /** Largest relative gap |valLoss − loss| / loss for the two losses to count as close. */
+  closeLossGap: z.number().gt(0).default(0.1),
+});
+
+/**
+ * Thresholds of the rule in `diagnoseFit`; every one has a default.
+ *
+ * @example
+ * ```ts
+ * const options: DiagnoseFitOptions = { patience: 5, maxAccuracyGap: 0.05 };
+ * ```
+ */
+export type DiagnoseFitOptions = z.input<typeof DiagnoseSchema>;
+
+const EpochSchema = z.object({
+  loss: z.number(),
+  valLoss: z.number(),
+  accuracy: z.number().min(0).max(1).optional(),
+  valAccuracy: z.number().min(0).max(1).optional(),
+});
+
+/**
+ * One epoch of a training history (extra keys such as `epoch` or `learningRate` are ignored).
+ *
+ * @example
+ * ```ts
+ * const epoch: FitEpoch = { loss: 0.41, valLoss: 0.45, accuracy: 0.85, valAccuracy: 0.83 };
+ * ```
+ */
+export type FitEpoch = z.input<typeof EpochSchema>;
+
+/**
+ * The verdict of {@link diagnoseFit}, the findings behind it, the course's remedies and the rule applied.
+ *
+ * @example
+ * ```ts
+ * const { verdict, reasons, remedies, rule }: FitDiagnosis = diagnoseFit(history);
+ * ```
+ */
+export interface FitDiagnosis {
+  readonly verdict: 'underfitting' | 'overfitting' | 'good-fit';
+  readonly reasons: readonly string[];
+  readonly remedies: readonly string[];
+  readonly rule: string;
+}
+
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const num = (x: number): string => x.toPrecision(4);
+
+export function describeRule(o: z.output<typeof DiagnoseSchema>): string {
+  return (
+    `Overfitting when validation loss has risen for at least ${o.patience} epochs since its minimum ` +
+    `(ending more than ${pct(o.minValLossRise)} above it) while training loss kept falling, or when final ` +
+    `training accuracy exceeds validation accuracy by more than ${pct(o.maxAccuracyGap)}. Otherwise underfitting ` +
+    `when final training accuracy is below ${pct(o.minTrainAccuracy)}, or when training loss is still falling ` +
+    `(more than ${pct(o.stillLearningDrop)} over the last ${o.patience} epochs) and is within ` +
+    `${pct(o.closeLossGap)} of validation loss. Otherwise a good fit.`
+  );
+}
+
+const REMEDIES = {
+  overfitting: (bestEpoch: number) => [
+    'Add dropout (e.g. 0.25 after the conv blocks, 0.5 before the dense head).',
+    `Use early stopping on val_loss with restore-best (the best epoch here was ${bestEpoch}).`,
+    'Get more training data or use data augmentation (flips, shifts, small rotations, zoom).',
+    'Lower the learning rate or add a schedule (ReduceLROnPlateau, cosine); add weight decay.',
+    'Use a smaller model (fewer filters or dense units).',
+  ],
+  underfitting: [
+    'Train for more epochs: the model has not finished learning.',
+    'Use a bigger model: more conv blocks or filters, a wider dense layer.',
+    'Tune the learning rate: too low learns slowly, too high bounces; try 3× up or down.',
+    'Reduce regularisation (less dropout or augmentation) until training accuracy rises.',
+  ],
+  'good-fit': [
+    'Keep this setup; use early stopping with restore-best so the best epoch is the one kept.',
+    'For more accuracy, add data or augmentation and a slightly bigger model, watching the validation curve.',
+  ],
+} as const;
+
+/**
+ * Says whether a run underfits, overfits or fits well, from its per-epoch history. The rule (see `rule` in the
+ * result for the thresholds used):
+ *
+ * 1. **Overfitting** when validation loss has risen for ≥ `patience` epochs since its minimum (ending more than
+ *    `minValLossRise` above it) while training loss kept falling, or the final train − validation accuracy gap is
+ *    more than `maxAccuracyGap`.
+ * 2. Otherwise **underfitting** when final training accuracy is below `minTrainAccuracy`, or training loss is still
+ *    falling (by more than `stillLearningDrop` over the last `patience` epochs) and is close to validation loss
+ *    (within `closeLossGap`, relative).
+ * 3. Otherwise a **good fit**.
+ *
+ * Overfitting wins over underfitting: a model with low training accuracy and a large gap overfits what it learns.
+ *
+ * @example
+ * ```ts
+ * const diagnosis = diagnoseFit([
+ *   { loss: 0.9, valLoss: 0.8, accuracy: 0.70, valAccuracy: 0.72 },
+ *   { loss: 0.5, valLoss: 0.5, accuracy: 0.82, valAccuracy: 0.81 },
+ *   { loss: 0.3, valLoss: 0.6, accuracy: 0.90, valAccuracy: 0.80 },
+ * ]);
+ * console.log(diagnosis.verdict, diagnosis.reasons.join(' '), diagnosis.remedies);
+ * ```
+ */
+export function diagnoseFit(history: readonly FitEpoch[], options: DiagnoseFitOptions = {}): FitDiagnosis {
+  const o = parseOrThrow(DiagnoseSchema, options, { what: 'diagnoseFit options' });
+  if (history.length === 0) {
+    throw new OptikError('ARGUMENT_INVALID', 'diagnoseFit needs at least one epoch of history.', {
+      hint: 'Pass the per-epoch rows of results.csv as { loss, valLoss, accuracy?, valAccuracy? }.',
+    });
+  }
+  const rows = history.map((row, i) => parseOrThrow(EpochSchema, row, { what: 'training history', prefix: `[${i}]` }));
+  const last = rows.length - 1;
+  const final = rows[last]!;
+  let best = 0;
+  for (let i = 1; i < rows.length; i++) if (rows[i]!.valLoss < rows[best]!.valLoss) best = i;
+  const minValLoss = rows[best]!.valLoss;
+
+  const overfit: string[] = [];
+  const underfit: string[] = [];
+  const notes: string[] = [];
+
+  const risingEpochs = last - best;
+  const rise = minValLoss > 0 ? (final.valLoss - minValLoss) / minValLoss : final.valLoss - minValLoss;
+  if (risingEpochs >= o.patience && rise > o.minValLossRise && final.loss < rows[best]!.loss) {
+    overfit.push(
+      `Validation loss has risen for ${risingEpochs} epochs since its minimum ${num(minValLoss)} at epoch ${best + 1} ` +
+        `(now ${num(final.valLoss)}, +${pct(rise)}) while training loss kept falling ` +
+        `(${num(rows[best]!.loss)} → ${num(final.loss)}).`,
+    );
+  }
+  const hasAccuracy = final.accuracy !== undefined && final.valAccuracy !== undefined;
+  if (hasAccuracy) {
+    const gap = final.accuracy! - final.valAccuracy!;
+    if (gap > o.maxAccuracyGap) {
+      overfit.push(
+        `Training accuracy ${pct(final.accuracy!)} is ${pct(gap)} above validation accuracy ` +
+          `${pct(final.valAccuracy!)} (more than ${pct(o.maxAccuracyGap)}).`,
+      );
+    }
+  }
+  if (final.accuracy !== undefined && final.accuracy < o.minTrainAccuracy) {
+    underfit.push(
+      `Training accuracy is only ${pct(final.accuracy)} at the last epoch (below ${pct(o.minTrainAccuracy)}): ` +
+        'the model does not even fit the training data.',
+    );
+  }
+  const from = rows[Math.max(0, last - o.patience)]!;
+  const drop = from.loss > 0 ? (from.loss - final.loss) / from.loss : 0;
+  const lossGap = final.loss > 0 ? Math.abs(final.valLoss - final.loss) / final.loss : Number.POSITIVE_INFINITY;
+  if (last > 0 && drop > o.stillLearningDrop && lossGap <= o.closeLossGap) {
+    underfit.push(
+      `Training loss is still falling (${num(from.loss)} → ${num(final.loss)}, −${pct(drop)} over the last ` +
+        `${last - Math.max(0, last - o.patience)} epochs) and is close to validation loss ${num(final.valLoss)}: ` +
+        'training stopped before the model finished learning.',
+    );
+  }
+
+  const rule = describeRule(o);
+  if (overfit.length > 0) {
+    return {
+      verdict: 'overfitting',
+      reasons: [...overfit, ...underfit],
+      remedies: REMEDIES.overfitting(best + 1),
+      rule,
+    };
+  }
+  if (underfit.length > 0)
+    return { verdict: 'underfitting', reasons: underfit, remedies: [...REMEDIES.underfitting], rule };
+  notes.push(
+    `Validation loss reached its minimum ${num(minValLoss)} at epoch ${best + 1} of ${rows.length} without a ` +
+      `sustained rise afterwards (final training loss ${num(final.loss)}, validation loss ${num(final.valLoss)}).`,
+  );
+  if (hasAccuracy) {
+    notes.push(
+      `Training accuracy ${pct(final.accuracy!)} and validation accuracy ${pct(final.valAccuracy!)} are within ` +
+        `${pct(o.maxAccuracyGap)}.`,
+    );
+  }
+  return { verdict: 'good-fit', reasons: notes, remedies: [...REMEDIES['good-fit']], rule };
+}
