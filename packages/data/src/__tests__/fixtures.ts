@@ -1,0 +1,88 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import sharp from 'sharp';
+
+/** A fresh temporary folder; `cleanup()` removes it. */
+export function tempDir(prefix = 'optik-data-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes a solid-colour image (with a lighter square so images differ by `seed`). */
+export async function writeImage(
+  file: string,
+  options: { width?: number; height?: number; seed?: number; format?: 'png' | 'jpeg'; channels?: 1 | 3 } = {},
+): Promise<Buffer> {
+  const { width = 16, height = 12, seed = 0, format = 'png', channels = 3 } = options;
+  const data = Buffer.alloc(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < channels; c++) {
+        data[(y * width + x) * channels + c] = (seed * 37 + x * 11 + y * 7 + c * 50) % 256;
+      }
+    }
+  }
+  const image = sharp(data, { raw: { width, height, channels } });
+  const bytes = format === 'png' ? await image.png().toBuffer() : await image.jpeg({ quality: 90 }).toBuffer();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  return bytes;
+}
+
+export function writeText(file: string, text: string | Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
+/** IDX bytes: magic 0x0000 08 ndim, big-endian dims, then the values. */
+export function idxBytes(dims: number[], values: Uint8Array, magicType = 0x08): Uint8Array {
+  const header = new Uint8Array(4 + 4 * dims.length);
+  const view = new DataView(header.buffer);
+  header[2] = magicType;
+  header[3] = dims.length;
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d, false);
+  });
+  const out = new Uint8Array(header.length + values.length);
+  out.set(header);
+  out.set(values, header.length);
+  return out;
+}
+
+/** pycocotools `rleToString`: run lengths → compressed COCO RLE text. */
+export function encodeRleString(counts: readonly number[]): string {
+  let out = '';
+  counts.forEach((count, i) => {
+    let x = i > 2 ? count - (counts[i - 2] as number) : count;
+    let more = true;
+    while (more) {
+      let c = x & 0x1f;
+      x >>= 5;
+      more = (c & 0x10) !== 0 ? x !== -1 : x !== 0;
+      if (more) c |= 0x20;
+      out += String.fromCharCode(c + 48);
+    }
+  });
+  return out;
+}
+
+/** Column-major run lengths of a row-major 0/1 mask (COCO RLE order). */
+export function maskToRle(data: Uint8Array, height: number, width: number): number[] {
+  const counts: number[] = [];
+  let current = 0;
+  let run = 0;
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) {
+      const v = data[y * width + x] as number;
+      if (v !== current) {
+        counts.push(run);
+        run = 0;
+        current = v;
+      }
+      run++;
+    }
+  }
+  counts.push(run);
+  return counts;
+}

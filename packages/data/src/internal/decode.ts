@@ -1,0 +1,137 @@
+import { readFile } from 'node:fs/promises';
+import type { ImageData, Mask } from '@optik/core';
+import { OptikError, parseOrThrow } from '@optik/core';
+import sharp from 'sharp';
+import { z } from 'zod';
+
+/** How an image is decoded: colour mode, optional `[height, width]` resize and how it fits. */
+export const DecodeOptionsSchema = z
+  .object({
+    colorMode: z.enum(['grayscale', 'rgb', 'rgba']).default('rgb'),
+    /** `[height, width]` (Keras order); omitted keeps the original size. */
+    imageSize: z.tuple([z.number().int().min(1).max(16384), z.number().int().min(1).max(16384)]).optional(),
+    /** `fill` stretches, `cover` crops to the aspect ratio, `contain` pads with black. */
+    fit: z.enum(['fill', 'cover', 'contain']).default('fill'),
+  })
+  .strict();
+export type DecodeOptions = z.input<typeof DecodeOptionsSchema>;
+export type ResolvedDecodeOptions = z.output<typeof DecodeOptionsSchema>;
+
+export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecodeOptions {
+  return parseOrThrow(DecodeOptionsSchema, options, { what: 'decode options' });
+}
+
+export function channelsOf(colorMode: ResolvedDecodeOptions['colorMode']): 1 | 3 | 4 {
+  return colorMode === 'grayscale' ? 1 : colorMode === 'rgb' ? 3 : 4;
+}
+
+function corrupt(file: string, cause: unknown): OptikError {
+  const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+  return new OptikError(
+    'DATA_CORRUPT',
+    `Cannot decode the image: ${reason}.`,
+    {
+      file,
+      hint: 'Remove or replace the file; a zero-byte, truncated or non-image file cannot be read.',
+    },
+    { cause },
+  );
+}
+
+/** Reads a file, refusing zero-byte files with a coded error. */
+export async function readBytes(file: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new OptikError('DATA_NOT_FOUND', 'Cannot read the file.', { file }, { cause });
+  }
+  if (bytes.length === 0) throw corrupt(file, new Error('the file is empty (0 bytes)'));
+  return bytes;
+}
+
+/**
+ * Decodes an image file or buffer with sharp: EXIF orientation applied (`rotate()`), converted to the colour mode,
+ * resized to `imageSize` with the fit mode. The whole image is decoded (`failOn: 'warning'`), so truncated files
+ * fail here rather than later.
+ */
+export async function decodeImage(
+  input: string | Uint8Array,
+  options: ResolvedDecodeOptions,
+  label = typeof input === 'string' ? input : '(buffer)',
+): Promise<ImageData & { data: Uint8Array; originalWidth: number; originalHeight: number }> {
+  const bytes = typeof input === 'string' ? await readBytes(input) : input;
+  if (bytes.length === 0) throw corrupt(label, new Error('the buffer is empty (0 bytes)'));
+  const channels = channelsOf(options.colorMode);
+  try {
+    const base = sharp(bytes, { failOn: 'warning' }).rotate();
+    const meta = await base.clone().metadata();
+    const orientedSwap = (meta.orientation ?? 1) >= 5;
+    const originalWidth = (orientedSwap ? meta.height : meta.width) ?? 0;
+    const originalHeight = (orientedSwap ? meta.width : meta.height) ?? 0;
+    let pipeline = base;
+    if (options.imageSize !== undefined) {
+      const [height, width] = options.imageSize;
+      pipeline = pipeline.resize({ width, height, fit: options.fit, background: { r: 0, g: 0, b: 0, alpha: 1 } });
+    }
+    if (channels === 1) pipeline = pipeline.toColourspace('b-w').removeAlpha();
+    else if (channels === 3) pipeline = pipeline.toColourspace('srgb').removeAlpha();
+    else pipeline = pipeline.toColourspace('srgb').ensureAlpha();
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels) {
+      throw new Error(`expected ${channels} channels after conversion, got ${info.channels}`);
+    }
+    return {
+      width: info.width,
+      height: info.height,
+      channels,
+      data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      originalWidth,
+      originalHeight,
+    };
+  } catch (cause) {
+    throw corrupt(label, cause);
+  }
+}
+
+/** Width and height after EXIF orientation, without decoding pixels (used for YOLO normalisation). */
+export async function imageDimensions(file: string): Promise<{ width: number; height: number }> {
+  const bytes = await readBytes(file);
+  try {
+    const meta = await sharp(bytes).metadata();
+    const swap = (meta.orientation ?? 1) >= 5;
+    const width = (swap ? meta.height : meta.width) ?? 0;
+    const height = (swap ? meta.width : meta.height) ?? 0;
+    if (width <= 0 || height <= 0) throw new Error('no dimensions in the header');
+    return { width, height };
+  } catch (cause) {
+    throw corrupt(file, cause);
+  }
+}
+
+/** Reads a single-channel mask PNG (class ids or 0/1) without any colour conversion or resampling. */
+export async function decodeMask(file: string): Promise<Mask> {
+  const bytes = await readBytes(file);
+  try {
+    const { data, info } = await sharp(bytes, { failOn: 'warning' })
+      .extractChannel(0)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (cause) {
+    throw corrupt(file, cause);
+  }
+}
+
+/** Resizes a mask with nearest-neighbour (class ids never blend) using the same fit as the image. */
+export async function resizeMask(mask: Mask, options: ResolvedDecodeOptions): Promise<Mask> {
+  if (options.imageSize === undefined) return mask;
+  const [height, width] = options.imageSize;
+  if (mask.width === width && mask.height === height) return mask;
+  const { data, info } = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .resize({ width, height, fit: options.fit, kernel: 'nearest', background: { r: 0, g: 0, b: 0, alpha: 1 } })
+    .extractChannel(0)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+}

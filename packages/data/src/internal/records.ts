@@ -1,0 +1,68 @@
+import type { BoxXyxy, TaskKind } from '@optik/core';
+import { clipBox, OptikError } from '@optik/core';
+
+/** An instance mask as annotated: polygons (flat `[x0, y0, x1, y1, …]` lists) or a decoded COCO RLE. */
+export type Segmentation =
+  | { readonly type: 'polygon'; readonly polygons: readonly (readonly number[])[] }
+  | { readonly type: 'rle'; readonly counts: readonly number[]; readonly height: number; readonly width: number };
+
+/** One annotated image of a file source. Boxes are absolute-pixel xyxy in the original image. */
+export interface DatasetRecord {
+  /** Absolute path of the image. */
+  readonly file: string;
+  /** Split the source assigned (`train`, `val`, `test`), if any. */
+  readonly split?: string;
+  /** Image size as stated by the annotation (COCO, VOC), when it states one. */
+  readonly width?: number;
+  readonly height?: number;
+  /** Class id, for classification. */
+  readonly label?: number;
+  /** Boxes and their class ids, for detection. */
+  readonly boxes?: readonly BoxXyxy[];
+  readonly labels?: readonly number[];
+  /** VOC's `difficult` flag per box. */
+  readonly difficult?: readonly boolean[];
+  /** Instance masks per box (COCO polygons/RLE, YOLO polygons); `null` where a box has none. */
+  readonly segments?: readonly (Segmentation | null)[];
+  /** Semantic mask PNG (class id per pixel). */
+  readonly maskFile?: string;
+}
+
+/** What a file source read: records plus the problems it fixed or skipped. */
+export interface FileDataset {
+  readonly format: 'folder' | 'csv' | 'coco' | 'voc' | 'yolo' | 'masks';
+  /** The dataset root all image paths are inside. */
+  readonly root: string;
+  readonly task: TaskKind;
+  readonly classNames: readonly string[];
+  readonly records: readonly DatasetRecord[];
+  /** Boxes clipped to the image, and files skipped with the reason. */
+  readonly issues: { readonly clippedBoxes: number; readonly skipped: readonly { file: string; reason: string }[] };
+}
+
+/** Collects clip counts while a source is read; in strict mode an outside box is an error instead. */
+export class BoxChecker {
+  clipped = 0;
+  constructor(private readonly strict: boolean) {}
+
+  check(box: BoxXyxy, width: number | undefined, height: number | undefined, where: string): BoxXyxy {
+    if (!box.every(Number.isFinite)) {
+      throw new OptikError('DATA_FORMAT', 'A box coordinate is not a finite number.', { file: where, received: box });
+    }
+    if (box[2] < box[0] || box[3] < box[1]) {
+      throw new OptikError('DATA_FORMAT', 'A box has xMax < xMin or yMax < yMin.', { file: where, received: box });
+    }
+    if (width === undefined || height === undefined) return box;
+    const { box: clipped, clipped: changed } = clipBox(box, width, height);
+    if (!changed) return box;
+    if (this.strict) {
+      throw new OptikError('DATA_FORMAT', `A box lies outside the ${width}×${height} image.`, {
+        file: where,
+        received: box,
+        hint: 'Fix the annotation, or read without strict: true to clip such boxes (they are counted).',
+      });
+    }
+    this.clipped++;
+    return clipped;
+  }
+}

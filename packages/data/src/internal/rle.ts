@@ -1,0 +1,106 @@
+import type { BoxXyxy, Mask } from '@optik/core';
+import { OptikError } from '@optik/core';
+import type { Segmentation } from './records.js';
+
+/** Decodes a COCO compressed RLE string (pycocotools `rleFrString`) to run lengths. */
+export function decodeRleString(text: string, where: string): number[] {
+  const counts: number[] = [];
+  let p = 0;
+  while (p < text.length) {
+    let x = 0;
+    let k = 0;
+    let more = true;
+    while (more) {
+      if (p >= text.length) throw new OptikError('DATA_FORMAT', 'Truncated compressed RLE string.', { file: where });
+      const c = text.charCodeAt(p) - 48;
+      if (c < 0 || c > 63) throw new OptikError('DATA_FORMAT', 'Invalid character in an RLE string.', { file: where });
+      x += (c & 0x1f) * 2 ** (5 * k);
+      more = (c & 0x20) !== 0;
+      p++;
+      k++;
+      if (!more && (c & 0x10) !== 0) x -= 2 ** (5 * k);
+    }
+    if (counts.length > 2) x += counts[counts.length - 2] as number;
+    counts.push(x);
+  }
+  return counts;
+}
+
+/** Run lengths (column-major, starting with zeros) → mask. */
+export function rleToMask(counts: readonly number[], height: number, width: number, where: string): Mask {
+  const total = height * width;
+  const colMajor = new Uint8Array(total);
+  let pos = 0;
+  let value = 0;
+  for (const run of counts) {
+    if (run < 0 || pos + run > total) {
+      throw new OptikError('DATA_FORMAT', `RLE runs exceed the ${width}×${height} mask.`, { file: where });
+    }
+    if (value === 1) colMajor.fill(1, pos, pos + run);
+    pos += run;
+    value ^= 1;
+  }
+  if (pos !== total) {
+    throw new OptikError('DATA_FORMAT', `RLE runs cover ${pos} of the ${total} pixels.`, { file: where });
+  }
+  const data = new Uint8Array(total);
+  for (let x = 0; x < width; x++)
+    for (let y = 0; y < height; y++) data[y * width + x] = colMajor[x * height + y] as number;
+  return { width, height, data };
+}
+
+/** Fills polygons (even-odd rule, pixel centres) into a 0/1 mask. */
+export function polygonsToMask(polygons: readonly (readonly number[])[], height: number, width: number): Mask {
+  const data = new Uint8Array(height * width);
+  for (const poly of polygons) {
+    const n = Math.floor(poly.length / 2);
+    if (n < 3) continue;
+    for (let y = 0; y < height; y++) {
+      const cy = y + 0.5;
+      const xs: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const x0 = poly[2 * i] as number;
+        const y0 = poly[2 * i + 1] as number;
+        const j = (i + 1) % n;
+        const x1 = poly[2 * j] as number;
+        const y1 = poly[2 * j + 1] as number;
+        if (y0 <= cy !== y1 <= cy) xs.push(x0 + ((cy - y0) / (y1 - y0)) * (x1 - x0));
+      }
+      xs.sort((a, b) => a - b);
+      for (let k = 0; k + 1 < xs.length; k += 2) {
+        const from = Math.max(0, Math.ceil((xs[k] as number) - 0.5));
+        const to = Math.min(width - 1, Math.floor((xs[k + 1] as number) - 0.5));
+        for (let x = from; x <= to; x++) data[y * width + x] = 1;
+      }
+    }
+  }
+  return { width, height, data };
+}
+
+export function segmentationToMask(seg: Segmentation, height: number, width: number, where: string): Mask {
+  if (seg.type === 'polygon') return polygonsToMask(seg.polygons, height, width);
+  if (seg.height !== height || seg.width !== width) {
+    throw new OptikError('DATA_MISMATCH', `The RLE size ${seg.width}×${seg.height} differs from the image's.`, {
+      file: where,
+      received: { width, height },
+    });
+  }
+  return rleToMask(seg.counts, height, width, where);
+}
+
+/** Tight xyxy box of a polygon list. */
+export function polygonBounds(polygons: readonly (readonly number[])[]): BoxXyxy {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const poly of polygons) {
+    for (let i = 0; i + 1 < poly.length; i += 2) {
+      x0 = Math.min(x0, poly[i] as number);
+      x1 = Math.max(x1, poly[i] as number);
+      y0 = Math.min(y0, poly[i + 1] as number);
+      y1 = Math.max(y1, poly[i + 1] as number);
+    }
+  }
+  return [x0, y0, x1, y1];
+}
