@@ -1,1 +1,198 @@
-export {};
+/**
+ * Trains a tfjs LayersModel with a custom loop: `new Trainer(config).fit({ model, trainData, valData, callbacks })`.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
+ * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), valData: () => valBatches() });
+ * ```
+ */
+
+/**
+ * Option types of the built-in callbacks (what you pass to the constructors).
+ *
+ * @example
+ * ```ts
+ * const options: EarlyStoppingOptions = { patience: 5 };
+ * ```
+ */
+export type {
+  CsvLoggerOptions,
+  EarlyStoppingOptions,
+  LearningRateScheduleOptions,
+  ModelCheckpointOptions,
+  ReduceLROnPlateauOptions,
+} from './internal/callbacks.js';
+/**
+ * Stops when a monitored value stops improving; with `restoreBestWeights` the model ends with its best epoch's
+ * weights (also across a resume: the best weights are part of the checkpoint).
+ *
+ * @example
+ * ```ts
+ * new EarlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
+ * ```
+ */
+/**
+ * Writes `<dir>/last` every epoch and `<dir>/best` when the monitored value improves: model (tfjs layers format),
+ * optimizer state, epoch, RNG state and callback state — everything `resumeFrom` needs.
+ *
+ * @example
+ * ```ts
+ * new ModelCheckpoint({ dir: 'runs/classify/exp1/weights', monitor: 'val_accuracy' });
+ * ```
+ */
+/**
+ * Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs.
+ *
+ * @example
+ * ```ts
+ * new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2 });
+ * ```
+ */
+/**
+ * Sets the learning rate from a schedule (`constant`, `step`, `cosine`, each with linear warm-up) per epoch or
+ * per step; {@link scheduledLearningRate} is the formula on its own.
+ *
+ * @example
+ * ```ts
+ * new LearningRateScheduler({ type: 'cosine', warmup: 2, unit: 'epoch', minLearningRate: 1e-5 });
+ * ```
+ */
+/**
+ * Stops training at the first batch whose loss is NaN or infinite (`stopReason: 'nan'`).
+ *
+ * @example
+ * ```ts
+ * callbacks: [new TerminateOnNaN()]
+ * ```
+ */
+/**
+ * Appends one CSV row per epoch (epoch, loss, accuracy, val_*, learning_rate, …); on resume it keeps the rows of
+ * earlier epochs and drops any written after the checkpoint.
+ *
+ * @example
+ * ```ts
+ * new CsvLogger({ path: 'runs/classify/exp1/results.csv' });
+ * ```
+ */
+export {
+  CsvLogger,
+  CsvLoggerSchema,
+  EarlyStopping,
+  EarlyStoppingSchema,
+  LearningRateScheduler,
+  LearningRateScheduleSchema,
+  ModelCheckpoint,
+  ModelCheckpointSchema,
+  ReduceLROnPlateau,
+  ReduceLROnPlateauSchema,
+  scheduledLearningRate,
+  TerminateOnNaN,
+} from './internal/callbacks.js';
+/**
+ * The content of a checkpoint's `trainer.json`.
+ *
+ * @example
+ * ```ts
+ * const info: CheckpointInfo = readCheckpoint(dir);
+ * ```
+ */
+export type { CheckpointInfo } from './internal/checkpoint.js';
+/**
+ * Reads a checkpoint's `trainer.json` (epoch, history, learning rate, configs) without loading tensors.
+ *
+ * @example
+ * ```ts
+ * const { epoch, history } = readCheckpoint('runs/classify/exp1/weights/last');
+ * ```
+ */
+export { readCheckpoint } from './internal/checkpoint.js';
+/**
+ * Saves and loads a LayersModel as `model.json` + `weights.bin` with node:fs (no tfjs-node); the files are what
+ * `tf.loadLayersModel('…/model.json')` reads in a browser. `fileSystemIO` is the raw tfjs IOHandler.
+ *
+ * @example
+ * ```ts
+ * await saveModel(model, 'runs/classify/exp1/weights/best');
+ * const again = await loadModel('runs/classify/exp1/weights/best');
+ * ```
+ */
+export { fileSystemIO, loadModel, saveModel } from './internal/io.js';
+/**
+ * The loss names and loss options.
+ *
+ * @example
+ * ```ts
+ * const name: LossName = 'binaryCrossentropy';
+ * ```
+ */
+export type { LossName, LossOptions } from './internal/losses.js';
+/**
+ * Cross-entropy losses on probabilities (categorical, sparse, binary) with label smoothing and class weights,
+ * reduced as Keras does (mean over the batch of weighted per-sample losses).
+ *
+ * @example
+ * ```ts
+ * const loss = computeLoss('categoricalCrossentropy', yTrue, yPred, { labelSmoothing: 0.1, classWeights: [1, 2] });
+ * ```
+ */
+export { computeLoss, LossSchema, perSampleLoss } from './internal/losses.js';
+/**
+ * Optimizer config types and the named-tensor shape of optimizer state.
+ *
+ * @example
+ * ```ts
+ * const options: OptimizerOptions = { type: 'adamw', weightDecay: 0.01 };
+ * ```
+ */
+export type { NamedTensor, OptimizerConfig, OptimizerOptions } from './internal/optimizers.js';
+/**
+ * Optimizers from config — SGD (momentum, Nesterov), Adam, AdamW (decoupled weight decay), RMSprop — with a
+ * settable learning rate and savable state.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new Optimizer({ type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * ```
+ */
+export { Optimizer, OptimizerSchema } from './internal/optimizers.js';
+/**
+ * Option types of the progress bar and the stream it draws on.
+ *
+ * @example
+ * ```ts
+ * const options: ProgressBarOptions = { width: 30 };
+ * ```
+ */
+export type { ProgressBarOptions, ProgressStream } from './internal/progress.js';
+/**
+ * A progress bar on stderr (epoch, batch, loss, metrics, samples/s, ETA), silent when not a TTY or disabled;
+ * {@link formatProgressLine} renders one line.
+ *
+ * @example
+ * ```ts
+ * new ProgressBar({ enabled: !json });
+ * ```
+ */
+export { formatProgressLine, ProgressBar, ProgressBarSchema } from './internal/progress.js';
+/**
+ * Types of the trainer: its config (`TrainerOptions` in, `TrainerConfig` resolved), a batch, a batch source, the
+ * run-time fit options and the result.
+ *
+ * @example
+ * ```ts
+ * const source: BatchSource = (epoch) => makeBatches(epoch);
+ * ```
+ */
+export type { Batch, BatchSource, FitOptions, TrainerConfig, TrainerOptions, TrainResult } from './internal/trainer.js';
+export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
+/**
+ * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
+ * checkpoint state, and the validation-metric hook (`update / result / reset`).
+ *
+ * @example
+ * ```ts
+ * const recorder: Callback = { name: 'track', onEpochEnd: (epoch, logs) => store.logEpoch(epoch, logs) };
+ * ```
+ */
+export type { Callback, CallbackState, EpochLogs, Logs, TrainContext, ValidationMetric } from './internal/types.js';

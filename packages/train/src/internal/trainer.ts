@@ -1,0 +1,504 @@
+import { createRng, OptikError, parseOrThrow, type Rng, type RngState } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { computeLoss, type LossName, LossSchema, perSampleLoss, predictedClasses, trueClasses } from './losses.js';
+import { Optimizer, OptimizerSchema } from './optimizers.js';
+import type { Callback, CallbackState, EpochLogs, Logs, TrainContext, ValidationMetric } from './types.js';
+
+/** The trainer's config: everything a run needs besides the model, the data and the callbacks. */
+export const TrainerSchema = z.strictObject({
+  epochs: z.number().int().min(1),
+  optimizer: OptimizerSchema.prefault({ type: 'adam' }),
+  loss: LossSchema.default('categoricalCrossentropy'),
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+  classWeights: z.array(z.number().min(0)).min(2).optional(),
+  gradientClip: z.strictObject({ mode: z.enum(['norm', 'value']), max: z.number().gt(0) }).optional(),
+  seed: z.number().int().min(0).max(4294967295).default(0),
+  stepsPerEpoch: z.number().int().min(1).optional(),
+});
+export type TrainerOptions = z.input<typeof TrainerSchema>;
+export type TrainerConfig = z.output<typeof TrainerSchema>;
+
+/** One batch: inputs and labels. The trainer disposes both after using them. */
+export interface Batch {
+  readonly xs: tf.Tensor;
+  readonly ys: tf.Tensor;
+}
+
+/** Batches for one epoch, or a function giving the batches of epoch `epoch` (needed to iterate more than once). */
+export type BatchSource =
+  | AsyncIterable<Batch>
+  | Iterable<Batch>
+  | ((epoch: number) => AsyncIterable<Batch> | Iterable<Batch>);
+
+/** The run-time parts of a `fit`: the model, the data, callbacks, validation metrics, a checkpoint to resume. */
+export interface FitOptions {
+  readonly model: tf.LayersModel;
+  readonly trainData: BatchSource;
+  readonly valData?: BatchSource | undefined;
+  readonly callbacks?: readonly Callback[] | undefined;
+  /** Extra validation metrics; their results appear in the logs as `val_<name>` (`val_<name>_<key>`). */
+  readonly valMetrics?: readonly ValidationMetric[] | undefined;
+  /** A checkpoint folder (e.g. `<run>/weights/last`) to continue from: weights, optimizer, epoch, RNG, callbacks. */
+  readonly resumeFrom?: string | undefined;
+}
+
+/** What a `fit` returns. */
+export interface TrainResult {
+  /** Every finished epoch of the run (including those before a resume). */
+  readonly history: EpochLogs[];
+  /** The first epoch this call ran (0, or the epoch after the checkpoint). */
+  readonly initialEpoch: number;
+  /** Epochs finished in total. */
+  readonly epochsCompleted: number;
+  /** True when a callback stopped training before `epochs`. */
+  readonly stopped: boolean;
+  /** `early-stopping`, `nan`, or what a callback set; undefined when the run completed. */
+  readonly stopReason: string | undefined;
+  /** Wall time of this call. */
+  readonly seconds: number;
+}
+
+const DROPOUT_CLASSES = new Set(['Dropout', 'SpatialDropout1D']);
+
+function iterate(source: AsyncIterable<Batch> | Iterable<Batch>): AsyncIterator<Batch> | Iterator<Batch> {
+  return Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+}
+
+function batchesOf(source: BatchSource, epoch: number): AsyncIterable<Batch> | Iterable<Batch> {
+  return typeof source === 'function' ? source(epoch) : source;
+}
+
+/** Dropout layers read `seed` at call time; seeding each step from the trainer's RNG makes runs reproducible. */
+interface SeedableLayer {
+  seed?: number | undefined;
+}
+
+/** tfjs' global-norm clipping: g · max / max(‖g‖, max). */
+function clipGradients(grads: tf.NamedTensorMap, clip: TrainerConfig['gradientClip']): tf.NamedTensorMap {
+  if (clip === undefined) return grads;
+  return tf.tidy(() => {
+    const names = Object.keys(grads);
+    const out: tf.NamedTensorMap = {};
+    if (clip.mode === 'value') {
+      for (const name of names) out[name] = tf.clipByValue(grads[name] as tf.Tensor, -clip.max, clip.max);
+      return out;
+    }
+    const squares = names.map((name) => tf.sum(tf.square(grads[name] as tf.Tensor)));
+    const norm = tf.sqrt(tf.addN(squares));
+    const scale = tf.div(clip.max, tf.maximum(norm, clip.max));
+    for (const name of names) out[name] = tf.mul(grads[name] as tf.Tensor, scale);
+    return out;
+  });
+}
+
+/** Validation: mean loss (no class weights), accuracy, and any streaming metrics. */
+export async function evaluateBatches(options: {
+  model: tf.LayersModel;
+  data: AsyncIterable<Batch> | Iterable<Batch>;
+  loss: LossName;
+  labelSmoothing?: number;
+  metrics?: readonly ValidationMetric[] | undefined;
+}): Promise<Logs> {
+  const { model, loss } = options;
+  for (const metric of options.metrics ?? []) metric.reset();
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  for await (const { xs, ys } of options.data) {
+    try {
+      const pred = tf.tidy(() => model.apply(xs, { training: false }) as tf.Tensor);
+      const [batchLoss, batchCorrect] = tf.tidy(() => [
+        tf.sum(perSampleLoss(loss, ys, pred, options.labelSmoothing ?? 0)),
+        tf.sum(tf.cast(tf.equal(trueClasses(loss, ys), predictedClasses(loss, pred)), 'float32')),
+      ]);
+      lossSum += (await (batchLoss as tf.Tensor).data())[0] ?? Number.NaN;
+      correct += (await (batchCorrect as tf.Tensor).data())[0] ?? 0;
+      count += xs.shape[0] ?? 0;
+      tf.dispose([batchLoss as tf.Tensor, batchCorrect as tf.Tensor]);
+      for (const metric of options.metrics ?? []) await metric.update(ys, pred);
+      pred.dispose();
+    } finally {
+      tf.dispose([xs, ys]);
+    }
+  }
+  if (count === 0) {
+    throw new OptikError('TRAIN_FAILED', 'The evaluation data yielded no batches.', {
+      hint: 'Check the validation split; it must hold at least one sample.',
+    });
+  }
+  const logs: Logs = { loss: lossSum / count, accuracy: correct / count };
+  for (const metric of options.metrics ?? []) {
+    const result = metric.result();
+    if (typeof result === 'number') logs[metric.name] = result;
+    else for (const [key, value] of Object.entries(result)) logs[`${metric.name}_${key}`] = value;
+  }
+  return logs;
+}
+
+/**
+ * The Optik trainer: a custom loop over a tfjs LayersModel (not `model.fit`) with Keras-style callbacks,
+ * class weights, label smoothing, gradient clipping, checkpoints and exact resume.
+ */
+export class Trainer {
+  readonly #config: TrainerConfig;
+
+  constructor(options: TrainerOptions, meta: { path?: string } = {}) {
+    this.#config = parseOrThrow(TrainerSchema, options, { what: 'trainer config', prefix: meta.path ?? 'train' });
+  }
+
+  static fromConfig(config: TrainerOptions): Trainer {
+    return new Trainer(config);
+  }
+
+  toConfig(): TrainerConfig {
+    return structuredClone(this.#config);
+  }
+
+  async fit(options: FitOptions): Promise<TrainResult> {
+    const started = performance.now();
+    const config = this.#config;
+    const { model } = options;
+    const callbacks = options.callbacks ?? [];
+    this.#checkModel(model);
+    const names = new Set<string>();
+    for (const cb of callbacks) {
+      if (names.has(cb.name)) {
+        throw new OptikError(
+          'ARGUMENT_INVALID',
+          `Two callbacks are named '${cb.name}'; names identify checkpoint state.`,
+          {
+            received: cb.name,
+          },
+        );
+      }
+      names.add(cb.name);
+    }
+
+    const optimizer = new Optimizer(config.optimizer, { path: 'train.optimizer' });
+    const dropoutLayers = model.layers.filter((l) =>
+      DROPOUT_CLASSES.has(l.getClassName()),
+    ) as unknown as SeedableLayer[];
+    const originalSeeds = dropoutLayers.map((l) => l.seed);
+    let rng: Rng = createRng(config.seed);
+    let initialEpoch = 0;
+    let globalStep = 0;
+    let stepsPerEpoch = config.stepsPerEpoch;
+    let resumed = false;
+    const history: EpochLogs[] = [];
+    const pending: string[] = [];
+    let epoch = 0;
+    let stopTraining = false;
+    let stopReason: string | undefined;
+
+    const ctx: TrainContext = {
+      model,
+      epochs: config.epochs,
+      get initialEpoch() {
+        return initialEpoch;
+      },
+      get resumed() {
+        return resumed;
+      },
+      get stepsPerEpoch() {
+        return stepsPerEpoch;
+      },
+      get globalStep() {
+        return globalStep;
+      },
+      get epoch() {
+        return epoch;
+      },
+      get learningRate() {
+        return optimizer.learningRate;
+      },
+      set learningRate(value: number) {
+        optimizer.learningRate = value;
+      },
+      get stopTraining() {
+        return stopTraining;
+      },
+      set stopTraining(value: boolean) {
+        stopTraining = value;
+      },
+      get stopReason() {
+        return stopReason;
+      },
+      set stopReason(value: string | undefined) {
+        stopReason = value;
+      },
+      history,
+      requestCheckpoint(dir: string) {
+        if (!pending.includes(dir)) pending.push(dir);
+      },
+    };
+
+    try {
+      if (options.resumeFrom !== undefined) {
+        const restored = await restoreCheckpoint(options.resumeFrom, model, optimizer);
+        const { info } = restored;
+        try {
+          for (const cb of callbacks) {
+            const saved = restored.callbacks.find((c) => c.name === cb.name);
+            if (saved !== undefined) cb.setState?.(saved.state);
+          }
+        } finally {
+          tf.dispose(restored.callbacks.flatMap((c) => (c.state.tensors ?? []).map((t) => t.tensor)));
+        }
+        optimizer.learningRate = info.learningRate;
+        rng = createRng(info.rngState as RngState);
+        initialEpoch = info.epoch + 1;
+        globalStep = info.globalStep;
+        stepsPerEpoch = stepsPerEpoch ?? info.stepsPerEpoch ?? undefined;
+        history.push(...info.history);
+        resumed = true;
+        if (info.stopTraining) {
+          stopTraining = true;
+          stopReason = info.stopReason ?? undefined;
+        }
+      }
+      epoch = initialEpoch;
+
+      for (const cb of callbacks) await cb.onTrainBegin?.(ctx);
+      const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      let lastLogs: Logs = history.at(-1) ?? {};
+
+      while (epoch < config.epochs && !stopTraining) {
+        const epochStart = performance.now();
+        for (const cb of callbacks) await cb.onEpochBegin?.(epoch, ctx);
+        let batch = 0;
+        let samples = 0;
+        let lossSum = 0;
+        let correct = 0;
+        const iterator = iterate(batchesOf(options.trainData, epoch));
+        let interrupted = stopTraining;
+        while (!interrupted) {
+          const next = await iterator.next();
+          if (next.done === true) break;
+          const { xs, ys } = next.value;
+          for (const cb of callbacks) await cb.onBatchBegin?.(batch, ctx);
+          let batchLoss: number;
+          let batchCorrect: number;
+          const size = xs.shape[0] ?? 0;
+          try {
+            for (const layer of dropoutLayers) layer.seed = rng.uint32();
+            [batchLoss, batchCorrect] = await this.#step(model, trainable, optimizer, xs, ys, { epoch, batch });
+          } finally {
+            tf.dispose([xs, ys]);
+          }
+          globalStep += 1;
+          batch += 1;
+          samples += size;
+          lossSum += batchLoss * size;
+          correct += batchCorrect;
+          const seconds = (performance.now() - epochStart) / 1000;
+          const batchLogs: Logs = {
+            loss: lossSum / samples,
+            accuracy: correct / samples,
+            batch_loss: batchLoss,
+            batch_size: size,
+            learning_rate: optimizer.learningRate,
+            samples_per_second: seconds > 0 ? samples / seconds : 0,
+          };
+          for (const cb of callbacks) await cb.onBatchEnd?.(batch - 1, batchLogs, ctx);
+          if (stopTraining) {
+            // Stopped inside the epoch unless that was its last batch: look one batch ahead to tell.
+            const peek = await iterator.next();
+            if (peek.done !== true) {
+              tf.dispose([peek.value.xs, peek.value.ys]);
+              interrupted = true;
+              await iterator.return?.();
+            }
+            break;
+          }
+        }
+        if (batch === 0 && !interrupted) {
+          throw new OptikError('TRAIN_FAILED', `The training data yielded no batches in epoch ${epoch}.`, {
+            hint: 'Pass trainData as a function (epoch) => batches when it must be iterated once per epoch.',
+          });
+        }
+        // A stop inside the epoch (e.g. NaN) leaves the epoch unfinished: no validation, no epoch end, no checkpoint.
+        if (interrupted) break;
+        stepsPerEpoch ??= batch;
+        const trainSeconds = (performance.now() - epochStart) / 1000;
+        const logs: Logs = { loss: lossSum / samples, accuracy: correct / samples };
+        if (options.valData !== undefined) {
+          const val = await evaluateBatches({
+            model,
+            data: batchesOf(options.valData, epoch),
+            loss: config.loss,
+            labelSmoothing: config.labelSmoothing,
+            metrics: options.valMetrics,
+          });
+          for (const [key, value] of Object.entries(val)) logs[`val_${key}`] = value;
+        }
+        logs.learning_rate = optimizer.learningRate;
+        logs.samples_per_second = trainSeconds > 0 ? samples / trainSeconds : 0;
+        logs.epoch_seconds = (performance.now() - epochStart) / 1000;
+        history.push({ epoch, ...logs });
+        lastLogs = logs;
+        for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs, ctx);
+        for (const dir of pending.splice(0)) {
+          await this.#checkpoint(dir, {
+            model,
+            optimizer,
+            callbacks,
+            rng,
+            epoch,
+            globalStep,
+            stepsPerEpoch,
+            history,
+            stopTraining,
+            stopReason,
+          });
+        }
+        epoch += 1;
+      }
+
+      for (const cb of callbacks) await cb.onTrainEnd?.(lastLogs, ctx);
+      return {
+        history: [...history],
+        initialEpoch,
+        epochsCompleted: history.length,
+        stopped: stopTraining,
+        stopReason,
+        seconds: (performance.now() - started) / 1000,
+      };
+    } finally {
+      dropoutLayers.forEach((layer, i) => {
+        layer.seed = originalSeeds[i];
+      });
+      optimizer.dispose();
+    }
+  }
+
+  #checkModel(model: tf.LayersModel): void {
+    const units = model.outputs[0]?.shape.at(-1);
+    const { classWeights, loss } = this.#config;
+    if (model.outputs.length !== 1 || typeof units !== 'number') {
+      throw new OptikError('MODEL_INVALID', 'The trainer needs a model with one output of shape [batch, units].');
+    }
+    if (loss === 'binaryCrossentropy' && units !== 1) {
+      throw new OptikError(
+        'CONFIG_INVALID',
+        `binaryCrossentropy needs a model with 1 sigmoid output; this one has ${units}.`,
+        {
+          path: 'train.loss',
+          received: loss,
+          hint: 'Use categoricalCrossentropy (one-hot labels) or sparseCategoricalCrossentropy (integer labels).',
+        },
+      );
+    }
+    if (classWeights !== undefined) {
+      const expected = loss === 'binaryCrossentropy' ? 2 : units;
+      if (classWeights.length !== expected) {
+        throw new OptikError('CONFIG_INVALID', `classWeights needs one weight per class (${expected}).`, {
+          path: 'train.classWeights',
+          received: classWeights,
+        });
+      }
+    }
+  }
+
+  async #step(
+    model: tf.LayersModel,
+    trainable: tf.Variable[],
+    optimizer: Optimizer,
+    xs: tf.Tensor,
+    ys: tf.Tensor,
+    where: { epoch: number; batch: number },
+  ): Promise<[number, number]> {
+    const config = this.#config;
+    let pred: tf.Tensor | undefined;
+    let value: tf.Scalar | undefined;
+    let grads: tf.NamedTensorMap = {};
+    let clipped: tf.NamedTensorMap = {};
+    try {
+      ({ value, grads } = tf.variableGrads(() => {
+        const out = model.apply(xs, { training: true }) as tf.Tensor;
+        pred = tf.keep(out);
+        return computeLoss(config.loss, ys, out, {
+          labelSmoothing: config.labelSmoothing,
+          classWeights: config.classWeights,
+        });
+      }, trainable));
+      clipped = clipGradients(grads, config.gradientClip);
+      optimizer.applyGradients(clipped);
+      const output = pred as unknown as tf.Tensor;
+      const correct = tf.tidy(() =>
+        tf.sum(tf.cast(tf.equal(trueClasses(config.loss, ys), predictedClasses(config.loss, output)), 'float32')),
+      );
+      const [lossValue] = await value.data();
+      const [correctValue] = await correct.data();
+      correct.dispose();
+      return [lossValue ?? Number.NaN, correctValue ?? 0];
+    } catch (error) {
+      if (error instanceof OptikError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new OptikError(
+        'TRAIN_FAILED',
+        `The training step failed at epoch ${where.epoch}, batch ${where.batch}: ${message}`,
+        {
+          received: { xs: xs.shape, ys: ys.shape, output: model.outputs[0]?.shape },
+          hint: 'Check that the batch shapes fit the model input and that the labels fit the loss.',
+        },
+        { cause: error },
+      );
+    } finally {
+      const extra = clipped === grads ? [] : Object.values(clipped);
+      tf.dispose([...Object.values(grads), ...extra, ...(value === undefined ? [] : [value])]);
+      if (pred !== undefined) (pred as tf.Tensor).dispose();
+    }
+  }
+
+  async #checkpoint(
+    dir: string,
+    s: {
+      model: tf.LayersModel;
+      optimizer: Optimizer;
+      callbacks: readonly Callback[];
+      rng: Rng;
+      epoch: number;
+      globalStep: number;
+      stepsPerEpoch: number | undefined;
+      history: EpochLogs[];
+      stopTraining: boolean;
+      stopReason: string | undefined;
+    },
+  ): Promise<void> {
+    const states: Array<{ name: string; state: CallbackState }> = [];
+    for (const cb of s.callbacks) if (cb.getState !== undefined) states.push({ name: cb.name, state: cb.getState() });
+    try {
+      await writeCheckpoint(dir, {
+        model: s.model,
+        optimizer: s.optimizer,
+        callbacks: states,
+        info: {
+          epoch: s.epoch,
+          epochs: this.#config.epochs,
+          globalStep: s.globalStep,
+          stepsPerEpoch: s.stepsPerEpoch ?? null,
+          learningRate: s.optimizer.learningRate,
+          rngState: s.rng.state(),
+          stopTraining: s.stopTraining,
+          stopReason: s.stopReason ?? null,
+          history: s.history,
+          trainer: this.#config as unknown as Record<string, unknown>,
+          optimizerConfig: s.optimizer.toConfig() as unknown as Record<string, unknown>,
+        },
+      });
+    } finally {
+      tf.dispose(states.flatMap(({ state }) => (state.tensors ?? []).map((t) => t.tensor)));
+    }
+  }
+}
+
+/**
+ * Builds a {@link Trainer} from the config keys of `options` and fits: the one-call form of
+ * `new Trainer(config).fit({ model, trainData, ... })`.
+ */
+export async function train(options: TrainerOptions & FitOptions): Promise<TrainResult> {
+  const { model, trainData, valData, callbacks, valMetrics, resumeFrom, ...config } = options;
+  return new Trainer(config).fit({ model, trainData, valData, callbacks, valMetrics, resumeFrom });
+}

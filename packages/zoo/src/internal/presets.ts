@@ -1,0 +1,54 @@
+import type { LayerConfig, LayerOptions, PresetName } from './schema.js';
+import { LayerSchema } from './schema.js';
+
+type PresetBuilder = (dropout: number | undefined) => LayerOptions[];
+
+const PRESETS: Record<PresetName, PresetBuilder> = {
+  // The course's 2-conv net.
+  'seed-cnn': (dropout) => [
+    { type: 'conv', filters: 32, kernelSize: 3, activation: 'relu' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 64, kernelSize: 3, activation: 'relu' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dropout', rate: dropout ?? 0.25 },
+    { type: 'dense', units: 128, activation: 'relu' },
+  ],
+  // Three VGG blocks of two 3×3 `same` convolutions and a max pool.
+  'vgg-small': (dropout) => [
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 64, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 64, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 128, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'flatten' },
+    { type: 'dropout', rate: dropout ?? 0.5 },
+    { type: 'dense', units: 128, activation: 'relu' },
+  ],
+  // A stem and three basic residual blocks (16, 32, 64 filters), global average pooling.
+  'resnet-small': (dropout) => [
+    { type: 'conv', filters: 16, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'residual', filters: 16 },
+    { type: 'residual', filters: 32, strides: 2 },
+    { type: 'residual', filters: 64, strides: 2 },
+    { type: 'globalAvgPool' },
+    ...(dropout !== undefined && dropout > 0 ? [{ type: 'dropout' as const, rate: dropout }] : []),
+  ],
+  // A strided stem and three depthwise-separable blocks, global average pooling.
+  'mobilenet-small': (dropout) => [
+    { type: 'conv', filters: 16, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'separableConv', filters: 32 },
+    { type: 'separableConv', filters: 64, strides: 2 },
+    { type: 'separableConv', filters: 128, strides: 2 },
+    { type: 'globalAvgPool' },
+    { type: 'dropout', rate: dropout ?? 0.2 },
+  ],
+};
+
+/** The body layers of a preset (the head is added by the classifier), with defaults filled in. */
+export function presetLayers(name: PresetName, dropout?: number): LayerConfig[] {
+  return PRESETS[name](dropout).map((layer) => LayerSchema.parse(layer));
+}

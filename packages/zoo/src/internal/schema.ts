@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+/** Padding modes, as in Keras: `valid` shrinks the map, `same` keeps it (at stride 1). */
+export const PaddingSchema = z.enum(['valid', 'same']);
+
+/** Activations a layer may use (tfjs names). */
+export const ActivationSchema = z.enum([
+  'linear',
+  'relu',
+  'relu6',
+  'elu',
+  'selu',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'swish',
+]);
+
+const positiveInt = z.number().int().min(1);
+
+/** A 2-D convolution block: conv → (batch norm) → activation. */
+export const ConvLayerSchema = z.strictObject({
+  type: z.literal('conv'),
+  filters: positiveInt,
+  kernelSize: positiveInt,
+  strides: positiveInt.default(1),
+  padding: PaddingSchema.default('valid'),
+  activation: ActivationSchema.default('relu'),
+  /** Batch norm between the convolution and the activation (the bias is then dropped). */
+  batchNorm: z.boolean().default(false),
+});
+
+/** A depthwise-separable block (MobileNet v1): depthwise k×k → (BN) → act → pointwise 1×1 → (BN) → act. */
+export const SeparableConvLayerSchema = z.strictObject({
+  type: z.literal('separableConv'),
+  filters: positiveInt,
+  kernelSize: positiveInt.default(3),
+  strides: positiveInt.default(1),
+  padding: PaddingSchema.default('same'),
+  activation: ActivationSchema.default('relu'),
+  batchNorm: z.boolean().default(true),
+});
+
+/** A basic residual block (ResNet): conv → BN → relu → conv → BN, plus the shortcut, added, then relu. */
+export const ResidualLayerSchema = z.strictObject({
+  type: z.literal('residual'),
+  filters: positiveInt,
+  kernelSize: positiveInt.default(3),
+  strides: positiveInt.default(1),
+});
+
+/** Max or average pooling. `strides` defaults to `poolSize`. */
+export const PoolLayerSchema = z.strictObject({
+  type: z.literal('pool'),
+  mode: z.enum(['max', 'average']).default('max'),
+  poolSize: positiveInt.default(2),
+  strides: positiveInt.optional(),
+  padding: PaddingSchema.default('valid'),
+});
+
+/** Batch normalisation over the channel (last) axis. */
+export const BatchNormLayerSchema = z.strictObject({
+  type: z.literal('batchNorm'),
+  momentum: z.number().min(0).lt(1).default(0.99),
+  epsilon: z.number().gt(0).default(0.001),
+});
+
+/** Dropout: zeroes a fraction `rate` of activations while training. */
+export const DropoutLayerSchema = z.strictObject({
+  type: z.literal('dropout'),
+  rate: z.number().min(0).lt(1),
+});
+
+/** Flattens H×W×C into one vector. */
+export const FlattenLayerSchema = z.strictObject({ type: z.literal('flatten') });
+
+/** Averages each channel over H×W into one vector of C values. */
+export const GlobalAvgPoolLayerSchema = z.strictObject({ type: z.literal('globalAvgPool') });
+
+/** A fully connected layer (needs a flat input). */
+export const DenseLayerSchema = z.strictObject({
+  type: z.literal('dense'),
+  units: positiveInt,
+  activation: ActivationSchema.default('relu'),
+});
+
+/** A standalone activation. */
+export const ActivationLayerSchema = z.strictObject({
+  type: z.literal('activation'),
+  activation: ActivationSchema,
+});
+
+/** One body layer of a classifier, told apart by `type`. */
+export const LayerSchema = z.discriminatedUnion('type', [
+  ConvLayerSchema,
+  SeparableConvLayerSchema,
+  ResidualLayerSchema,
+  PoolLayerSchema,
+  BatchNormLayerSchema,
+  DropoutLayerSchema,
+  FlattenLayerSchema,
+  GlobalAvgPoolLayerSchema,
+  DenseLayerSchema,
+  ActivationLayerSchema,
+]);
+
+/** The preset names. */
+export const PRESET_NAMES = ['seed-cnn', 'vgg-small', 'resnet-small', 'mobilenet-small'] as const;
+
+/** A classifier: an input shape, a body (a preset or explicit layers) and a sigmoid or softmax head. */
+export const ClassifierSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and use letters, digits, _ or -')
+      .default('classifier'),
+    inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+    numClasses: z.number().int().min(2),
+    head: z.enum(['softmax', 'sigmoid']).default('softmax'),
+    preset: z.enum(PRESET_NAMES).optional(),
+    layers: z.array(LayerSchema).optional(),
+    dropout: z.number().min(0).lt(1).optional(),
+    seed: z.number().int().min(0).max(4294967295).default(0),
+  })
+  .superRefine((value, ctx) => {
+    if ((value.preset === undefined) === (value.layers === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: value.layers === undefined ? ['preset'] : ['layers'],
+        message: 'give exactly one of `preset` (seed-cnn, vgg-small, resnet-small, mobilenet-small) or `layers`',
+      });
+    }
+    if (value.dropout !== undefined && value.layers !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dropout'],
+        message: '`dropout` sets the rate of a preset; with explicit `layers`, set `rate` on each dropout layer',
+      });
+    }
+    if (value.head === 'sigmoid' && value.numClasses !== 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['head'],
+        message: `a sigmoid head is binary and needs numClasses: 2 (got ${value.numClasses}); use head: softmax`,
+      });
+    }
+  });
+
+export type LayerConfig = z.output<typeof LayerSchema>;
+export type LayerOptions = z.input<typeof LayerSchema>;
+export type ClassifierConfig = z.output<typeof ClassifierSchema>;
+export type ClassifierOptions = z.input<typeof ClassifierSchema>;
+export type PresetName = (typeof PRESET_NAMES)[number];
