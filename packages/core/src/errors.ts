@@ -27,7 +27,11 @@ export type OptikErrorCode =
   | 'TRAIN_FAILED'
   | 'RUN_NOT_FOUND'
   | 'STORE_ERROR'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // hyperparameter search (@optik/tune)
+  | 'STUDY_NOT_FOUND'
+  | 'TRIAL_PRUNED'
+  | 'SEARCH_SPACE_EXHAUSTED';
 
 /** Extra context an error carries: what was received, where in a config, which file. */
 export interface OptikErrorDetails {
