@@ -20,6 +20,7 @@ const SMOKE = {
   '@optik/metrics': `(m) => { const a = new m.Accuracy({ numClasses: 2 }); a.update([0, 1], [[0.9, 0.1], [0.2, 0.8]]); return a.result() === 1; }`,
   '@optik/viz': `async (m) => (await m.renderSvg(m.barChart([{ k: 'a', v: 1 }], { category: 'k', value: 'v' }))).includes('<svg')`,
   '@optik/track': `(m) => m.RUN_STATUSES.includes('interrupted')`,
+  '@optik/tune': `async (m) => { const s = await m.createStudy({ direction: 'minimize', sampler: { type: 'random', seed: 1 } }); await s.optimize((t) => t.suggestFloat('x', -1, 1) ** 2, { nTrials: 3 }); return s.trials.length === 3; }`,
   '@optik/cli': `async (m) => typeof m.main === 'function'`,
 };
 
