@@ -26,10 +26,22 @@ const SMOKE = {
 
 // `node pack-test.mjs @optik/core @optik/data` checks only those (their workspace deps are packed too).
 const only = process.argv.slice(2);
-const packages = readdirSync(join(root, 'packages'))
+const all = readdirSync(join(root, 'packages'))
   .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
-  .filter(({ pkg }) => !pkg.private)
-  .filter(({ pkg }) => only.length === 0 || only.includes(pkg.name));
+  .filter(({ pkg }) => !pkg.private);
+const wanted = new Set(only.length === 0 ? all.map(({ pkg }) => pkg.name) : only);
+for (let grew = true; grew; ) {
+  grew = false;
+  for (const { pkg } of all.filter(({ pkg }) => wanted.has(pkg.name))) {
+    for (const dep of Object.keys(pkg.dependencies ?? {})) {
+      if (dep.startsWith('@optik/') && !wanted.has(dep)) {
+        wanted.add(dep);
+        grew = true;
+      }
+    }
+  }
+}
+const packages = all.filter(({ pkg }) => wanted.has(pkg.name));
 const missing = packages.filter(({ pkg }) => !(pkg.name in SMOKE)).map(({ pkg }) => pkg.name);
 if (missing.length > 0) {
   console.error(`pack-test: no smoke call for ${missing.join(', ')}: add one to SMOKE in ${import.meta.filename}`);
