@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '../..');
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 // One call per package, through its public entry only: proves the published files are complete.
 const SMOKE = {
@@ -27,7 +28,10 @@ const SMOKE = {
 // `node pack-test.mjs @optik/core @optik/data` checks only those (their workspace deps are packed too).
 const only = process.argv.slice(2);
 const all = readdirSync(join(root, 'packages'))
-  .map((dir) => ({ dir: join(root, 'packages', dir), pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
+  .map((dir) => ({
+    dir: join(root, 'packages', dir),
+    pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')),
+  }))
   .filter(({ pkg }) => !pkg.private);
 const wanted = new Set(only.length === 0 ? all.map(({ pkg }) => pkg.name) : only);
 for (let grew = true; grew; ) {
@@ -62,7 +66,10 @@ for (const { dir, pkg } of packages) {
 }
 const app = join(work, 'app');
 mkdirSync(app);
-writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'optik-pack-test', private: true, type: 'module', dependencies: deps }, null, 2));
+writeFileSync(
+  join(app, 'package.json'),
+  JSON.stringify({ name: 'optik-pack-test', private: true, type: 'module', dependencies: deps }, null, 2),
+);
 // A standalone project: its own workspace file so pnpm never climbs into ours; builds of native deps allowed.
 writeFileSync(
   join(app, 'pnpm-workspace.yaml'),
@@ -77,13 +84,15 @@ writeFileSync(
 );
 run('pnpm', ['install', '--no-frozen-lockfile'], app);
 
-const checks = Object.entries(deps).map(([name]) => `
+const checks = Object.entries(deps).map(
+  ([name]) => `
   {
     const m = await import(${JSON.stringify(name)});
     const ok = await (${SMOKE[name]})(m);
     if (!ok) throw new Error('smoke call failed for ${name}');
     console.log('pack-test: ok ${name}');
-  }`);
+  }`,
+);
 writeFileSync(join(app, 'check.mjs'), checks.join('\n'));
 process.stdout.write(run('node', ['check.mjs'], app));
 rmSync(work, { recursive: true, force: true });

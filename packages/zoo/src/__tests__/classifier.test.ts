@@ -1,7 +1,14 @@
 import { isOptikError, OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Classifier, type ClassifierOptions, ClassifierSchema, formatSummary, presetLayers, summarizeModel } from '../index.js';
+import {
+  Classifier,
+  type ClassifierOptions,
+  ClassifierSchema,
+  formatSummary,
+  presetLayers,
+  summarizeModel,
+} from '../index.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
