@@ -1,0 +1,42 @@
+import { runEvaluation } from '@optik/pipeline';
+import { renderTable } from '@optik/track';
+import { fixed, parseCommandArgs } from '../internal/args.js';
+import type { Command } from '../internal/context.js';
+import { UsageError } from '../internal/context.js';
+
+const USAGE = `usage: optik eval <run> [--data SOURCE] [--root DIR] [--json]
+  run     id, name, task/name, or a run folder
+  --data  a built-in dataset (fashion-mnist, mnist: its test split) or a class-per-folder directory
+          (default: the run's own test split)`;
+
+/** `optik eval`: evaluates a run's best weights and prints the metrics and a per-class table. */
+export const evaluate: Command = async (args, ctx) => {
+  const { values, positionals } = parseCommandArgs(args, { data: { type: 'string' }, root: { type: 'string' } }, USAGE);
+  const [ref, ...extra] = positionals;
+  if (ref === undefined) throw new UsageError(`optik eval needs a run.\n${USAGE}`);
+  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n${USAGE}`);
+  const result = await runEvaluation(ref, { data: values.data, root: values.root ?? 'runs', backend: ctx.backend });
+  const m = result.metrics;
+  const human = [
+    `run ${result.runId ?? '?'} (${result.runDir}), weights/${result.weights}, on ${result.backend}`,
+    `${result.data}: ${m.numSamples} images`,
+    `  accuracy ${fixed(m.accuracy)}  precision ${fixed(m.precision)}  recall ${fixed(m.recall)}  F1 ${fixed(m.f1)}  (macro)`,
+    '',
+    renderTable(
+      ['class', 'precision', 'recall', 'f1', 'support'],
+      result.report.perClass.map((c) => [c.name, fixed(c.precision), fixed(c.recall), fixed(c.f1), String(c.support)]),
+    ),
+  ].join('\n');
+  ctx.result(
+    {
+      runId: result.runId,
+      runDir: result.runDir,
+      backend: result.backend,
+      weights: result.weights,
+      data: result.data,
+      metrics: m,
+      perClass: result.report.perClass,
+    },
+    human,
+  );
+};

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClassificationReport, FitDiagnosis } from '@optik/metrics';
+import { stringify as toYaml } from 'yaml';
+
+/** What the HTML report shows. */
+export interface ReportInput {
+  readonly title: string;
+  readonly runName: string;
+  readonly runId: number;
+  readonly runDir: string;
+  readonly backend: string;
+  readonly dataset: string;
+  readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
+  readonly config: Record<string, unknown>;
+  readonly report: ClassificationReport;
+  readonly diagnosis: FitDiagnosis;
+  readonly training: {
+    readonly epochs: number;
+    readonly bestEpoch: number | null;
+    readonly stopReason: string | null;
+    readonly trainSeconds: number;
+    readonly evalSeconds: number;
+    readonly samplesPerSecond: number | null;
+  };
+  /** Plot files inside `plotsDir`, with their captions, in display order. */
+  readonly plots: readonly { readonly file: string; readonly caption: string }[];
+  readonly plotsDir: string;
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
+
+const fmt = (value: number | null | undefined, digits = 4): string =>
+  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+
+const pct = (value: number): string => `${(value * 100).toFixed(2)} %`;
+
+function table(head: readonly string[], rows: readonly (readonly string[])[], numeric = true): string {
+  const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
+  const body = rows
+    .map(
+      (row) => `<tr>${row.map((cell, i) => `<td${numeric && i > 0 ? ' class="num"' : ''}>${cell}</td>`).join('')}</tr>`,
+    )
+    .join('\n');
+  return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/**
+ * A self-contained HTML report (no external files: plots are embedded as base64 PNG data URIs): run summary,
+ * metrics, per-class table, the fit diagnosis with its rule and remedies, plots and the resolved config.
+ */
+export function renderReportHtml(input: ReportInput): string {
+  const { report, diagnosis, training } = input;
+  const metricsRows = [
+    ['Accuracy', pct(report.accuracy)],
+    ['Precision (macro)', fmt(report.precision)],
+    ['Recall (macro)', fmt(report.recall)],
+    ['F1 (macro)', fmt(report.f1)],
+    [
+      'Precision / recall / F1 (weighted)',
+      `${fmt(report.weighted.precision)} / ${fmt(report.weighted.recall)} / ${fmt(report.weighted.f1)}`,
+    ],
+    ['Log loss', fmt(report.logLoss)],
+    ['ROC-AUC (macro, one-vs-rest)', fmt(report.rocAuc)],
+    ['Average precision (macro)', fmt(report.averagePrecision)],
+    ...report.topK.map((t) => [`Top-${t.k} accuracy`, pct(t.accuracy)]),
+    ['Test images', String(report.numSamples)],
+  ];
+  const perClassRows = report.perClass.map((c) => [
+    escapeHtml(c.name),
+    fmt(c.precision),
+    fmt(c.recall),
+    fmt(c.f1),
+    String(c.support),
+    fmt(c.rocAuc),
+    fmt(c.averagePrecision),
+  ]);
+  const trainingRows = [
+    ['Epochs run', String(training.epochs)],
+    ['Best epoch (checkpoint)', training.bestEpoch === null ? '–' : String(training.bestEpoch + 1)],
+    ['Stopped because', escapeHtml(training.stopReason ?? 'all epochs done')],
+    ['Training time', `${training.trainSeconds.toFixed(1)} s`],
+    ['Evaluation time', `${training.evalSeconds.toFixed(1)} s`],
+    ['Training speed', training.samplesPerSecond === null ? '–' : `${training.samplesPerSecond.toFixed(0)} samples/s`],
+    ['Backend', escapeHtml(input.backend)],
+    ['Dataset', escapeHtml(input.dataset)],
+    ['Images (train / validation / test)', `${input.splits.train} / ${input.splits.validation} / ${input.splits.test}`],
+  ];
+  const figures = input.plots
+    .map(({ file, caption }) => {
+      const data = readFileSync(join(input.plotsDir, file)).toString('base64');
+      return `<figure><img alt="${escapeHtml(caption)}" src="data:image/png;base64,${data}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+    })
+    .join('\n');
+  const verdictText = { underfitting: 'Underfitting', overfitting: 'Overfitting', 'good-fit': 'Good fit' }[
+    diagnosis.verdict
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(input.title)}</title>
+<style>
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f4f4f4; }
+.verdict { display: inline-block; padding: 0.2rem 0.6rem; border-radius: 4px; font-weight: bold; color: #fff; }
+.good-fit { background: #1a7f37; } .overfitting { background: #d62728; } .underfitting { background: #b36b00; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #666; font-size: 0.9rem; }
+pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
+.cols { display: flex; gap: 2rem; flex-wrap: wrap; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(input.title)}</h1>
+<p class="sub">Run ${input.runId} · ${escapeHtml(input.runName)} · ${escapeHtml(input.runDir)}</p>
+
+<h2>Results on the test set</h2>
+<div class="cols">
+<div>${table(['Metric', 'Value'], metricsRows)}</div>
+<div>${table(['Training', ''], trainingRows, false)}</div>
+</div>
+
+<h2>Diagnosis: <span class="verdict ${diagnosis.verdict}">${verdictText}</span></h2>
+<ul>${diagnosis.reasons.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>
+<p><strong>Rule:</strong> ${escapeHtml(diagnosis.rule)}</p>
+${diagnosis.remedies.length > 0 ? `<p><strong>Remedies:</strong></p><ul>${diagnosis.remedies.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : ''}
+
+<h2>Per class</h2>
+${table(['Class', 'Precision', 'Recall', 'F1', 'Support', 'ROC-AUC', 'Avg. precision'], perClassRows)}
+
+<h2>Plots</h2>
+${figures}
+
+<h2>Configuration (fully resolved)</h2>
+<pre>${escapeHtml(toYaml(input.config))}</pre>
+</body>
+</html>
+`;
+}

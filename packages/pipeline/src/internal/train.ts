@@ -1,0 +1,373 @@
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fromConfig as augmentFromConfig, type Compose } from '@optik/augment';
+import { createRng, OptikError } from '@optik/core';
+import { type BatchHook, type InMemoryDataset, type LabelMode, makeBatches } from '@optik/data';
+import { type ClassificationReport, diagnoseFit, type FitDiagnosis } from '@optik/metrics';
+import { guardRun, openStore, type Run, type RunRef } from '@optik/track';
+import {
+  type Callback,
+  EarlyStopping,
+  type EpochLogs,
+  LearningRateScheduler,
+  ModelCheckpoint,
+  ProgressBar,
+  ReduceLROnPlateau,
+  readCheckpoint,
+  TerminateOnNaN,
+  Trainer,
+} from '@optik/train';
+import { learningCurvesChart, renderPng } from '@optik/viz';
+import { Classifier } from '@optik/zoo';
+import * as tf from '@tensorflow/tfjs';
+import type { PipelineConfig } from './config.js';
+import { loadClassificationData } from './data.js';
+import {
+  type HeadlineMetrics,
+  headline,
+  predictDataset,
+  predictionRows,
+  reportOf,
+  writeEvaluationPlots,
+} from './evaluate.js';
+import { renderReportHtml } from './report.js';
+import { initRunBackend, loadRunModel } from './runs.js';
+
+/** Options of {@link runTraining}. */
+export interface RunTrainingOptions {
+  /** Backend to use (`--backend`); beats `OPTIK_BACKEND` and the config's `backend`. */
+  readonly backend?: string | undefined;
+  /** Continue this run (id, name or `task/name` in the store at `config.output.root`) from its last checkpoint. */
+  readonly resume?: RunRef | undefined;
+  /** Stops training after the current batch; the run is marked interrupted and the promise rejects. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called after each epoch is logged (epochs are 0-based). */
+  readonly onEpoch?:
+    | ((info: { epoch: number; epochs: number; logs: Readonly<Record<string, number>> }) => void)
+    | undefined;
+  /** Informational lines (data origin, run folder, model size). */
+  readonly log?: ((line: string) => void) | undefined;
+  /** Draw the terminal progress bar on stderr (only when stderr is a TTY). Default true. */
+  readonly progress?: boolean | undefined;
+}
+
+/** What {@link runTraining} returns. */
+export interface TrainingResult {
+  readonly runId: number;
+  readonly runName: string;
+  readonly runDir: string;
+  readonly backend: string;
+  /** Test-set metrics of the best checkpoint: accuracy, macro precision/recall/F1, and more. */
+  readonly metrics: HeadlineMetrics;
+  readonly diagnosis: FitDiagnosis;
+  /** Epochs finished in total (including those before a resume). */
+  readonly epochs: number;
+  /** The epoch `weights/best` was saved at (0-based), or null without checkpoints. */
+  readonly bestEpoch: number | null;
+  readonly stopReason: string | null;
+  /** Wall time of this call. */
+  readonly seconds: number;
+  /** The full classification report written to metrics.json. */
+  readonly report: ClassificationReport;
+}
+
+/** Label mode that fits a loss. */
+function labelModeOf(loss: PipelineConfig['train']['loss']): LabelMode {
+  if (loss === 'sparseCategoricalCrossentropy') return 'int';
+  return loss === 'binaryCrossentropy' ? 'binary' : 'categorical';
+}
+
+/** An abort signal as a callback: stops after the current batch. */
+function abortCallback(signal: AbortSignal): Callback {
+  return {
+    name: 'abortSignal',
+    onBatchEnd(_batch, _logs, ctx) {
+      if (signal.aborted) {
+        ctx.stopTraining = true;
+        ctx.stopReason = 'aborted';
+      }
+    },
+  };
+}
+
+/** Stops before an epoch that would end after `started + minutes` (judged by the last epoch's duration). */
+function timeLimitCallback(minutes: number, started: number): Callback {
+  return {
+    name: 'timeLimit',
+    onEpochEnd(epoch, logs, ctx) {
+      const elapsed = (performance.now() - started) / 1000;
+      const next = logs.epoch_seconds ?? 0;
+      if (epoch + 1 < ctx.epochs && elapsed + next > minutes * 60) {
+        ctx.stopTraining = true;
+        ctx.stopReason = 'time-limit';
+      }
+    },
+  };
+}
+
+function buildCallbacks(
+  config: PipelineConfig,
+  run: Run,
+  onEpoch: RunTrainingOptions['onEpoch'],
+  started: number,
+): Callback[] {
+  const c = config.callbacks;
+  const callbacks: Callback[] = [
+    {
+      // First, so an epoch is on record before any other callback can fail or stop the run.
+      name: 'track',
+      onEpochEnd(epoch, logs) {
+        run.logEpoch(epoch, logs, { durationMs: (logs.epoch_seconds ?? 0) * 1000 });
+        onEpoch?.({ epoch, epochs: config.train.epochs, logs });
+      },
+    },
+  ];
+  if (c.earlyStopping !== undefined) callbacks.push(new EarlyStopping(c.earlyStopping));
+  if (c.reduceLrOnPlateau !== undefined) callbacks.push(new ReduceLROnPlateau(c.reduceLrOnPlateau));
+  if (c.schedule !== undefined) callbacks.push(new LearningRateScheduler(c.schedule));
+  if (c.terminateOnNan) callbacks.push(new TerminateOnNaN());
+  if (c.timeLimit !== undefined) callbacks.push(timeLimitCallback(c.timeLimit.minutes, started));
+  if (c.checkpoint.enabled) {
+    const { enabled: _enabled, ...checkpoint } = c.checkpoint;
+    callbacks.push(new ModelCheckpoint({ ...checkpoint, dir: join(run.dir, 'weights') }));
+  }
+  return callbacks;
+}
+
+/** The on-the-fly augmentation of training batches (labels mixed too when the pipeline has MixUp/CutMix). */
+function augmentHook(config: PipelineConfig, labelMode: LabelMode): BatchHook | undefined {
+  if (config.augment === undefined) return undefined;
+  const pipeline = augmentFromConfig(config.augment, 'augment') as Compose;
+  if (labelMode === 'categorical') {
+    return (batch, rng) => pipeline.augmentBatchWithLabels(batch.xs, batch.ys as tf.Tensor2D, rng);
+  }
+  return (batch, rng) => ({ xs: pipeline.augmentBatch(batch.xs, rng), ys: batch.ys });
+}
+
+function lastCheckpointEpoch(dir: string): number | null {
+  try {
+    return readCheckpoint(dir).epoch;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Trains a classification pipeline end to end and records it: backend, data, model, a tracked run (config.yaml,
+ * results.csv per epoch, weights/best and weights/last), then the test-set evaluation of the best checkpoint
+ * (predictions.csv, metrics.json with the report, diagnosis, timings and backend), plots and report.html.
+ */
+export async function runTraining(config: PipelineConfig, options: RunTrainingOptions = {}): Promise<TrainingResult> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  if (options.resume !== undefined) checkResumable(config.output.root, options.resume);
+  const backend = await initRunBackend(config.backend, options.backend);
+  const data = await loadClassificationData(config);
+  log(
+    `data: ${data.origin}; ${data.train.length} train / ${data.validation.length} validation / ${data.test.length} test images, ${data.classNames.length} classes, ${data.inputShape.join('×')}`,
+  );
+  const tensorsBefore = tf.memory().numTensors;
+  const classifier = new Classifier(
+    { ...config.model, inputShape: data.inputShape, numClasses: data.classNames.length },
+    { path: 'model' },
+  );
+  const store = openStore({ root: config.output.root });
+  let run: Run | undefined;
+  let release = () => {};
+  try {
+    let resumeFrom: string | undefined;
+    if (options.resume !== undefined) {
+      run = store.openRun(store.getRun(options.resume).id);
+      run.reopen();
+      if (lastCheckpointEpoch(run.paths.weightsLast) !== null) resumeFrom = run.paths.weightsLast;
+    } else {
+      run = store.createRun({
+        task: 'classification',
+        ...(config.name === undefined ? {} : { name: config.name }),
+        config: config as unknown as Record<string, unknown>,
+        seed: config.seed,
+        backend: backend.name,
+      });
+    }
+    release = guardRun(run);
+    const activeRun = run;
+    log(
+      `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
+    );
+    log(`model: ${classifier.summary().totalParams.toLocaleString('en')} parameters`);
+
+    const labelMode = labelModeOf(config.train.loss);
+    const hook = augmentHook(config, labelMode);
+    const { batchSize } = config.data;
+    const trainData = (epoch: number) =>
+      makeBatches(
+        data.train,
+        { batchSize, labelMode, seed: createRng(config.seed).fork(`batches:${epoch}`).uint32() },
+        hook === undefined ? {} : { augmentBatch: hook },
+      );
+    const valData = () =>
+      makeBatches(data.validation, { batchSize: Math.max(batchSize, 256), shuffle: false, labelMode });
+    const callbacks = buildCallbacks(config, activeRun, options.onEpoch, started);
+    if (options.progress ?? true) callbacks.push(new ProgressBar({ enabled: true }));
+    if (options.signal !== undefined) callbacks.push(abortCallback(options.signal));
+
+    const trainer = new Trainer(config.train, { path: 'train' });
+    const fit = await trainer.fit({ model: classifier.model, trainData, valData, callbacks, resumeFrom });
+    if (options.signal?.aborted) {
+      activeRun.markInterrupted('aborted');
+      throw options.signal.reason ?? new Error('aborted');
+    }
+
+    if (fit.history.length === 0) {
+      throw new OptikError(
+        'TRAIN_FAILED',
+        `Training stopped (${fit.stopReason ?? 'unknown'}) before its first epoch ended.`,
+        {
+          hint:
+            fit.stopReason === 'nan'
+              ? 'The loss became NaN or infinite: lower train.optimizer.learningRate (e.g. ÷10) or add gradientClip.'
+              : 'Nothing was learned, so there is nothing to evaluate.',
+        },
+      );
+    }
+    const evalStarted = performance.now();
+    const bestEpoch = config.callbacks.checkpoint.enabled ? lastCheckpointEpoch(activeRun.paths.weightsBest) : null;
+    const evaluated = await evaluateBest(classifier.model, activeRun.dir, bestEpoch !== null, data.test);
+    const report = reportOf(evaluated, data.classNames);
+    activeRun.writePredictions(predictionRows(evaluated, data.test, data.classNames), { classNames: data.classNames });
+    const diagnosis = diagnoseFit(fit.history.map(toFitEpoch));
+    const plots = await writePlots(activeRun.paths.plots, fit.history, evaluated, report, data.test, data.classNames);
+    const evalSeconds = (performance.now() - evalStarted) / 1000;
+
+    const trainSeconds = fit.history.reduce((sum, h) => sum + (h.epoch_seconds ?? 0), 0);
+    const speeds = fit.history.map((h) => h.samples_per_second).filter((v): v is number => v !== undefined);
+    const samplesPerSecond = speeds.length === 0 ? null : speeds.reduce((a, b) => a + b, 0) / speeds.length;
+    const training = {
+      epochs: fit.epochsCompleted,
+      bestEpoch,
+      stopReason: fit.stopReason ?? null,
+      trainSeconds,
+      evalSeconds,
+      samplesPerSecond,
+    };
+    writeFileSync(
+      join(activeRun.dir, 'report.html'),
+      renderReportHtml({
+        title: `Classification of ${config.data.dataset ?? basename(config.data.directory ?? '')}`,
+        runName: `${activeRun.task}/${activeRun.name}`,
+        runId: activeRun.id,
+        runDir: activeRun.dir,
+        backend: backend.name,
+        dataset: data.origin,
+        splits: { train: data.train.length, validation: data.validation.length, test: data.test.length },
+        config: config as unknown as Record<string, unknown>,
+        report,
+        diagnosis,
+        training,
+        plots,
+        plotsDir: activeRun.paths.plots,
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    activeRun.finish({
+      metrics: {
+        ...report,
+        split: 'test',
+        weights: bestEpoch === null ? 'final' : 'best',
+        diagnosis,
+        timings: { ...training, totalSeconds: seconds },
+        backend: { name: backend.name, reason: backend.reason },
+        dataset: {
+          origin: data.origin,
+          train: data.train.length,
+          validation: data.validation.length,
+          test: data.test.length,
+        },
+      },
+    });
+    return {
+      runId: activeRun.id,
+      runName: activeRun.name,
+      runDir: activeRun.dir,
+      backend: backend.name,
+      metrics: headline(report),
+      diagnosis,
+      epochs: fit.epochsCompleted,
+      bestEpoch,
+      stopReason: fit.stopReason ?? null,
+      seconds,
+      report,
+    };
+  } catch (error) {
+    if (run !== undefined && run.status === 'running') run.markFailed(error);
+    throw error;
+  } finally {
+    release();
+    classifier.dispose();
+    store.close();
+    const leaked = tf.memory().numTensors - tensorsBefore;
+    if (leaked > 0) log(`warning: ${leaked} tensors were not released`);
+  }
+}
+
+/** Fails fast (before loading anything) when the run to resume does not exist or has completed. */
+function checkResumable(root: string, ref: RunRef): void {
+  const store = openStore({ root, sweep: false });
+  try {
+    const record = store.getRun(ref);
+    if (record.status === 'completed') {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        `Run ${record.task}/${record.name} is completed; there is nothing to resume.`,
+        {
+          received: ref,
+          hint: 'Start a new run with `optik train <config>` (e.g. with more train.epochs).',
+        },
+      );
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** Predictions on the test set from `weights/best` (the final model when there is no best checkpoint). */
+async function evaluateBest(model: tf.LayersModel, runDir: string, hasBest: boolean, test: InMemoryDataset) {
+  if (!hasBest) return predictDataset(model, test);
+  const loaded = await loadRunModel(runDir);
+  try {
+    return await predictDataset(loaded.model, test);
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+function toFitEpoch(h: EpochLogs) {
+  return {
+    loss: h.loss ?? Number.NaN,
+    valLoss: h.val_loss ?? Number.NaN,
+    ...(h.accuracy === undefined ? {} : { accuracy: h.accuracy }),
+    ...(h.val_accuracy === undefined ? {} : { valAccuracy: h.val_accuracy }),
+  };
+}
+
+async function writePlots(
+  dir: string,
+  history: readonly EpochLogs[],
+  predictions: Awaited<ReturnType<typeof predictDataset>>,
+  report: ClassificationReport,
+  test: InMemoryDataset,
+  classNames: readonly string[],
+): Promise<{ file: string; caption: string }[]> {
+  const rows = history.map((h) => ({ ...h, epoch: h.epoch + 1 }));
+  writeFileSync(
+    join(dir, 'learning-curves.png'),
+    await renderPng(learningCurvesChart(rows, { title: 'Learning curves' })),
+  );
+  const files = await writeEvaluationPlots(dir, predictions, report, test, classNames);
+  return [
+    { file: 'learning-curves.png', caption: 'Learning curves: training vs validation loss and accuracy per epoch.' },
+    { file: files.confusionMatrix as string, caption: 'Confusion matrix on the test set (rows: true class).' },
+    { file: files.prCurves as string, caption: 'Precision–recall curve per class on the test set.' },
+    { file: files.testPredictions as string, caption: 'Test images with true and predicted labels; mistakes in red.' },
+  ];
+}
