@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
-import * as tf from '@tensorflow/tfjs';
+import os from 'node:os';
 import { OptikError, readEnv } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
 import { registerOptikKernels } from './internal/register.js';
+import { useThreadedWasm } from './internal/wasm-threads.js';
 
 /** The backends Optik can run on, best first. */
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -109,7 +111,12 @@ export async function probeBackends(): Promise<BackendCandidate[]> {
       }
     : loadNative('tensorflow');
   const wasm = await loadWasm();
-  const cpu: BackendCandidate = { name: 'cpu', available: true, reason: 'pure JavaScript, always available', package: PACKAGES.cpu };
+  const cpu: BackendCandidate = {
+    name: 'cpu',
+    available: true,
+    reason: 'pure JavaScript, always available',
+    package: PACKAGES.cpu,
+  };
   if (gpu.available && !nvidiaDriverVisible()) {
     return [
       { ...gpu, reason: `${gpu.reason}, but no NVIDIA driver is visible: it would run on the CPU` },
@@ -127,7 +134,10 @@ export interface InitBackendOptions {
   readonly prefer?: BackendName | undefined;
   /** Print the one-line choice on stderr. Default true. */
   readonly log?: boolean;
-  /** Threads for the wasm backend's XNNPACK kernels. Default: `OPTIK_THREADS` or the number of cores. */
+  /**
+   * Threads for the wasm backend's XNNPACK kernels: Optik starts tfjs's threaded build in Node, which upstream
+   * does not. `1` keeps the single-threaded build. Default: `OPTIK_THREADS` or the number of cores.
+   */
   readonly threads?: number;
 }
 
@@ -157,9 +167,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     chosen = byName.get(requested);
     if (!chosen?.available) {
-      throw new OptikError('BACKEND_UNAVAILABLE', `Backend "${requested}" was requested but is not available: ${chosen?.reason}.`, {
-        hint: 'Drop --backend/OPTIK_BACKEND to use the best available one, or run `optik doctor` to see why.',
-      });
+      throw new OptikError(
+        'BACKEND_UNAVAILABLE',
+        `Backend "${requested}" was requested but is not available: ${chosen?.reason}.`,
+        {
+          hint: 'Drop --backend/OPTIK_BACKEND to use the best available one, or run `optik doctor` to see why.',
+        },
+      );
     }
   } else {
     chosen = candidates.find((c) => c.available && !(c.name === 'tensorflow-gpu' && !nvidiaDriverVisible()));
@@ -169,11 +183,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 
   const tfName = chosen.name === 'tensorflow-gpu' ? 'tensorflow' : chosen.name;
   registerOptikKernels();
+  let detail = '';
   if (chosen.name === 'wasm') {
-    const threads = options.threads ?? readEnv().OPTIK_THREADS;
-    if (threads !== undefined) {
+    // XNNPACK on every core: upstream disables the threaded build in Node; Optik starts it (see wasm-threads.ts).
+    const threads = options.threads ?? readEnv().OPTIK_THREADS ?? os.availableParallelism();
+    const threaded = useThreadedWasm(threads);
+    detail = `; ${threaded.threads === 1 ? `single-threaded (${threaded.reason})` : threaded.reason}`;
+    if (threaded.threads === 1) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      wasm.setThreadsCount(threads);
+      wasm.setThreadsCount(1);
     }
   }
   const ok = await tf.setBackend(tfName);
@@ -189,11 +207,18 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     .slice(0, candidates.indexOf(chosen))
     .map((c) => `${c.name}: ${c.reason}`)
     .join('; ');
-  const reason = requested !== undefined ? `requested` : skipped === '' ? chosen.reason : `${chosen.reason}; not better ones — ${skipped}`;
+  const reason =
+    (requested !== undefined
+      ? `requested`
+      : skipped === ''
+        ? chosen.reason
+        : `${chosen.reason}; not better ones — ${skipped}`) + detail;
   if (options.log ?? true) {
     process.stderr.write(`optik: backend ${chosen.name} (${reason})\n`);
     if (gpuPackageOnCpu) {
-      process.stderr.write('optik: WARNING: @tensorflow/tfjs-node-gpu is installed but no GPU is visible: running on the CPU.\n');
+      process.stderr.write(
+        'optik: WARNING: @tensorflow/tfjs-node-gpu is installed but no GPU is visible: running on the CPU.\n',
+      );
     }
   }
   return { name: chosen.name, reason, candidates, gpuPackageOnCpu };

@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
 import { OptikError } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
 
 /** Options of {@link benchmarkReferenceCnn}. */
 export interface ReferenceBenchOptions {
@@ -45,7 +45,13 @@ export function buildReferenceCnn(seed = 0): tf.LayersModel {
   const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 16 + k });
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu', kernelInitializer: init(1) }),
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 32,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
       tf.layers.maxPooling2d({ poolSize: 2 }),

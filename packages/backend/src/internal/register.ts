@@ -1,5 +1,6 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { cpuFixedKernels, wasmTrainingKernels } from './kernels/index.js';
+import { rememberStockKernel } from './wasm-heap.js';
 
 let registered = false;
 
@@ -9,6 +10,7 @@ export function registerOptikKernels(): void {
   registered = true;
   for (const config of [...wasmTrainingKernels, ...cpuFixedKernels]) {
     if (getKernel(config.kernelName, config.backendName) !== undefined) {
+      rememberStockKernel(config.kernelName, config.backendName);
       unregisterKernel(config.kernelName, config.backendName);
     }
     registerKernel(config);
@@ -20,5 +22,8 @@ export function registerOptikKernels(): void {
  * the property tests iterate, so a new kernel cannot go untested.
  */
 export function listOptikKernels(): { kernelName: string; backendName: string }[] {
-  return [...wasmTrainingKernels, ...cpuFixedKernels].map(({ kernelName, backendName }) => ({ kernelName, backendName }));
+  return [...wasmTrainingKernels, ...cpuFixedKernels].map(({ kernelName, backendName }) => ({
+    kernelName,
+    backendName,
+  }));
 }

@@ -1,0 +1,513 @@
+import type { Rng } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
+import { backend_util } from '@tensorflow/tfjs-core';
+import {
+  adjointOf,
+  gridPoint,
+  gridSize,
+  type HostTensor,
+  type KernelProperty,
+  type KernelTrial,
+  randomTensor,
+  runKernelOn,
+} from './harness.js';
+
+/**
+ * One property per kernel Optik registers (its own and the wasm training kernels): randomized shapes, batch
+ * sizes and channels, swept over strides 1–2, same/valid padding and dilations where the kernel takes them.
+ * `kernels.test.ts` fails when a registered kernel has no entry here.
+ */
+
+type Pad = 'same' | 'valid';
+type Pair = [number, number];
+
+interface ConvDraw {
+  readonly batch: number;
+  readonly inShape: [number, number, number, number];
+  readonly filterShape: [number, number, number, number];
+  readonly outShape: [number, number, number, number];
+  readonly strides: Pair;
+  readonly dilations: Pair;
+  readonly pad: Pad;
+  readonly label: string;
+}
+
+/** A random NHWC convolution geometry that is valid for the given strides, padding and dilation. */
+function drawConv(
+  rng: Rng,
+  options: { stride: number; pad: Pad; dilation: number; depthwise: boolean; maxChannels?: number },
+): ConvDraw {
+  const batch = rng.int(1, 3);
+  const inChannels = rng.int(1, options.maxChannels ?? 4);
+  const outChannels = options.depthwise ? rng.int(1, 2) : rng.int(1, 4); // the channel multiplier when depthwise
+  const filterHeight = rng.int(1, 3);
+  const filterWidth = rng.int(1, 3);
+  const minHeight = options.pad === 'valid' ? (filterHeight - 1) * options.dilation + 1 : 1;
+  const minWidth = options.pad === 'valid' ? (filterWidth - 1) * options.dilation + 1 : 1;
+  const inShape: [number, number, number, number] = [
+    batch,
+    rng.int(minHeight, Math.max(minHeight, 9)),
+    rng.int(minWidth, Math.max(minWidth, 9)),
+    inChannels,
+  ];
+  const filterShape: [number, number, number, number] = [filterHeight, filterWidth, inChannels, outChannels];
+  const strides: Pair = [options.stride, options.stride];
+  const dilations: Pair = [options.dilation, options.dilation];
+  const info = backend_util.computeConv2DInfo(
+    inShape,
+    filterShape,
+    strides,
+    dilations,
+    options.pad,
+    undefined,
+    options.depthwise,
+  );
+  const outShape = info.outShape as [number, number, number, number];
+  const label = `x[${inShape}] filter[${filterShape}] stride ${options.stride} dilation ${options.dilation} ${options.pad}`;
+  return { batch, inShape, filterShape, outShape, strides, dilations, pad: options.pad, label };
+}
+
+const convGrid = { stride: [1, 2], pad: ['same', 'valid'], dilation: [1, 2] } as const;
+/** tfjs gradients (and the cpu backprop kernels) support dilation > 1 only with stride 1. */
+function convPoint(index: number): { stride: number; pad: Pad; dilation: number } {
+  const point = gridPoint(index, convGrid);
+  return { ...point, stride: point.dilation > 1 ? 1 : point.stride };
+}
+
+const poolGrid = { stride: [1, 2], pad: ['same', 'valid'], filter: [1, 2, 3] } as const;
+
+function drawPool(rng: Rng, index: number): { x: HostTensor; attrs: Record<string, unknown>; label: string } {
+  const { stride, pad, filter } = gridPoint(index, poolGrid);
+  const min = pad === 'valid' ? filter : 1;
+  const shape = [rng.int(1, 3), rng.int(min, 9), rng.int(min, 9), rng.int(1, 5)];
+  const attrs = { filterSize: [filter, filter], strides: [stride, stride], pad, dimRoundingMode: undefined };
+  return { x: randomTensor(rng, shape), attrs, label: `x[${shape}] filter ${filter} stride ${stride} ${pad}` };
+}
+
+function drawTiledPool(rng: Rng): { x: HostTensor; attrs: Record<string, unknown>; label: string } {
+  const filter = rng.int(2, 3);
+  const shape = [rng.int(1, 3), filter * rng.int(1, 4), filter * rng.int(1, 4), 4 * rng.int(1, 3)];
+  const attrs = { filterSize: [filter, filter], strides: [filter, filter], pad: 'valid', dimRoundingMode: undefined };
+  return { x: randomTensor(rng, shape), attrs, label: `x[${shape}] filter ${filter} stride ${filter} valid (tiled)` };
+}
+
+function poolOutShape(x: HostTensor, attrs: Record<string, unknown>): number[] {
+  const info = backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterSize as Pair,
+    attrs.strides as Pair,
+    1,
+    attrs.pad as Pad,
+  );
+  return info.outShape;
+}
+
+const activations = ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'] as const;
+
+function host(values: Float32Array, shape: number[]): HostTensor {
+  return { shape, dtype: 'float32', values };
+}
+
+function flat(tensor: tf.Tensor): Float32Array {
+  return Float32Array.from(tensor.dataSync());
+}
+
+/** Runs `fn` on the stock `cpu` backend (whose forward kernels Optik does not replace) and restores the backend. */
+async function onCpu<T>(fn: () => T): Promise<T> {
+  const previous = tf.getBackend();
+  if (previous !== 'cpu') await tf.setBackend('cpu');
+  try {
+    return fn();
+  } finally {
+    if (previous !== 'cpu') await tf.setBackend(previous);
+  }
+}
+
+/** A batch of `count` one-hot tensors of `shape`, hot at `start`, `start + 1`, … (flattened index). */
+function basisBatch(shape: number[], start: number, count: number): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = new Float32Array(count * size);
+  for (let k = 0; k < count; k++) values[k * size + start + k] = 1;
+  return tf.tensor(values, [count * (shape[0] ?? 1), ...shape.slice(1)]);
+}
+
+/**
+ * Oracle for the depthwise backprop kernels: the exact adjoint of the stock cpu forward DepthwiseConv2dNative,
+ * used where the stock cpu backprop kernels are wrong (they ignore dilations).
+ */
+function depthwiseOracle(wrt: 'input' | 'filter') {
+  return async (trial: KernelTrial): Promise<HostTensor | undefined> => {
+    const { strides, dilations, pad } = trial.attrs as { strides: Pair; dilations: Pair; pad: Pad };
+    if (dilations[0] === 1 && dilations[1] === 1) return undefined; // stock cpu is right here
+    const dy = trial.inputs.dy as HostTensor;
+    const conv = (x: tf.Tensor, filter: tf.Tensor): tf.Tensor =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, filter as tf.Tensor4D, strides, pad, 'NHWC', dilations);
+    return onCpu(() => {
+      if (wrt === 'input') {
+        const inputShape = trial.attrs.inputShape as number[];
+        const filter = trial.inputs.filter as HostTensor;
+        const size = inputShape.reduce((a, b) => a * b, 1);
+        const values = adjointOf(
+          size,
+          (start, count) =>
+            tf.tidy(() => flat(conv(basisBatch(inputShape, start, count), tf.tensor(filter.values, filter.shape)))),
+          dy.values as Float32Array,
+        );
+        return host(values, inputShape);
+      }
+      const filterShape = trial.attrs.filterShape as number[];
+      const x = trial.inputs.x as HostTensor;
+      const size = filterShape.reduce((a, b) => a * b, 1);
+      const values = adjointOf(
+        size,
+        (start, count) =>
+          tf.tidy(() => {
+            const images: Float32Array[] = [];
+            for (let k = 0; k < count; k++) {
+              images.push(flat(conv(tf.tensor(x.values, x.shape), basisBatch(filterShape, start + k, 1))));
+            }
+            const joined = new Float32Array(images.reduce((n, a) => n + a.length, 0));
+            let offset = 0;
+            for (const image of images) {
+              joined.set(image, offset);
+              offset += image.length;
+            }
+            return joined;
+          }),
+        dy.values as Float32Array,
+      );
+      return host(values, filterShape);
+    });
+  };
+}
+
+/**
+ * Oracle for the resize gradients: the exact adjoint of the same backend's forward resize kernel (which Optik
+ * does not replace), so `cpu`'s fixed kernels and `wasm`'s are each checked against their own forward op.
+ */
+function resizeOracle(mode: 'bilinear' | 'nearest') {
+  return async (trial: KernelTrial, backendName: string): Promise<HostTensor> => {
+    const images = trial.inputs.images as HostTensor;
+    const dy = trial.inputs.dy as HostTensor;
+    const { alignCorners, halfPixelCenters } = trial.attrs as { alignCorners: boolean; halfPixelCenters: boolean };
+    const size: Pair = [dy.shape[1] ?? 1, dy.shape[2] ?? 1];
+    if (tf.getBackend() !== backendName) await tf.setBackend(backendName);
+    const total = images.values.length;
+    const values = adjointOf(
+      total,
+      (start, count) =>
+        tf.tidy(() => {
+          const basis = basisBatch(images.shape, start, count) as tf.Tensor4D;
+          const out =
+            mode === 'bilinear'
+              ? tf.image.resizeBilinear(basis, size, alignCorners, halfPixelCenters)
+              : tf.image.resizeNearestNeighbor(basis, size, alignCorners, halfPixelCenters);
+          return flat(out);
+        }),
+      dy.values as Float32Array,
+    );
+    return host(values, images.shape);
+  };
+}
+
+/**
+ * Oracle for AvgPoolGrad: the exact adjoint of the same backend's forward AvgPool, which averages over the
+ * pixels inside the image only (upstream's cpu and wasm AvgPoolGrad divide by the full window instead).
+ */
+async function avgPoolOracle(trial: KernelTrial, backendName: string): Promise<HostTensor> {
+  const input = trial.inputs.input as HostTensor;
+  const dy = trial.inputs.dy as HostTensor;
+  const { filterSize, strides, pad } = trial.attrs as { filterSize: Pair; strides: Pair; pad: Pad };
+  if (tf.getBackend() !== backendName) await tf.setBackend(backendName);
+  const values = adjointOf(
+    input.values.length,
+    (start, count) =>
+      tf.tidy(() => flat(tf.avgPool(basisBatch(input.shape, start, count) as tf.Tensor4D, filterSize, strides, pad))),
+    dy.values as Float32Array,
+  );
+  return host(values, input.shape);
+}
+
+const resizeGrid = { flags: ['none', 'alignCorners', 'halfPixelCenters'], scale: ['up', 'down', 'mixed'] } as const;
+
+function drawResize(rng: Rng, index: number): KernelTrial {
+  const { flags, scale } = gridPoint(index, resizeGrid);
+  const side = (): [number, number] => {
+    const a = rng.int(1, 6);
+    if (scale === 'up') return [a, rng.int(a, 11)];
+    if (scale === 'down') return [rng.int(a, 11), a];
+    return rng.bool() ? [a, rng.int(a, 11)] : [rng.int(a, 11), a];
+  };
+  const [inHeight, outHeight] = side();
+  const [inWidth, outWidth] = side();
+  const batch = rng.int(1, 3);
+  const depth = rng.int(1, 3);
+  const alignCorners = flags === 'alignCorners';
+  const halfPixelCenters = flags === 'halfPixelCenters';
+  return {
+    label: `images[${batch},${inHeight},${inWidth},${depth}] -> ${outHeight}x${outWidth} ${flags}`,
+    inputs: {
+      images: randomTensor(rng, [batch, inHeight, inWidth, depth]),
+      dy: randomTensor(rng, [batch, outHeight, outWidth, depth]),
+    },
+    attrs: { alignCorners, halfPixelCenters, size: [outHeight, outWidth] },
+  };
+}
+
+function convTrials(grid: number): number {
+  return Math.max(grid, 10);
+}
+
+/** Every kernel property, by kernel name. */
+export const kernelProperties: Record<string, KernelProperty> = {
+  DepthwiseConv2dNativeBackpropInput: {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    trials: convTrials(gridSize(convGrid)),
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), depthwise: true });
+      return {
+        label: c.label,
+        inputs: { dy: randomTensor(rng, c.outShape), filter: randomTensor(rng, c.filterShape) },
+        attrs: { strides: c.strides, dilations: c.dilations, pad: c.pad, inputShape: c.inShape },
+      };
+    },
+    oracle: depthwiseOracle('input'),
+  },
+  DepthwiseConv2dNativeBackpropFilter: {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    trials: convTrials(gridSize(convGrid)),
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), depthwise: true });
+      return {
+        label: c.label,
+        inputs: { x: randomTensor(rng, c.inShape), dy: randomTensor(rng, c.outShape) },
+        attrs: { strides: c.strides, dilations: c.dilations, pad: c.pad, filterShape: c.filterShape },
+      };
+    },
+    oracle: depthwiseOracle('filter'),
+  },
+  DepthwiseConv2dNative: {
+    kernelName: 'DepthwiseConv2dNative',
+    trials: convTrials(gridSize(convGrid)),
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), depthwise: true });
+      return {
+        label: c.label,
+        inputs: { x: randomTensor(rng, c.inShape), filter: randomTensor(rng, c.filterShape) },
+        attrs: { strides: c.strides, dilations: c.dilations, pad: c.pad, dataFormat: 'NHWC' },
+      };
+    },
+  },
+  Conv2D: {
+    kernelName: 'Conv2D',
+    trials: convTrials(gridSize(convGrid)),
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), depthwise: false });
+      return {
+        label: c.label,
+        inputs: { x: randomTensor(rng, c.inShape), filter: randomTensor(rng, c.filterShape) },
+        attrs: { strides: c.strides, dilations: c.dilations, pad: c.pad, dataFormat: 'NHWC' },
+      };
+    },
+  },
+  FusedConv2D: {
+    kernelName: 'FusedConv2D',
+    trials: 12,
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), depthwise: false });
+      const activation = activations[index % activations.length] ?? 'linear';
+      const bias = index % 2 === 0;
+      return {
+        label: `${c.label} ${activation}${bias ? ' +bias' : ''}`,
+        inputs: {
+          x: randomTensor(rng, c.inShape),
+          filter: randomTensor(rng, c.filterShape),
+          ...(bias ? { bias: randomTensor(rng, [c.filterShape[3]]) } : {}),
+        },
+        attrs: {
+          strides: c.strides,
+          dilations: c.dilations,
+          pad: c.pad,
+          dataFormat: 'NHWC',
+          activation,
+          leakyreluAlpha: 0.2,
+        },
+      };
+    },
+  },
+  Conv2DBackpropInput: {
+    kernelName: 'Conv2DBackpropInput',
+    trials: convTrials(4),
+    draw: (rng, index) => {
+      const c = drawConv(rng, { ...convPoint(index), dilation: 1, depthwise: false, maxChannels: 5 });
+      return {
+        label: c.label,
+        inputs: { dy: randomTensor(rng, c.outShape), filter: randomTensor(rng, c.filterShape) },
+        attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.inShape },
+      };
+    },
+  },
+  Conv2DBackpropFilter: {
+    kernelName: 'Conv2DBackpropFilter',
+    // The wasm kernel switches from im2col to the convolution trick above 64 filter taps: sweep both.
+    trials: convTrials(4) + 6,
+    draw: (rng, index) => {
+      const many = index >= convTrials(4);
+      const c = drawConv(rng, { ...convPoint(index), dilation: 1, depthwise: false, maxChannels: many ? 12 : 5 });
+      return {
+        label: c.label,
+        inputs: { x: randomTensor(rng, c.inShape), dy: randomTensor(rng, c.outShape) },
+        attrs: { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.filterShape },
+      };
+    },
+  },
+  MaxPool: {
+    kernelName: 'MaxPool',
+    trials: gridSize(poolGrid),
+    draw: (rng, index) => {
+      const { x, attrs, label } = drawPool(rng, index);
+      return { label, inputs: { x }, attrs };
+    },
+  },
+  AvgPool: {
+    kernelName: 'AvgPool',
+    trials: gridSize(poolGrid),
+    draw: (rng, index) => {
+      const { x, attrs, label } = drawPool(rng, index);
+      return { label, inputs: { x }, attrs };
+    },
+  },
+  MaxPoolGrad: {
+    kernelName: 'MaxPoolGrad',
+    // The last 4 trials tile the input exactly (pool = stride, valid, channels a multiple of 4), as in the
+    // reference CNN: the wasm kernel's single-write path.
+    trials: gridSize(poolGrid) + 4,
+    draw: async (rng, index) => {
+      const tiled = index >= gridSize(poolGrid);
+      const { x, attrs, label } = tiled ? drawTiledPool(rng) : drawPool(rng, index);
+      const output = await runKernelOn('cpu', 'MaxPool', { x }, attrs);
+      return { label, inputs: { dy: randomTensor(rng, output.shape), input: x, output }, attrs };
+    },
+  },
+  AvgPoolGrad: {
+    kernelName: 'AvgPoolGrad',
+    trials: gridSize(poolGrid),
+    draw: (rng, index) => {
+      const { x, attrs, label } = drawPool(rng, index);
+      return { label, inputs: { dy: randomTensor(rng, poolOutShape(x, attrs)), input: x }, attrs };
+    },
+    oracle: avgPoolOracle,
+  },
+  BatchMatMul: {
+    kernelName: 'BatchMatMul',
+    // The last 4 trials are unbatched products with a wide B (as a dense layer's backward pass), which the wasm
+    // kernel computes as (Bᵀ·Aᵀ)ᵀ.
+    trials: 16,
+    draw: (rng, index) => {
+      const { transposeA, transposeB, broadcast } = gridPoint(index, {
+        transposeA: [false, true],
+        transposeB: [false, true],
+        broadcast: [false, true, false],
+      });
+      const wide = index >= 12;
+      const batch = wide ? 1 : rng.int(1, 3);
+      const [m, k, n] = wide
+        ? [rng.int(1, 8), rng.int(40, 64), rng.int(900, 1100)]
+        : [rng.int(1, 17), rng.int(1, 40), rng.int(1, 17)];
+      const a = [batch, ...(transposeA ? [k, m] : [m, k])];
+      const b = [broadcast ? 1 : batch, ...(transposeB ? [n, k] : [k, n])];
+      return {
+        label: `a[${a}] b[${b}] transposeA ${transposeA} transposeB ${transposeB}`,
+        inputs: { a: randomTensor(rng, a), b: randomTensor(rng, b) },
+        attrs: { transposeA, transposeB },
+      };
+    },
+  },
+  _FusedMatMul: {
+    kernelName: '_FusedMatMul',
+    trials: 12,
+    draw: (rng, index) => {
+      const { transposeA, transposeB } = gridPoint(index, { transposeA: [false, true], transposeB: [false, true] });
+      const activation = activations[index % activations.length] ?? 'linear';
+      const [m, k, n] = [rng.int(1, 17), rng.int(1, 40), rng.int(1, 17)];
+      const a = [1, ...(transposeA ? [k, m] : [m, k])];
+      const b = [1, ...(transposeB ? [n, k] : [k, n])];
+      return {
+        label: `a[${a}] b[${b}] transposeA ${transposeA} transposeB ${transposeB} ${activation} +bias`,
+        inputs: { a: randomTensor(rng, a), b: randomTensor(rng, b), bias: randomTensor(rng, [n]) },
+        attrs: { transposeA, transposeB, activation, leakyreluAlpha: 0.2 },
+      };
+    },
+  },
+  ResizeBilinearGrad: {
+    kernelName: 'ResizeBilinearGrad',
+    trials: gridSize(resizeGrid) + 3,
+    draw: drawResize,
+    oracle: resizeOracle('bilinear'),
+  },
+  ResizeNearestNeighborGrad: {
+    kernelName: 'ResizeNearestNeighborGrad',
+    trials: gridSize(resizeGrid) + 3,
+    draw: drawResize,
+    oracle: resizeOracle('nearest'),
+  },
+  Identity: {
+    kernelName: 'Identity',
+    trials: 4,
+    draw: (rng, index) => {
+      const shape = Array.from({ length: 1 + (index % 4) }, () => rng.int(1, 5));
+      const x = randomTensor(rng, shape);
+      const input: HostTensor =
+        index % 2 === 0 ? x : { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) };
+      return { label: `x[${shape}] ${input.dtype}`, inputs: { x: input }, attrs: {} };
+    },
+  },
+  Cast: {
+    kernelName: 'Cast',
+    trials: 8,
+    draw: (rng, index) => {
+      const shape = Array.from({ length: 1 + (index % 3) }, () => rng.int(1, 6));
+      const x = randomTensor(rng, shape);
+      const fromInt = index % 2 === 1;
+      const input: HostTensor = fromInt
+        ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) }
+        : x;
+      const dtype = index % 4 < 2 ? input.dtype : fromInt ? 'float32' : 'int32';
+      return { label: `x[${shape}] ${input.dtype} → ${dtype}`, inputs: { x: input }, attrs: { dtype } };
+    },
+  },
+  Sum: {
+    kernelName: 'Sum',
+    trials: 10,
+    draw: (rng, index) => {
+      const rank = 2 + (index % 3);
+      const shape = Array.from({ length: rank }, () => rng.int(1, 6));
+      // Even trials reduce every axis but the last (the bias-gradient fast path); odd ones take other axes.
+      const axis = index % 2 === 0 ? shape.slice(0, -1).map((_, i) => i) : [rng.int(0, rank - 1)];
+      const keepDims = index % 4 < 2;
+      return {
+        label: `x[${shape}] axis [${axis}] keepDims ${keepDims}`,
+        inputs: { x: randomTensor(rng, shape) },
+        attrs: { axis, keepDims },
+      };
+    },
+  },
+  UnsortedSegmentSum: {
+    kernelName: 'UnsortedSegmentSum',
+    trials: 8,
+    draw: (rng) => {
+      const rows = rng.int(1, 12);
+      const numSegments = rng.int(1, 6);
+      const slice = Array.from({ length: rng.int(0, 2) }, () => rng.int(1, 4));
+      const ids = Int32Array.from({ length: rows }, () => rng.int(0, numSegments - 1));
+      return {
+        label: `x[${rows},${slice}] into ${numSegments} segments`,
+        inputs: {
+          x: randomTensor(rng, [rows, ...slice]),
+          segmentIds: { shape: [rows], dtype: 'int32', values: ids },
+        },
+        attrs: { numSegments },
+      };
+    },
+  },
+};

@@ -1,0 +1,107 @@
+import { type WasmBackendLike, wasmMemoryOf } from '../wasm-heap.js';
+import { kernelsWasmPlain, kernelsWasmShared } from './kernels-binary.js';
+
+/**
+ * Optik's WebAssembly SIMD kernels (source: `assembly/kernels.ts`), instantiated on tfjs's own memory so that they
+ * read and write tensors in place. Pointers are byte offsets on the tfjs heap ({@link heapOffset}).
+ */
+export interface OptikSimdKernels {
+  /** MaxPool's input gradient: zeroes dx, then adds each dy to its window's first maximum. NHWC. */
+  maxPoolGrad(
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    depth: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** `out[d] = Σ_r x[r, d]` over a `[rows, depth]` matrix, accumulated in float64. */
+  sumRows(x: number, out: number, rows: number, depth: number): void;
+  /** x `[batch, inH, inW, depth]` → `[depth, spanH, spanW, batch]`, shifted by the padding, zero outside x. */
+  toChannelMajor(
+    x: number,
+    out: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    depth: number,
+    spanHeight: number,
+    spanWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** col2im (the adjoint of im2col): zeroes dx, then adds each row of cols back where its window reads x. */
+  col2im(
+    cols: number,
+    dx: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    depth: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** im2col: `[batch·outH·outW, filterH·filterW·depth]`, zero where the window leaves x. */
+  im2col(
+    x: number,
+    out: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    depth: number,
+    outHeight: number,
+    outWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+}
+
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const instances = new WeakMap<object, OptikSimdKernels | null>();
+
+/**
+ * The SIMD kernels bound to this backend's memory, or `undefined` where they cannot be instantiated (then the
+ * callers use their TypeScript loops). Compiled once per backend (the binaries are ~1.3 kB).
+ */
+export function optikSimdKernels(backend: WasmBackendLike): OptikSimdKernels | undefined {
+  const cached = instances.get(backend.wasm);
+  if (cached !== undefined) return cached ?? undefined;
+  let kernels: OptikSimdKernels | null = null;
+  try {
+    const memory = wasmMemoryOf(backend);
+    const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+    if (memory !== undefined && api !== undefined) {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const bytes = Buffer.from(shared ? kernelsWasmShared : kernelsWasmPlain, 'base64');
+      const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
+      kernels = instance.exports as OptikSimdKernels;
+    }
+  } catch {
+    kernels = null;
+  }
+  instances.set(backend.wasm, kernels);
+  return kernels ?? undefined;
+}
