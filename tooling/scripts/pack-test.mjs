@@ -22,6 +22,7 @@ const SMOKE = {
   '@optik/viz': `async (m) => (await m.renderSvg(m.barChart([{ k: 'a', v: 1 }], { category: 'k', value: 'v' }))).includes('<svg')`,
   '@optik/track': `(m) => m.RUN_STATUSES.includes('interrupted')`,
   '@optik/tune': `async (m) => { const s = await m.createStudy({ direction: 'minimize', sampler: { type: 'random', seed: 1 } }); await s.optimize((t) => t.suggestFloat('x', -1, 1) ** 2, { nTrials: 3 }); return s.trials.length === 3; }`,
+  '@optik/pipeline': `(m) => m.resolvePipelineConfig({ task: 'classification', data: { dataset: 'mnist' }, model: { preset: 'seed-cnn' } }).train.epochs > 0`,
   '@optik/cli': `async (m) => typeof m.main === 'function'`,
 };
 
@@ -95,5 +96,17 @@ const checks = Object.entries(deps).map(
 );
 writeFileSync(join(app, 'check.mjs'), checks.join('\n'));
 process.stdout.write(run('node', ['check.mjs'], app));
+if ('@optik/cli' in deps) {
+  // The published bin, as a user runs it after `npm i -g @optik/cli`.
+  const doctor = JSON.parse(
+    run(join(app, 'node_modules', '.bin', 'optik'), ['doctor', '--json'], app)
+      .trim()
+      .split('\n')
+      .at(-1),
+  );
+  if (!doctor.backends.some((b) => b.name === 'wasm' && b.available))
+    throw new Error('optik doctor from the tarball found no wasm backend');
+  console.log('pack-test: ok optik bin (doctor --json)');
+}
 rmSync(work, { recursive: true, force: true });
 console.log(`pack-test: ${packages.length} passed, 0 failed`);
