@@ -7,6 +7,7 @@ import { evaluate } from './commands/eval.js';
 import { predict } from './commands/predict.js';
 import { runs } from './commands/runs.js';
 import { train } from './commands/train.js';
+import { tune } from './commands/tune.js';
 import type { Command, CommandContext } from './internal/context.js';
 import { UsageError } from './internal/context.js';
 
@@ -14,6 +15,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   train: { run: train, summary: 'train a pipeline config into a recorded run (key=value overrides, --resume RUN)' },
   eval: { run: evaluate, summary: "evaluate a run's best weights on its test split or --data" },
   predict: { run: predict, summary: 'top-k classes with probabilities for image files (--top-k 3)' },
+  tune: {
+    run: tune,
+    summary:
+      'hyperparameter search: trials in parallel workers, trials.csv, plots, retrain of the best (--trials N --parallel K)',
+  },
   data: { run: data, summary: 'inspect a dataset: class balance, duplicates, leakage, sizes (data inspect)' },
   augment: { run: augment, summary: 'render an augmentation preview grid (augment preview --out grid.png)' },
   bench: { run: bench, summary: 'train the reference CNN and print samples/s (--peer: PyTorch in the same run)' },

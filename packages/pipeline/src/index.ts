@@ -128,3 +128,97 @@ export type { RunTrainingOptions, TrainingResult } from './internal/train.js';
  * ```
  */
 export { runTraining } from './internal/train.js';
+/**
+ * A tune config: as written (`TuneConfigInput`) and resolved (`TuneConfig`: base loaded, space, sampler and
+ * pruner validated, defaults filled in).
+ *
+ * @example
+ * ```ts
+ * const input: TuneConfigInput = {
+ *   name: 'mnist-grid',
+ *   base: 'train.yaml',
+ *   space: { 'model.dropout': { type: 'float', low: 0.2, high: 0.5, grid: [0.2, 0.5] } },
+ *   sampler: { type: 'grid' },
+ * };
+ * ```
+ */
+export type { TuneConfig, TuneConfigInput } from './internal/tune/config.js';
+/**
+ * Reads a tune config (YAML/JSON) and resolves it. `key=value` overrides whose first key is a tune-config key
+ * (`trials`, `parallel`, `sampler.seed`) change the study; any other (`train.epochs`, `data.limit.train`) changes
+ * the base training config of the trials and the retrain.
+ *
+ * @example
+ * ```ts
+ * const tune = loadTuneConfig('examples/mnist/tune.yaml', { trials: 4, train: { epochs: 1 } });
+ * ```
+ */
+/**
+ * Validates a tune config object and resolves it (what {@link loadTuneConfig} does after reading the file); a
+ * `base` path is read relative to `file`'s folder.
+ *
+ * @example
+ * ```ts
+ * const tune = resolveTuneConfig({ base: trainConfig, space, sampler: { type: 'random', seed: 1 }, trials: 8 });
+ * ```
+ */
+/**
+ * The zod schema of a tune config, for tools and editors.
+ *
+ * @example
+ * ```ts
+ * const ok = TuneConfigSchema.safeParse(yamlObject).success;
+ * ```
+ */
+export { loadTuneConfig, resolveTuneConfig, TuneConfigSchema } from './internal/tune/config.js';
+/**
+ * One trial as the leaderboard, `trials.csv` and `optik tune --json` show it: number, status, run, parameters,
+ * objective value, test accuracy/precision/recall/F1/log loss, epochs, seconds, error.
+ *
+ * @example
+ * ```ts
+ * const top: TuneTrialSummary | undefined = result.leaderboard[0];
+ * ```
+ */
+export type { TuneTrialSummary } from './internal/tune/report.js';
+/**
+ * Options and result of {@link runTune}.
+ *
+ * @example
+ * ```ts
+ * const options: RunTuneOptions = { parallel: 2, onTrialEnd: (t) => console.error(t.number, t.status, t.value) };
+ * ```
+ */
+export type { RunTuneOptions, TuneResult, TuneRetrainResult } from './internal/tune/run.js';
+/**
+ * Runs a hyperparameter search over a training config: a study in the run store (same name → resumed), trials in
+ * parallel worker processes, one run per trial (completed, pruned or failed), `trials.csv` and plots in
+ * `<output.root>/studies/<name>/`, then the best parameters retrained on train + validation and tested.
+ *
+ * @example
+ * ```ts
+ * const result = await runTune(loadTuneConfig('examples/fashion-mnist/tune.yaml'), { parallel: 2 });
+ * console.log(result.best?.params, result.retrain?.metrics.accuracy);
+ * ```
+ */
+export { runTune } from './internal/tune/run.js';
+/**
+ * Options of {@link TrackStudyStorage}.
+ *
+ * @example
+ * ```ts
+ * const options: TrackStudyStorageOptions = { store: openStore({ root: 'runs' }), objective: 'val_accuracy' };
+ * ```
+ */
+export type { TrackStudyStorageOptions } from './internal/tune/storage.js';
+/**
+ * A `@optik/tune` study storage over the `@optik/track` run store: the study in the studies table, one run per
+ * trial (parameters, epochs, final metrics, status completed/pruned/failed), resumable by study name.
+ *
+ * @example
+ * ```ts
+ * const storage = new TrackStudyStorage({ store: openStore({ root: 'runs' }), objective: 'val_accuracy' });
+ * const study = await createStudy({ name: 'fashion', direction: 'maximize', storage, space });
+ * ```
+ */
+export { TrackStudyStorage } from './internal/tune/storage.js';

@@ -34,6 +34,12 @@ export const DataSectionSchema = z
     /** Fraction held out as the test set where the source has none (`mnist`, a folder without `test/`). */
     testSplit: z.number().min(0.05).max(0.5).default(0.2),
     batchSize: positiveInt.default(64),
+    /**
+     * Train on train + validation: the final fit after a search (`optik tune` sets it for the retrain). The
+     * validation metrics of such a run come from images it trained on, so they are optimistic; the test split stays
+     * untouched and is what counts. `limit` applies to each split before they are merged.
+     */
+    mergeValidation: z.boolean().optional(),
     /** Stratified subsets for quick runs: at most this many images per split. */
     limit: z
       .strictObject({ train: positiveInt.optional(), validation: positiveInt.optional(), test: positiveInt.optional() })

@@ -1,6 +1,6 @@
 import { OptikError } from '@optik/core';
 import {
-  type InMemoryDataset,
+  InMemoryDataset,
   loadBuiltinDataset,
   loadImages,
   scanImageFolder,
@@ -29,6 +29,34 @@ export function limitDataset(dataset: InMemoryDataset, limit: number | undefined
   return dataset.subset(stratifiedSplit(dataset.labels, { test: limit / dataset.length, seed }).test);
 }
 
+/** One dataset holding the images of `a` then those of `b` (same image size and classes). */
+export function concatDatasets(a: InMemoryDataset, b: InMemoryDataset): InMemoryDataset {
+  if (a.height !== b.height || a.width !== b.width || a.channels !== b.channels) {
+    throw new OptikError('DATA_MISMATCH', 'Cannot merge splits with different image sizes.', {
+      received: { a: [a.height, a.width, a.channels], b: [b.height, b.width, b.channels] },
+    });
+  }
+  const images = new Uint8Array(a.images.length + b.images.length);
+  images.set(a.images, 0);
+  images.set(b.images, a.images.length);
+  const labels = new Int32Array(a.length + b.length);
+  labels.set(a.labels, 0);
+  labels.set(b.labels, a.length);
+  const sources = a.sources !== undefined && b.sources !== undefined ? [...a.sources, ...b.sources] : undefined;
+  const targets = a.targets !== undefined && b.targets !== undefined ? [...a.targets, ...b.targets] : undefined;
+  return new InMemoryDataset({
+    images,
+    height: a.height,
+    width: a.width,
+    channels: a.channels,
+    labels,
+    classNames: a.classNames,
+    labelMode: a.labelMode,
+    ...(sources === undefined ? {} : { sources }),
+    ...(targets === undefined ? {} : { targets }),
+  });
+}
+
 /** Loads the data section of a config: built-in dataset or class folders, split, limited. */
 export async function loadClassificationData(config: PipelineConfig): Promise<ClassificationData> {
   const { data, seed } = config;
@@ -52,6 +80,7 @@ export async function loadClassificationData(config: PipelineConfig): Promise<Cl
   train = limitDataset(train, data.limit?.train, seed);
   validation = limitDataset(validation, data.limit?.validation, seed + 1);
   test = limitDataset(test, data.limit?.test, seed + 2);
+  if (data.mergeValidation === true) train = concatDatasets(train, validation);
   for (const [name, split] of [
     ['train', train],
     ['validation', validation],

@@ -70,11 +70,16 @@ export async function loadRunModel(dir: string): Promise<{ model: tf.LayersModel
 export async function initRunBackend(
   configBackend: PipelineConfig['backend'],
   explicit: string | undefined,
+  threads?: number | undefined,
 ): Promise<BackendChoice> {
   // initBackend refuses an unknown or unavailable name with a coded error.
   const prefer =
     (explicit as BackendName | undefined) ??
     readEnv().OPTIK_BACKEND ??
     (configBackend === 'auto' ? undefined : configBackend);
-  return initBackend({ ...(prefer === undefined ? {} : { prefer }), log: true });
+  return initBackend({
+    ...(prefer === undefined ? {} : { prefer }),
+    ...(threads === undefined ? {} : { threads }),
+    log: true,
+  });
 }

@@ -71,6 +71,24 @@ export interface TrainingResult {
   readonly report: ClassificationReport;
 }
 
+/**
+ * How a tuning worker drives a training (internal): it logs into a run the study's storage created, asks after
+ * each epoch whether to stop (pruning), and leaves the run's status and final metrics to the study.
+ */
+export interface TrialHooks {
+  /** The running run to log into. It is not guarded, marked or finished here. */
+  readonly runId: number;
+  /** wasm threads (1 when several trials share the cores); undefined for the backend's default. */
+  readonly threads?: number | undefined;
+  /** Called after each epoch is logged; resolves to true to stop the trial (pruned: no test evaluation). */
+  readonly afterEpoch: (epoch: number, logs: Readonly<Record<string, number>>) => Promise<boolean>;
+}
+
+/** A trial's training result: what runTraining returns, plus the final metrics it would have finished the run with. */
+export interface TrialTrainingResult extends TrainingResult {
+  readonly finalMetrics: Record<string, unknown>;
+}
+
 /** Label mode that fits a loss. */
 function labelModeOf(loss: PipelineConfig['train']['loss']): LabelMode {
   if (loss === 'sparseCategoricalCrossentropy') return 'int';
@@ -158,10 +176,23 @@ function lastCheckpointEpoch(dir: string): number | null {
  * (predictions.csv, metrics.json with the report, diagnosis, timings and backend), plots and report.html.
  */
 export async function runTraining(config: PipelineConfig, options: RunTrainingOptions = {}): Promise<TrainingResult> {
+  const { finalMetrics: _finalMetrics, ...result } = await trainPipeline(config, options, undefined);
+  return result;
+}
+
+/**
+ * {@link runTraining}, or with `trial` a tuning trial's training: logged into the trial's run, stopped when
+ * `afterEpoch` says so (rejecting with `TRIAL_PRUNED`), the run left running for the study to finish.
+ */
+export async function trainPipeline(
+  config: PipelineConfig,
+  options: RunTrainingOptions,
+  trial: TrialHooks | undefined,
+): Promise<TrialTrainingResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
   if (options.resume !== undefined) checkResumable(config.output.root, options.resume);
-  const backend = await initRunBackend(config.backend, options.backend);
+  const backend = await initRunBackend(config.backend, options.backend, trial?.threads);
   const data = await loadClassificationData(config);
   log(
     `data: ${data.origin}; ${data.train.length} train / ${data.validation.length} validation / ${data.test.length} test images, ${data.classNames.length} classes, ${data.inputShape.join('×')}`,
@@ -176,7 +207,9 @@ export async function runTraining(config: PipelineConfig, options: RunTrainingOp
   let release = () => {};
   try {
     let resumeFrom: string | undefined;
-    if (options.resume !== undefined) {
+    if (trial !== undefined) {
+      run = store.openRun(trial.runId);
+    } else if (options.resume !== undefined) {
       run = store.openRun(store.getRun(options.resume).id);
       run.reopen();
       if (lastCheckpointEpoch(run.paths.weightsLast) !== null) resumeFrom = run.paths.weightsLast;
@@ -189,7 +222,7 @@ export async function runTraining(config: PipelineConfig, options: RunTrainingOp
         backend: backend.name,
       });
     }
-    release = guardRun(run);
+    if (trial === undefined) release = guardRun(run);
     const activeRun = run;
     log(
       `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
@@ -208,14 +241,31 @@ export async function runTraining(config: PipelineConfig, options: RunTrainingOp
     const valData = () =>
       makeBatches(data.validation, { batchSize: Math.max(batchSize, 256), shuffle: false, labelMode });
     const callbacks = buildCallbacks(config, activeRun, options.onEpoch, started);
+    let pruned = false;
+    if (trial !== undefined) {
+      // Right after the epoch is on record, before early stopping or the checkpoint: the study decides first.
+      callbacks.splice(1, 0, {
+        name: 'trialGate',
+        async onEpochEnd(epoch, logs, ctx) {
+          if (await trial.afterEpoch(epoch, logs)) {
+            pruned = true;
+            ctx.stopTraining = true;
+            ctx.stopReason = 'pruned';
+          }
+        },
+      });
+    }
     if (options.progress ?? true) callbacks.push(new ProgressBar({ enabled: true }));
     if (options.signal !== undefined) callbacks.push(abortCallback(options.signal));
 
     const trainer = new Trainer(config.train, { path: 'train' });
     const fit = await trainer.fit({ model: classifier.model, trainData, valData, callbacks, resumeFrom });
     if (options.signal?.aborted) {
-      activeRun.markInterrupted('aborted');
+      if (trial === undefined) activeRun.markInterrupted('aborted');
       throw options.signal.reason ?? new Error('aborted');
+    }
+    if (pruned) {
+      throw new OptikError('TRIAL_PRUNED', `Stopped by the pruner after epoch ${fit.epochsCompleted}.`);
     }
 
     if (fit.history.length === 0) {
@@ -269,22 +319,21 @@ export async function runTraining(config: PipelineConfig, options: RunTrainingOp
       }),
     );
     const seconds = (performance.now() - started) / 1000;
-    activeRun.finish({
-      metrics: {
-        ...report,
-        split: 'test',
-        weights: bestEpoch === null ? 'final' : 'best',
-        diagnosis,
-        timings: { ...training, totalSeconds: seconds },
-        backend: { name: backend.name, reason: backend.reason },
-        dataset: {
-          origin: data.origin,
-          train: data.train.length,
-          validation: data.validation.length,
-          test: data.test.length,
-        },
+    const finalMetrics = {
+      ...report,
+      split: 'test',
+      weights: bestEpoch === null ? 'final' : 'best',
+      diagnosis,
+      timings: { ...training, totalSeconds: seconds },
+      backend: { name: backend.name, reason: backend.reason },
+      dataset: {
+        origin: data.origin,
+        train: data.train.length,
+        validation: data.validation.length,
+        test: data.test.length,
       },
-    });
+    };
+    if (trial === undefined) activeRun.finish({ metrics: finalMetrics });
     return {
       runId: activeRun.id,
       runName: activeRun.name,
@@ -297,9 +346,10 @@ export async function runTraining(config: PipelineConfig, options: RunTrainingOp
       stopReason: fit.stopReason ?? null,
       seconds,
       report,
+      finalMetrics,
     };
   } catch (error) {
-    if (run !== undefined && run.status === 'running') run.markFailed(error);
+    if (trial === undefined && run !== undefined && run.status === 'running') run.markFailed(error);
     throw error;
   } finally {
     release();
