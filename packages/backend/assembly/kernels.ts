@@ -149,6 +149,15 @@ function tiledMaxPoolGrad(
 
 /** out[d] = Σ_r x[r, d] over `rows` rows of `depth` values, accumulated in float64. */
 export function sumRows(x: usize, out: usize, rows: i32, depth: i32): void {
+  reduceRows(x, out, rows, depth, 1.0);
+}
+
+/** out[d] = (Σ_r x[r, d]) / rows: the mean over every axis but the last, accumulated in float64. */
+export function meanRows(x: usize, out: usize, rows: i32, depth: i32): void {
+  reduceRows(x, out, rows, depth, 1.0 / <f64>rows);
+}
+
+function reduceRows(x: usize, out: usize, rows: i32, depth: i32, scale: f64): void {
   let d = 0;
   // Blocks of 8 channels: four f64x2 accumulators in registers across all rows.
   for (; d + 8 <= depth; d += 8) {
@@ -166,6 +175,11 @@ export function sumRows(x: usize, out: usize, rows: i32, depth: i32): void {
       a2 = f64x2.add(a2, f64x2.promote_low_f32x4(v1));
       a3 = f64x2.add(a3, f64x2.promote_low_f32x4(i32x4.shuffle(v1, v1, 2, 3, 0, 1)));
     }
+    const s = f64x2.splat(scale);
+    a0 = f64x2.mul(a0, s);
+    a1 = f64x2.mul(a1, s);
+    a2 = f64x2.mul(a2, s);
+    a3 = f64x2.mul(a3, s);
     const o = out + ((<usize>d) << 2);
     store<f32>(o, <f32>f64x2.extract_lane(a0, 0));
     store<f32>(o, <f32>f64x2.extract_lane(a0, 1), 4);
@@ -181,7 +195,203 @@ export function sumRows(x: usize, out: usize, rows: i32, depth: i32): void {
     let p = x + ((<usize>d) << 2);
     const stride = (<usize>depth) << 2;
     for (let r = 0; r < rows; r++, p += stride) acc += <f64>load<f32>(p);
-    store<f32>(out + ((<usize>d) << 2), <f32>acc);
+    store<f32>(out + ((<usize>d) << 2), <f32>(acc * scale));
+  }
+}
+
+function applyOp(op: i32, a: v128, b: v128): v128 {
+  if (op === 0) return f32x4.add(a, b);
+  if (op === 1) return f32x4.sub(a, b);
+  if (op === 2) return f32x4.mul(a, b);
+  return f32x4.div(a, b);
+}
+
+function applyOpScalar(op: i32, a: f32, b: f32): f32 {
+  if (op === 0) return a + b;
+  if (op === 1) return a - b;
+  if (op === 2) return a * b;
+  return a / b;
+}
+
+/**
+ * A binary op between a `[rows, depth]` matrix and a `[depth]` row broadcast over it (a per-channel op in NHWC):
+ * `out = full ∘ row`, or `row ∘ full` when `rowFirst`. op: 0 add, 1 sub, 2 mul, 3 div.
+ */
+export function binaryRows(full: usize, row: usize, out: usize, rows: i32, depth: i32, op: i32, rowFirst: bool): void {
+  const vecDepth = depth & ~3;
+  const stride = (<usize>depth) << 2;
+  let p = full;
+  let q = out;
+  for (let r = 0; r < rows; r++, p += stride, q += stride) {
+    let d = 0;
+    for (; d < vecDepth; d += 4) {
+      const o = (<usize>d) << 2;
+      const a = v128.load(p + o);
+      const b = v128.load(row + o);
+      v128.store(q + o, rowFirst ? applyOp(op, b, a) : applyOp(op, a, b));
+    }
+    for (; d < depth; d++) {
+      const o = (<usize>d) << 2;
+      const a = load<f32>(p + o);
+      const b = load<f32>(row + o);
+      store<f32>(q + o, rowFirst ? applyOpScalar(op, b, a) : applyOpScalar(op, a, b));
+    }
+  }
+}
+
+/** A binary op between `size` values and one scalar: `out = x ∘ s`, or `s ∘ x` when `scalarFirst`. */
+export function binaryScalar(x: usize, scalar: usize, out: usize, size: i32, op: i32, scalarFirst: bool): void {
+  const s1 = load<f32>(scalar);
+  const sv = f32x4.splat(s1);
+  const vec = size & ~3;
+  let i = 0;
+  for (; i < vec; i += 4) {
+    const o = (<usize>i) << 2;
+    const a = v128.load(x + o);
+    v128.store(out + o, scalarFirst ? applyOp(op, sv, a) : applyOp(op, a, sv));
+  }
+  for (; i < size; i++) {
+    const o = (<usize>i) << 2;
+    const a = load<f32>(x + o);
+    store<f32>(out + o, scalarFirst ? applyOpScalar(op, s1, a) : applyOpScalar(op, a, s1));
+  }
+}
+
+/**
+ * Batch normalization in NHWC: `out = offset + (x − mean) · factor` per channel, with `factor = scale /
+ * sqrt(variance + ε)` precomputed by the caller into `factor` (`[depth]`), `offset` `[depth]`.
+ */
+export function batchNormRows(
+  x: usize,
+  mean: usize,
+  factor: usize,
+  offset: usize,
+  out: usize,
+  rows: i32,
+  depth: i32,
+): void {
+  const vecDepth = depth & ~3;
+  const stride = (<usize>depth) << 2;
+  let p = x;
+  let q = out;
+  for (let r = 0; r < rows; r++, p += stride, q += stride) {
+    let d = 0;
+    for (; d < vecDepth; d += 4) {
+      const o = (<usize>d) << 2;
+      const centered = f32x4.sub(v128.load(p + o), v128.load(mean + o));
+      v128.store(q + o, f32x4.add(v128.load(offset + o), f32x4.mul(centered, v128.load(factor + o))));
+    }
+    for (; d < depth; d++) {
+      const o = (<usize>d) << 2;
+      store<f32>(q + o, load<f32>(offset + o) + (load<f32>(p + o) - load<f32>(mean + o)) * load<f32>(factor + o));
+    }
+  }
+}
+
+/**
+ * The two per-channel sums of batch norm's gradient over a `[rows, depth]` layout, accumulated in float64:
+ * `sums[d] = Σ_r dy[r, d]` and `sums[depth + d] = Σ_r (x[r, d] − mean[d]) · dy[r, d]`.
+ */
+export function batchNormGradSums(dy: usize, x: usize, mean: usize, sums: usize, rows: i32, depth: i32): void {
+  const stride = (<usize>depth) << 2;
+  let d = 0;
+  for (; d + 4 <= depth; d += 4) {
+    const o = (<usize>d) << 2;
+    const mv = v128.load(mean + o);
+    let s0 = f64x2.splat(0),
+      s1 = f64x2.splat(0),
+      t0 = f64x2.splat(0),
+      t1 = f64x2.splat(0);
+    let p = dy + o;
+    let q = x + o;
+    for (let r = 0; r < rows; r++, p += stride, q += stride) {
+      const g = v128.load(p);
+      const c = f32x4.mul(f32x4.sub(v128.load(q), mv), g);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(g));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(i32x4.shuffle(g, g, 2, 3, 0, 1)));
+      t0 = f64x2.add(t0, f64x2.promote_low_f32x4(c));
+      t1 = f64x2.add(t1, f64x2.promote_low_f32x4(i32x4.shuffle(c, c, 2, 3, 0, 1)));
+    }
+    const a = sums + o;
+    const b = sums + stride + o;
+    store<f32>(a, <f32>f64x2.extract_lane(s0, 0));
+    store<f32>(a, <f32>f64x2.extract_lane(s0, 1), 4);
+    store<f32>(a, <f32>f64x2.extract_lane(s1, 0), 8);
+    store<f32>(a, <f32>f64x2.extract_lane(s1, 1), 12);
+    store<f32>(b, <f32>f64x2.extract_lane(t0, 0));
+    store<f32>(b, <f32>f64x2.extract_lane(t0, 1), 4);
+    store<f32>(b, <f32>f64x2.extract_lane(t1, 0), 8);
+    store<f32>(b, <f32>f64x2.extract_lane(t1, 1), 12);
+  }
+  for (; d < depth; d++) {
+    const o = (<usize>d) << 2;
+    const m = load<f32>(mean + o);
+    let s: f64 = 0;
+    let t: f64 = 0;
+    let p = dy + o;
+    let q = x + o;
+    for (let r = 0; r < rows; r++, p += stride, q += stride) {
+      const g = load<f32>(p);
+      s += <f64>g;
+      t += <f64>((load<f32>(q) - m) * g);
+    }
+    store<f32>(sums + o, <f32>s);
+    store<f32>(sums + stride + o, <f32>t);
+  }
+}
+
+/**
+ * One Adam step over `size` values, in the exact float32 operation order of tfjs's AdamOptimizer (so results are
+ * bit-identical): m' = m·β1 + g·(1−β1); v' = v·β2 + g²·(1−β2); x' = (m'/c1) / (sqrt(v'/c2) + ε) · (−lr) + x, with
+ * c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. Outputs may alias inputs.
+ */
+export function adam(
+  x: usize,
+  g: usize,
+  m: usize,
+  v: usize,
+  xOut: usize,
+  mOut: usize,
+  vOut: usize,
+  size: i32,
+  beta1: f32,
+  oneMinusBeta1: f32,
+  beta2: f32,
+  oneMinusBeta2: f32,
+  c1: f32,
+  c2: f32,
+  epsilon: f32,
+  negLearningRate: f32,
+): void {
+  const b1 = f32x4.splat(beta1);
+  const k1 = f32x4.splat(oneMinusBeta1);
+  const b2 = f32x4.splat(beta2);
+  const k2 = f32x4.splat(oneMinusBeta2);
+  const c1v = f32x4.splat(c1);
+  const c2v = f32x4.splat(c2);
+  const ev = f32x4.splat(epsilon);
+  const lv = f32x4.splat(negLearningRate);
+  const vec = size & ~3;
+  let i = 0;
+  for (; i < vec; i += 4) {
+    const o = (<usize>i) << 2;
+    const gv = v128.load(g + o);
+    const m1 = f32x4.add(f32x4.mul(v128.load(m + o), b1), f32x4.mul(gv, k1));
+    const v1 = f32x4.add(f32x4.mul(v128.load(v + o), b2), f32x4.mul(f32x4.mul(gv, gv), k2));
+    const step = f32x4.div(f32x4.div(m1, c1v), f32x4.add(f32x4.sqrt(f32x4.div(v1, c2v)), ev));
+    v128.store(xOut + o, f32x4.add(f32x4.mul(step, lv), v128.load(x + o)));
+    v128.store(mOut + o, m1);
+    v128.store(vOut + o, v1);
+  }
+  for (; i < size; i++) {
+    const o = (<usize>i) << 2;
+    const gs = load<f32>(g + o);
+    const m1 = load<f32>(m + o) * beta1 + gs * oneMinusBeta1;
+    const v1 = load<f32>(v + o) * beta2 + gs * gs * oneMinusBeta2;
+    const step = m1 / c1 / (sqrt<f32>(v1 / c2) + epsilon);
+    store<f32>(xOut + o, step * negLearningRate + load<f32>(x + o));
+    store<f32>(mOut + o, m1);
+    store<f32>(vOut + o, v1);
   }
 }
 
@@ -214,44 +424,6 @@ export function toChannelMajor(
         let src = x + ((<usize>(((b * inH + sr) * inW + sc) * depth)) << 2);
         let d = dst + ((<usize>b) << 2);
         for (let k = 0; k < depth; k++, src += 4, d += plane) store<f32>(d, load<f32>(src));
-      }
-    }
-  }
-}
-
-/**
- * im2col: x `[batch, inH, inW, depth]` → `[batch·outH·outW, filterH·filterW·depth]`, zero where the window leaves x.
- */
-export function im2col(
-  x: usize,
-  out: usize,
-  batch: i32,
-  inH: i32,
-  inW: i32,
-  depth: i32,
-  outH: i32,
-  outW: i32,
-  filterH: i32,
-  filterW: i32,
-  strideH: i32,
-  strideW: i32,
-  top: i32,
-  left: i32,
-): void {
-  const row = (<usize>depth) << 2;
-  let p = out;
-  for (let b = 0; b < batch; b++) {
-    for (let i = 0; i < outH; i++) {
-      for (let j = 0; j < outW; j++) {
-        for (let a = 0; a < filterH; a++) {
-          const r = i * strideH - top + a;
-          for (let c = 0; c < filterW; c++, p += row) {
-            const cc = j * strideW - left + c;
-            if (r < 0 || r >= inH || cc < 0 || cc >= inW) memory.fill(p, 0, row);
-            else if (depth === 1) store<f32>(p, load<f32>(x + ((<usize>((b * inH + r) * inW + cc)) << 2)));
-            else memory.copy(p, x + ((<usize>(((b * inH + r) * inW + cc) * depth)) << 2), row);
-          }
-        }
       }
     }
   }
@@ -297,6 +469,101 @@ export function col2im(
             for (; d < depth; d++) {
               const o = (<usize>d) << 2;
               store<f32>(q + o, load<f32>(q + o) + load<f32>(p + o));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * One momentum-SGD step over `size` values in the float32 operation order of tfjs's MomentumOptimizer:
+ * a' = m·a + g; x' = c·a' + x, or with Nesterov x' = c·(g + a'·m) + x, where c = −lr. Outputs may alias inputs.
+ */
+export function momentum(
+  x: usize,
+  g: usize,
+  a: usize,
+  xOut: usize,
+  aOut: usize,
+  size: i32,
+  m: f32,
+  negLearningRate: f32,
+  nesterov: bool,
+): void {
+  const mv = f32x4.splat(m);
+  const cv = f32x4.splat(negLearningRate);
+  const vec = size & ~3;
+  let i = 0;
+  for (; i < vec; i += 4) {
+    const o = (<usize>i) << 2;
+    const gv = v128.load(g + o);
+    const a1 = f32x4.add(f32x4.mul(mv, v128.load(a + o)), gv);
+    const step = nesterov ? f32x4.add(gv, f32x4.mul(a1, mv)) : a1;
+    v128.store(xOut + o, f32x4.add(f32x4.mul(cv, step), v128.load(x + o)));
+    v128.store(aOut + o, a1);
+  }
+  for (; i < size; i++) {
+    const o = (<usize>i) << 2;
+    const gs = load<f32>(g + o);
+    const a1 = m * load<f32>(a + o) + gs;
+    const step = nesterov ? gs + a1 * m : a1;
+    store<f32>(xOut + o, negLearningRate * step + load<f32>(x + o));
+    store<f32>(aOut + o, a1);
+  }
+}
+
+/**
+ * The filter gradient of a convolution with few taps (fh·fw·inC, e.g. a first layer on grey images), directly:
+ * dw[a, c, i, o] = Σ_{b,y,x} x[b, y·sh − top + a, x·sw − left + c, i] · dy[b, y, x, o]. dw `[taps, outC]` stays in
+ * L1 while each dy row is read once; output channels four per SIMD lane.
+ */
+export function filterGradFewTaps(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  batch: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  outH: i32,
+  outW: i32,
+  outC: i32,
+  filterH: i32,
+  filterW: i32,
+  strideH: i32,
+  strideW: i32,
+  top: i32,
+  left: i32,
+): void {
+  const row = (<usize>outC) << 2;
+  memory.fill(dw, 0, <usize>(filterH * filterW * inC) * row);
+  const vecC = outC & ~3;
+  let g = dy;
+  for (let b = 0; b < batch; b++) {
+    for (let y = 0; y < outH; y++) {
+      for (let xo = 0; xo < outW; xo++, g += row) {
+        for (let a = 0; a < filterH; a++) {
+          const r = y * strideH - top + a;
+          if (r < 0 || r >= inH) continue;
+          for (let c = 0; c < filterW; c++) {
+            const cc = xo * strideW - left + c;
+            if (cc < 0 || cc >= inW) continue;
+            const src = x + ((<usize>(((b * inH + r) * inW + cc) * inC)) << 2);
+            let acc = dw + <usize>((a * filterW + c) * inC) * row;
+            for (let i = 0; i < inC; i++, acc += row) {
+              const xv = load<f32>(src + ((<usize>i) << 2));
+              const xs = f32x4.splat(xv);
+              let o = 0;
+              for (; o < vecC; o += 4) {
+                const off = (<usize>o) << 2;
+                v128.store(acc + off, f32x4.add(v128.load(acc + off), f32x4.mul(xs, v128.load(g + off))));
+              }
+              for (; o < outC; o++) {
+                const off = (<usize>o) << 2;
+                store<f32>(acc + off, load<f32>(acc + off) + xv * load<f32>(g + off));
+              }
             }
           }
         }

@@ -42,7 +42,9 @@ const require = createRequire(import.meta.url);
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return (text.split('\n').find((line) => line.trim() !== '') ?? text).trim().slice(0, 200);
+  const line = (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+  // Native-addon errors name a long store path; the package name is already in the reason.
+  return line.replace(/ at path: \S+/, '').slice(0, 200);
 }
 
 /** Loads a native tfjs package; it registers the `tensorflow` backend on import. */

@@ -10,6 +10,7 @@ import {
   type KernelTrial,
   randomTensor,
   runKernelOn,
+  tidyHost,
 } from './harness.js';
 
 /**
@@ -256,6 +257,66 @@ function drawResize(rng: Rng, index: number): KernelTrial {
 
 function convTrials(grid: number): number {
   return Math.max(grid, 10);
+}
+
+/** A random NHWC-like shape (rank 2–4) whose last axis is the channel axis. */
+function drawChannelShape(rng: Rng, index: number): number[] {
+  const rank = 2 + (index % 3);
+  const shape = Array.from({ length: rank - 1 }, () => rng.int(1, 6));
+  // Channels around the SIMD width: multiples of 4 (vector path) and not (scalar tail).
+  return [...shape, index % 2 === 0 ? 4 * rng.int(1, 4) : rng.int(1, 11)];
+}
+
+function absShifted(t: HostTensor, shift: number): HostTensor {
+  return { ...t, values: Float32Array.from(t.values, (v) => Math.abs(v) + shift) };
+}
+
+/** A per-channel binary op: `[…, c] ∘ [c]` both ways round (the fast path), and shapes upstream keeps. */
+function binaryProperty(kernelName: string): KernelProperty {
+  return {
+    kernelName,
+    trials: 20,
+    draw: (rng, index) => {
+      const full = drawChannelShape(rng, index);
+      const depth = full[full.length - 1] as number;
+      const kind = index % 5;
+      // Fast paths: 0, 1: a row [c] or [1, …, 1, c]; 3: a scalar [] or [1], each on either side.
+      // Upstream's: 2: same shapes; 4: a broadcast over the batch axis only.
+      const rows: number[][] = [
+        [depth],
+        [...full.slice(0, -1).map(() => 1), depth],
+        full,
+        index % 2 === 0 ? [] : [1],
+        [full[0] as number, ...full.slice(1, -1).map(() => 1), depth],
+      ];
+      const row = rows[kind] as number[];
+      const rowFirst = index % 10 >= 5;
+      const big = randomTensor(rng, full);
+      const small = kernelName === 'RealDiv' ? absShifted(randomTensor(rng, row), 0.5) : randomTensor(rng, row);
+      const [a, b] = rowFirst ? [small, big] : [big, small];
+      const bSafe = kernelName === 'RealDiv' ? absShifted(b, 0.5) : b;
+      return { label: `a[${a.shape}] b[${bSafe.shape}]`, inputs: { a, b: bSafe }, attrs: {} };
+    },
+  };
+}
+
+/** Oracle for OptikAdam: tfjs's Adam update as tensor ops on cpu (the new variable value, its first output). */
+async function adamOracle(trial: KernelTrial): Promise<HostTensor> {
+  const { x, gradient, m, v } = trial.inputs as Record<string, HostTensor>;
+  const a = trial.attrs as Record<string, number>;
+  return onCpu(() =>
+    tidyHost(() => {
+      const t = (h: HostTensor | undefined) => tf.tensor((h as HostTensor).values, (h as HostTensor).shape);
+      const beta1 = a.beta1 as number;
+      const beta2 = a.beta2 as number;
+      const m1 = tf.add(tf.mul(t(m), beta1), tf.mul(t(gradient), 1 - beta1));
+      const v1 = tf.add(tf.mul(t(v), beta2), tf.mul(tf.square(t(gradient)), 1 - beta2));
+      const mHat = tf.div(m1, a.oneMinusAccBeta1 as number);
+      const vHat = tf.div(v1, a.oneMinusAccBeta2 as number);
+      const step = tf.div(mHat, tf.add(tf.sqrt(vHat), a.epsilon as number));
+      return host(flat(tf.add(tf.mul(step, -(a.learningRate as number)), t(x))), (x as HostTensor).shape);
+    }),
+  );
 }
 
 /** Every kernel property, by kernel name. */
@@ -509,5 +570,168 @@ export const kernelProperties: Record<string, KernelProperty> = {
         attrs: { numSegments },
       };
     },
+  },
+  Mean: {
+    kernelName: 'Mean',
+    trials: 10,
+    draw: (rng, index) => {
+      const shape = drawChannelShape(rng, index);
+      const rank = shape.length;
+      // Even trials reduce every axis but the last (batch norm's moments, the fast path); odd ones other axes.
+      const axis = index % 2 === 0 ? shape.slice(0, -1).map((_, i) => i) : [rng.int(0, rank - 1)];
+      const keepDims = index % 4 < 2;
+      return {
+        label: `x[${shape}] axis [${axis}] keepDims ${keepDims}`,
+        inputs: { x: randomTensor(rng, shape) },
+        attrs: { axis, keepDims },
+      };
+    },
+  },
+  Tile: {
+    kernelName: 'Tile',
+    trials: 12,
+    draw: (rng, index) => {
+      const rank = 1 + (index % 4);
+      // Half the trials tile a per-channel row [1, …, 1, c] over the batch (batch norm's gradient, the fast path).
+      const perChannel = index % 2 === 0;
+      const shape = Array.from({ length: rank }, (_, i) => (perChannel && i < rank - 1 ? 1 : rng.int(1, 5)));
+      if (perChannel) shape[rank - 1] = 4 * rng.int(1, 4);
+      const reps = shape.map((_, i) => (perChannel && i === rank - 1 ? 1 : rng.int(1, 4)));
+      const x = randomTensor(rng, shape);
+      const input: HostTensor =
+        index % 3 === 2 ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) } : x;
+      return { label: `x[${shape}] ${input.dtype} reps [${reps}]`, inputs: { x: input }, attrs: { reps } };
+    },
+  },
+  Add: binaryProperty('Add'),
+  Sub: binaryProperty('Sub'),
+  Multiply: binaryProperty('Multiply'),
+  RealDiv: binaryProperty('RealDiv'),
+  FusedBatchNorm: {
+    kernelName: 'FusedBatchNorm',
+    trials: 12,
+    draw: (rng, index) => {
+      const shape = drawChannelShape(rng, index);
+      const depth = shape[shape.length - 1] as number;
+      const withOffset = index % 3 !== 1;
+      const withScale = index % 3 !== 2;
+      return {
+        label: `x[${shape}]${withOffset ? ' +offset' : ''}${withScale ? ' +scale' : ''}`,
+        inputs: {
+          x: randomTensor(rng, shape),
+          mean: randomTensor(rng, [depth]),
+          variance: absShifted(randomTensor(rng, [depth]), 0.1),
+          ...(withOffset ? { offset: randomTensor(rng, [depth]) } : {}),
+          ...(withScale ? { scale: randomTensor(rng, [depth]) } : {}),
+        },
+        attrs: { varianceEpsilon: 1e-3 },
+      };
+    },
+  },
+  OptikBatchNormGrad: {
+    kernelName: 'OptikBatchNormGrad',
+    trials: 10,
+    draw: (rng, index) => {
+      const shape = drawChannelShape(rng, index);
+      const depth = shape[shape.length - 1] as number;
+      const withScale = index % 3 !== 2;
+      return {
+        label: `x[${shape}]${withScale ? ' +scale' : ''}`,
+        inputs: {
+          dy: randomTensor(rng, shape),
+          x: randomTensor(rng, shape),
+          mean: randomTensor(rng, [depth]),
+          variance: absShifted(randomTensor(rng, [depth]), 0.1),
+          ...(withScale ? { scale: randomTensor(rng, [depth]) } : {}),
+        },
+        attrs: { varianceEpsilon: 1e-3 },
+      };
+    },
+    // Its first output, dx, against the gradient tfjs computes on cpu (where Optik keeps tfjs's gradient). tfjs's
+    // gradient cannot run without a scale or an offset (it saves or traces the missing input): zeros and ones there.
+    oracle: async (trial) => {
+      const { dy, x, mean, variance, scale } = trial.inputs as Record<string, HostTensor>;
+      const depth = (mean as HostTensor).shape[0] as number;
+      const t = (h: HostTensor | undefined) => tf.tensor((h as HostTensor).values, (h as HostTensor).shape);
+      return onCpu(() =>
+        tidyHost(() => {
+          const gamma = (scale === undefined ? tf.ones([depth]) : t(scale)) as tf.Tensor1D;
+          const norm = (input: tf.Tensor) =>
+            tf.batchNorm(input, t(mean) as tf.Tensor1D, t(variance) as tf.Tensor1D, tf.zeros([depth]), gamma, 1e-3);
+          return host(flat(tf.grad(norm)(t(x), t(dy))), (x as HostTensor).shape);
+        }),
+      );
+    },
+  },
+  OptikMomentum: {
+    kernelName: 'OptikMomentum',
+    trials: 8,
+    draw: (rng, index) => {
+      const shape = Array.from({ length: 1 + (index % 4) }, () => rng.int(1, 7));
+      const attrs = {
+        momentum: Math.fround(0.5 + 0.49 * rng.next()),
+        negLearningRate: Math.fround(-(10 ** -(1 + 3 * rng.next()))),
+        nesterov: index % 2 === 1,
+      };
+      return {
+        label: `x[${shape}] momentum ${attrs.momentum.toFixed(3)}${attrs.nesterov ? ' Nesterov' : ''}`,
+        inputs: {
+          x: randomTensor(rng, shape),
+          gradient: randomTensor(rng, shape),
+          accumulation: randomTensor(rng, shape),
+        },
+        attrs,
+      };
+    },
+    // tfjs's MomentumOptimizer update as tensor ops on cpu (the new variable value, the kernel's first output).
+    oracle: async (trial) => {
+      const { x, gradient, accumulation } = trial.inputs as Record<string, HostTensor>;
+      const { momentum, negLearningRate, nesterov } = trial.attrs as {
+        momentum: number;
+        negLearningRate: number;
+        nesterov: boolean;
+      };
+      const t = (h: HostTensor | undefined) => tf.tensor((h as HostTensor).values, (h as HostTensor).shape);
+      return onCpu(() =>
+        tidyHost(() => {
+          const m = tf.scalar(momentum);
+          const c = tf.scalar(negLearningRate);
+          const a1 = tf.add(tf.mul(m, t(accumulation)), t(gradient));
+          const step = nesterov ? tf.add(t(gradient), tf.mul(a1, m)) : a1;
+          return host(flat(tf.add(tf.mul(c, step), t(x))), (x as HostTensor).shape);
+        }),
+      );
+    },
+    tolerance: 1e-6,
+  },
+  OptikAdam: {
+    kernelName: 'OptikAdam',
+    trials: 8,
+    draw: (rng, index) => {
+      const shape = Array.from({ length: 1 + (index % 4) }, () => rng.int(1, 7));
+      const step = rng.int(1, 50);
+      const beta1 = index % 2 === 0 ? 0.9 : 0.5 + 0.49 * rng.next();
+      const beta2 = index % 2 === 0 ? 0.999 : 0.9 + 0.0999 * rng.next();
+      const attrs = {
+        learningRate: 10 ** -(1 + 3 * rng.next()),
+        beta1,
+        beta2,
+        epsilon: 1e-7,
+        oneMinusAccBeta1: Math.fround(1 - Math.fround(beta1 ** step)),
+        oneMinusAccBeta2: Math.fround(1 - Math.fround(beta2 ** step)),
+      };
+      return {
+        label: `x[${shape}] step ${step} β1 ${beta1.toFixed(3)} β2 ${beta2.toFixed(4)}`,
+        inputs: {
+          x: randomTensor(rng, shape),
+          gradient: randomTensor(rng, shape),
+          m: randomTensor(rng, shape),
+          v: absShifted(randomTensor(rng, shape), 0),
+        },
+        attrs,
+      };
+    },
+    oracle: adamOracle,
+    tolerance: 1e-6,
   },
 };

@@ -1,7 +1,7 @@
 import { createRng } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../index.js';
+import { fusedAdam, initBackend } from '../index.js';
 import { type HostTensor, randomTensor, relativeError, tidyHost, toHost } from './harness.js';
 
 /**
@@ -155,12 +155,43 @@ function batchNormLoss(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Scal
 }
 // The batch-norm gradient subtracts nearly equal batch means; wasm sums them in float32 and cpu in float64, so the
 // two differ by a few float32 roundings amplified by that cancellation.
-opCases.push({
-  name: 'batchNorm with batch statistics',
-  shapes: [[3, 4, 4, 3], [3], [3]],
-  loss: batchNormLoss,
-  tolerance: 2e-3,
-});
+opCases.push(
+  ...[3, 8, 12].map((depth) => ({
+    // 3: Optik's batch-norm gradient kernel's scalar loop; 8: its SIMD lanes; 12: both.
+    name: `batchNorm with batch statistics, ${depth} channels`,
+    shapes: [[3, 4, 4, depth], [depth], [depth]],
+    loss: batchNormLoss,
+    tolerance: 2e-3,
+  })),
+);
+
+// Means over every axis but the last: Optik's Mean gradient on wasm (a Tile of dy / n), and tfjs's where the
+// channels are too few for block copies.
+opCases.push(
+  {
+    name: 'mean over batch, height and width (a weighted sum of the channel means)',
+    shapes: [[3, 4, 5, 6], [6]],
+    loss: (x, w) =>
+      tf
+        .mean(x, [0, 1, 2])
+        .mul(w)
+        .sum()
+        .add(sq(tf.mean(x.square(), [0, 1, 2]))),
+  },
+  {
+    name: 'mean over rows of a matrix, keepDims',
+    shapes: [
+      [40, 20],
+      [1, 20],
+    ],
+    loss: (x, w) => tf.mean(x, 0, true).mul(w).sum(),
+  },
+  {
+    name: 'mean over rows of a narrow matrix',
+    shapes: [[7, 3], [3]],
+    loss: (x, w) => tf.mean(x, 0).mul(w).sum(),
+  },
+);
 
 async function gradsOn(backendName: string, op: OpCase, inputs: HostTensor[]): Promise<HostTensor[]> {
   await tf.setBackend(backendName);
@@ -231,6 +262,7 @@ describe('zoo ops train on wasm', () => {
     'rmsprop centered': () => tf.train.rmsprop(0.05, 0.9, 0.1, 1e-7, true),
     adagrad: () => tf.train.adagrad(0.1),
     adamax: () => tf.train.adamax(0.05),
+    'fused adam': () => fusedAdam(0.05),
   };
   it.each(Object.keys(optimizers))('%s updates weights on wasm exactly as on cpu', async (name) => {
     const rng = createRng(13).fork(name);

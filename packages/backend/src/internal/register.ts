@@ -1,20 +1,29 @@
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import { cpuFixedKernels, wasmTrainingKernels } from './kernels/index.js';
+import { cpuFixedKernels, optimizerKernels, wasmTrainingKernels } from './kernels/index.js';
+import { registerBatchNormGradient } from './kernels/OptikBatchNormGrad.js';
+import { registerMeanGradient } from './mean-gradient.js';
 import { rememberStockKernel } from './wasm-heap.js';
 
 let registered = false;
 
-/** Registers (or replaces) Optik's kernels once per process. Safe to call before the backend is set. */
+/**
+ * Registers (or replaces) Optik's kernels once per process, and the FusedBatchNorm and Mean gradients that use
+ * Optik's kernels on wasm. Safe to call before the backend is set.
+ */
 export function registerOptikKernels(): void {
   if (registered) return;
   registered = true;
-  for (const config of [...wasmTrainingKernels, ...cpuFixedKernels]) {
-    if (getKernel(config.kernelName, config.backendName) !== undefined) {
+  for (const config of [...wasmTrainingKernels, ...cpuFixedKernels, ...optimizerKernels]) {
+    const current = getKernel(config.kernelName, config.backendName);
+    if (current?.kernelFunc === config.kernelFunc) continue; // already ours (the fused optimizer registers its own)
+    if (current !== undefined) {
       rememberStockKernel(config.kernelName, config.backendName);
       unregisterKernel(config.kernelName, config.backendName);
     }
     registerKernel(config);
   }
+  registerBatchNormGradient();
+  registerMeanGradient();
 }
 
 /**
@@ -22,7 +31,7 @@ export function registerOptikKernels(): void {
  * the property tests iterate, so a new kernel cannot go untested.
  */
 export function listOptikKernels(): { kernelName: string; backendName: string }[] {
-  return [...wasmTrainingKernels, ...cpuFixedKernels].map(({ kernelName, backendName }) => ({
+  return [...wasmTrainingKernels, ...cpuFixedKernels, ...optimizerKernels].map(({ kernelName, backendName }) => ({
     kernelName,
     backendName,
   }));

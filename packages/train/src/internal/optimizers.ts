@@ -1,3 +1,4 @@
+import { fusedAdam, fusedMomentum } from '@optik/backend';
 import { OptikError, parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -74,12 +75,14 @@ export class Optimizer {
     const c = this.#config;
     switch (c.type) {
       case 'sgd':
+        // Momentum: tfjs's update fused into one kernel per variable on wasm and cpu (same results and state).
         this.#inner =
-          c.momentum > 0 ? tf.train.momentum(c.learningRate, c.momentum, c.nesterov) : tf.train.sgd(c.learningRate);
+          c.momentum > 0 ? fusedMomentum(c.learningRate, c.momentum, c.nesterov) : tf.train.sgd(c.learningRate);
         break;
       case 'adam':
       case 'adamw':
-        this.#inner = tf.train.adam(c.learningRate, c.beta1, c.beta2, c.epsilon);
+        // tfjs's Adam with each variable's update fused into one kernel on wasm and cpu (same results and state).
+        this.#inner = fusedAdam(c.learningRate, c.beta1, c.beta2, c.epsilon);
         break;
       case 'rmsprop':
         this.#inner = tf.train.rmsprop(c.learningRate, c.rho, c.momentum, c.epsilon, c.centered);

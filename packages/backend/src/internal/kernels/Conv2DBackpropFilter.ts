@@ -19,8 +19,8 @@ import {
   wasmBackend,
 } from '../wasm-heap.js';
 
-/** Below this many filter taps (fh·fw·inChannels) the im2col + matmul route beats the convolution trick. */
-const IM2COL_MAX_TAPS = 64;
+/** Up to this many filter taps (fh·fw·inChannels) the direct few-taps route beats the convolution trick. */
+const FEW_TAPS_MAX = 64;
 
 /**
  * The gradient of a 2-D convolution with respect to its filter, which upstream's wasm backend lacks (so no conv
@@ -29,8 +29,9 @@ const IM2COL_MAX_TAPS = 64;
  * - many taps: the convolution trick. `dW[a, c, i, o] = Σ_{b,y,x} x[b, y·s + a, x·s + c, i] · dy[b, y, x, o]` is
  *   a valid convolution of x laid out as `[inChannels, H, W, batch]` (batch as channels) with dy laid out as
  *   `[outH, outW, batch, outChannels]` (as the filter), dilated by the stride, giving `[inChannels, fh, fw, out]`.
- * - few taps (e.g. a first layer on grey images): im2col of x as `[positions, taps]`, then
- *   `dWᵀ = dyᵀ · cols` on the no-transpose matmul fast path.
+ * - few taps (e.g. a first layer on grey images): Optik's SIMD kernel sums `x · dy` straight into dW (`[taps,
+ *   outChannels]` stays in L1; ~1.7× faster than im2col + matmul, whose GEMM is too narrow for XNNPACK). Without
+ *   the SIMD module: im2col of x as `[positions, taps]`, then `dWᵀ = dyᵀ · cols` on the no-transpose matmul path.
  */
 export const conv2DBackpropFilterWasmFunc: KernelFunc = ({ inputs, backend: anyBackend, attrs }) => {
   const backend = wasmBackend(anyBackend, Conv2DBackpropFilter);
@@ -57,7 +58,7 @@ export const conv2DBackpropFilterWasmFunc: KernelFunc = ({ inputs, backend: anyB
     );
   }
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
-  return taps <= IM2COL_MAX_TAPS ? viaIm2col(backend, x, dy, info) : viaConvolution(backend, x, dy, info);
+  return taps <= FEW_TAPS_MAX ? viaFewTaps(backend, x, dy, info) : viaConvolution(backend, x, dy, info);
 };
 
 type Backend = ReturnType<typeof wasmBackend>;
@@ -121,25 +122,27 @@ function viaConvolution(backend: Backend, x: TensorInfo, dy: TensorInfo, info: b
   return dw;
 }
 
-function viaIm2col(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+function viaFewTaps(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const positions = batchSize * outHeight * outWidth;
   const taps = filterHeight * filterWidth * inChannels;
-  const cols = allocF32(backend, [1, positions, taps], false);
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const simd = optikSimdKernels(backend);
   if (simd !== undefined) {
-    simd.im2col(
+    const dw = allocF32(backend, [filterHeight, filterWidth, inChannels, outChannels], false);
+    simd.filterGradFewTaps(
       heapOffset(backend, x),
-      heapOffset(backend, cols),
+      heapOffset(backend, dy),
+      heapOffset(backend, dw),
       batchSize,
       inHeight,
       inWidth,
       inChannels,
       outHeight,
       outWidth,
+      outChannels,
       filterHeight,
       filterWidth,
       strideHeight,
@@ -147,11 +150,13 @@ function viaIm2col(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backen
       top,
       left,
     );
+    return dw;
   }
+  const cols = allocF32(backend, [1, positions, taps], false);
   const xv = heapF32(backend, x);
   const o = heapF32(backend, cols);
   let p = 0;
-  for (let b = 0; simd === undefined && b < batchSize; b++) {
+  for (let b = 0; b < batchSize; b++) {
     for (let i = 0; i < outHeight; i++) {
       for (let j = 0; j < outWidth; j++) {
         for (let a = 0; a < filterHeight; a++) {

@@ -26,6 +26,74 @@ export interface OptikSimdKernels {
   ): void;
   /** `out[d] = Σ_r x[r, d]` over a `[rows, depth]` matrix, accumulated in float64. */
   sumRows(x: number, out: number, rows: number, depth: number): void;
+  /** `out[d] = Σ_r x[r, d] / rows`, accumulated in float64. */
+  meanRows(x: number, out: number, rows: number, depth: number): void;
+  /** `out = full ∘ row` (or `row ∘ full`) for a `[rows, depth]` matrix and a `[depth]` row; op 0 add, 1 sub, 2 mul, 3 div. */
+  binaryRows(full: number, row: number, out: number, rows: number, depth: number, op: number, rowFirst: boolean): void;
+  /** `out = x ∘ s` (or `s ∘ x`) for `size` values and the scalar at `scalar`; op as in binaryRows. */
+  binaryScalar(x: number, scalar: number, out: number, size: number, op: number, scalarFirst: boolean): void;
+  /** `out = offset + (x − mean) · factor`, per channel of a `[rows, depth]` matrix. */
+  batchNormRows(
+    x: number,
+    mean: number,
+    factor: number,
+    offset: number,
+    out: number,
+    rows: number,
+    depth: number,
+  ): void;
+  /** Batch norm's gradient sums per channel: `sums[d] = Σ dy`, `sums[depth + d] = Σ (x − mean)·dy` (float64). */
+  batchNormGradSums(dy: number, x: number, mean: number, sums: number, rows: number, depth: number): void;
+  /** One momentum-SGD step in tfjs's float32 operation order (outputs may alias inputs). */
+  momentum(
+    x: number,
+    g: number,
+    a: number,
+    xOut: number,
+    aOut: number,
+    size: number,
+    m: number,
+    negLearningRate: number,
+    nesterov: boolean,
+  ): void;
+  /** The filter gradient of a convolution with few taps, directly (dw `[fh, fw, inC, outC]`, zeroed first). */
+  filterGradFewTaps(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /** One Adam step in tfjs's float32 operation order (outputs may alias inputs); c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
+  adam(
+    x: number,
+    g: number,
+    m: number,
+    v: number,
+    xOut: number,
+    mOut: number,
+    vOut: number,
+    size: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+    negLearningRate: number,
+  ): void;
   /** x `[batch, inH, inW, depth]` → `[depth, spanH, spanW, batch]`, shifted by the padding, zero outside x. */
   toChannelMajor(
     x: number,
@@ -43,23 +111,6 @@ export interface OptikSimdKernels {
   col2im(
     cols: number,
     dx: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    depth: number,
-    outHeight: number,
-    outWidth: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-    padTop: number,
-    padLeft: number,
-  ): void;
-  /** im2col: `[batch·outH·outW, filterH·filterW·depth]`, zero where the window leaves x. */
-  im2col(
-    x: number,
-    out: number,
     batch: number,
     inHeight: number,
     inWidth: number,
