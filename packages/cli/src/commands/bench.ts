@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compose, RandomFlip, RandomTranslate } from '@optik/augment';
 import { benchmarkReferenceCnn, initBackend } from '@optik/backend';
 import { OptikError } from '@optik/core';
+import { loadBuiltinDataset, makeBatches } from '@optik/data';
+import * as tf from '@tensorflow/tfjs';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
 
@@ -52,7 +55,7 @@ function runPytorch(opts: { batchSize: number; steps: number; warmup: number; th
 
 /** `optik bench`: trains the reference CNN and prints samples/s; `--peer` runs PyTorch in the same run. */
 export const bench: Command = async (args, ctx) => {
-  let values: { 'batch-size'?: string; steps?: string; warmup?: string; peer?: boolean };
+  let values: { 'batch-size'?: string; steps?: string; warmup?: string; peer?: boolean; data?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -61,6 +64,7 @@ export const bench: Command = async (args, ctx) => {
         steps: { type: 'string' },
         warmup: { type: 'string' },
         peer: { type: 'boolean' },
+        data: { type: 'boolean' },
       },
       strict: true,
     }));
@@ -84,6 +88,8 @@ export const bench: Command = async (args, ctx) => {
     `optik bench: reference CNN, batch ${batchSize}, ${warmup} warm-up + ${steps} timed steps on ${choice.name}`,
   );
   const result = await benchmarkReferenceCnn({ batchSize, steps, warmupSteps: warmup });
+
+  const data = values.data ? await benchDataPipeline(batchSize, ctx.info) : undefined;
 
   let peer: PeerResult | undefined;
   let peerNote: string | undefined;
@@ -120,6 +126,17 @@ export const bench: Command = async (args, ctx) => {
           ratio: { train: round(ratios!.train, 3), infer: round(ratios!.infer, 3) },
         }),
     ...(peerNote === undefined ? {} : { peerSkipped: peerNote }),
+    ...(data === undefined
+      ? {}
+      : {
+          data: {
+            dataset: data.dataset,
+            augment: data.augment,
+            samplesPerSec: round(data.samplesPerSec),
+            ratioToTraining: round(data.samplesPerSec / result.trainSamplesPerSec, 2),
+            tensorsLeaked: data.tensorsLeaked,
+          },
+        }),
   };
   const human = [
     `backend            ${result.backend}`,
@@ -134,10 +151,59 @@ export const bench: Command = async (args, ctx) => {
           `pytorch ${peer.version} train ${round(peer.trainSamplesPerSec)}/s, infer ${round(peer.inferSamplesPerSec)}/s (${peer.threads} threads)`,
           `ratio Optik ÷ PyTorch: train ${round(ratios!.train, 3)}×, infer ${round(ratios!.infer, 3)}×`,
         ]),
+    ...(data === undefined
+      ? []
+      : [
+          `data pipeline      ${round(data.samplesPerSec)} samples/s (${data.dataset}, shuffle + ${data.augment}, batch ${batchSize}) = ${round(data.samplesPerSec / result.trainSamplesPerSec, 2)}× what training consumes`,
+        ]),
   ].join('\n');
   ctx.result(json, human);
-  if (result.tensorsLeaked !== 0) process.exitCode = 1;
+  if (result.tensorsLeaked !== 0 || (data !== undefined && data.tensorsLeaked !== 0)) process.exitCode = 1;
 };
+
+/**
+ * Feeds Fashion-MNIST (MNIST where it is not found) through the batch iterator with shuffling and a typical
+ * augmentation (flip + translate) and counts samples/s: the data side must outpace training several times over.
+ */
+async function benchDataPipeline(batchSize: number, info: (line: string) => void) {
+  let loaded: Awaited<ReturnType<typeof loadBuiltinDataset>>;
+  let dataset = 'fashion-mnist';
+  try {
+    loaded = await loadBuiltinDataset('fashion-mnist', { validationSplit: 0.1, seed: 0, download: false, apt: false });
+  } catch {
+    dataset = 'mnist';
+    loaded = await loadBuiltinDataset('mnist', { validationSplit: 0.1, seed: 0 });
+  }
+  const augment = compose(
+    [new RandomFlip({ mode: 'horizontal', p: 0.5 }), new RandomTranslate({ p: 0.5, x: [-0.1, 0.1], y: [-0.1, 0.1] })],
+    { seed: 0 },
+  );
+  const batches = makeBatches(
+    loaded.train,
+    { batchSize, seed: 0, labelMode: 'categorical', shuffle: true },
+    { augmentBatch: (batch, rng) => ({ ...batch, xs: augment.augmentBatch(batch.xs, rng) }) },
+  );
+  info(`optik bench: data pipeline on ${dataset} (${loaded.train.length} images, shuffle + flip + translate)`);
+  const tensorsBefore = tf.memory().numTensors;
+  const limit = Math.min(200, batches.length);
+  let samples = 0;
+  let count = 0;
+  const t0 = performance.now();
+  for await (const batch of batches) {
+    // Read the pixels as training would, so lazily queued work is counted.
+    await batch.xs.data();
+    samples += batch.xs.shape[0];
+    tf.dispose([batch.xs, batch.ys]);
+    if (++count >= limit) break;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    dataset,
+    augment: 'flip + translate',
+    samplesPerSec: samples / seconds,
+    tensorsLeaked: tf.memory().numTensors - tensorsBefore,
+  };
+}
 
 function round(value: number, digits = 1): number {
   const f = 10 ** digits;
