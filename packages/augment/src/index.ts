@@ -88,8 +88,9 @@ export type {
   RandomZoomOptions,
 } from './internal/geometric.js';
 /**
- * Geometric transforms: one affine warp per image as batched tensor ops (any backend); boxes and masks move
- * with the pixels, and boxes below `minArea` or `minVisibility` are dropped.
+ * Geometric transforms: one affine warp per image, sampled on the host in typed-array loops (any backend; in a
+ * batch, consecutive ones fuse into exact single passes); boxes and masks move with the pixels, and boxes below
+ * `minArea` or `minVisibility` are dropped.
  *
  * @example
  * ```ts
@@ -163,7 +164,8 @@ export type {
   RandomErasingOptions,
 } from './internal/pixel.js';
 /**
- * Pixel transforms: change values only, boxes and masks stay put; batched as tensor ops.
+ * Pixel transforms: change values only, boxes and masks stay put; in `augmentBatch` they run in the same fused
+ * per-image pass as the geometric ones, and `applyBatch` alone runs them as batched tensor ops.
  *
  * @example
  * ```ts

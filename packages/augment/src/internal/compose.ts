@@ -3,13 +3,15 @@ import { createRng, OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
+import { type HostOp, runHostBatch } from './host.js';
 import { probability } from './schema.js';
 import {
   type AugmentContext,
   type AugmentTarget,
-  type BatchableTransform,
+  type HostBatchable,
   type ImageSize,
   isBatchable,
+  isHostBatchable,
   isLabelMixing,
   type Transform,
   type TransformConfig,
@@ -28,8 +30,87 @@ function childParams(params: TransformParams, index: number): TransformParams {
   return (children[index] ?? null) as TransformParams;
 }
 
+function notBatchable(t: Transform): OptikError {
+  return new OptikError('ARGUMENT_INVALID', `${t.type} combines several samples and cannot run on a batch.`, {
+    received: t.type,
+    hint: `Run pipelines with ${t.type} per sample (run/augment), or remove it from the batch pipeline.`,
+  });
+}
+
+/** The per-child parameter columns of a batch of container parameters. */
+function columnsOf(transforms: readonly Transform[], params: readonly TransformParams[]): TransformParams[][] {
+  return transforms.map((_, i) => params.map((p) => childParams(p, i)));
+}
+
+/** Whether a child can take part in the fused host path (label mixing and multi children are refused or skipped). */
+function hostCapable(t: Transform): boolean {
+  return isLabelMixing(t) || !isBatchable(t) || isHostBatchable(t);
+}
+
+/** Checks the children's batch steps in order, with the errors running them would give; returns the output size. */
+function checkChildren(
+  transforms: readonly Transform[],
+  columns: readonly (readonly TransformParams[])[],
+  size: ImageSize,
+): ImageSize {
+  return transforms.reduce((current, t, i) => {
+    const column = columns[i] ?? [];
+    if (isLabelMixing(t)) {
+      if (column.every((p) => p === null)) return current;
+      throw new OptikError('INTERNAL', `${t.type} parameters reached a per-image batch step.`);
+    }
+    if (!isBatchable(t)) throw notBatchable(t);
+    if (!isHostBatchable(t)) throw new OptikError('INTERNAL', `${t.type} reached the host batch path.`);
+    return t.batchOutputSize(column, current);
+  }, size);
+}
+
+/**
+ * Runs children on a batch, each with its column of per-image parameters. When every child can run on the host,
+ * the whole run is one fused pass (`runHostBatch`: one read, each image's steps with consecutive geometric
+ * stages fused into as few exact sampling passes as possible, one upload); otherwise one batched step per child.
+ */
+function runChildren(
+  transforms: readonly Transform[],
+  columns: readonly (readonly TransformParams[])[],
+  xs: tf.Tensor4D,
+  maxValue: number,
+): tf.Tensor4D {
+  const [, height, width, channels] = xs.shape;
+  if (transforms.every(hostCapable)) {
+    const size = { width, height, channels };
+    const out = checkChildren(transforms, columns, size);
+    return runHostBatch(
+      xs,
+      (image) => {
+        const ops: HostOp[] = [];
+        transforms.reduce(
+          (current, t, i) =>
+            isHostBatchable(t) ? t.hostOps(columns[i]?.[image] ?? null, current, maxValue, ops) : current,
+          size,
+        );
+        return ops;
+      },
+      out,
+    );
+  }
+  return tf.tidy(() => {
+    let current = xs;
+    transforms.forEach((t, i) => {
+      const column = columns[i] ?? [];
+      if (isLabelMixing(t)) {
+        if (column.every((p) => p === null)) return;
+        throw new OptikError('INTERNAL', `${t.type} parameters reached a per-image batch step.`);
+      }
+      if (!isBatchable(t)) throw notBatchable(t);
+      current = t.applyBatch(current, column, maxValue);
+    });
+    return current === xs ? tf.clone(xs) : current;
+  });
+}
+
 /** A transform that holds others; its parameters are `{ chosen, children }`, one entry per child. */
-abstract class Container<O extends { p: number }> extends BaseTransform<O> implements BatchableTransform {
+abstract class Container<O extends { p: number }> extends BaseTransform<O> implements HostBatchable {
   readonly level = 'container' as const;
   /** The child transforms, in order. */
   readonly transforms: readonly Transform[];
@@ -73,25 +154,24 @@ abstract class Container<O extends { p: number }> extends BaseTransform<O> imple
     return this.transforms.reduce((s, t, i) => t.apply(s, childParams(params, i), context), sample);
   }
 
+  hostReady(): boolean {
+    return this.transforms.every(hostCapable);
+  }
+
+  batchOutputSize(params: readonly TransformParams[], size: ImageSize): ImageSize {
+    return checkChildren(this.transforms, columnsOf(this.transforms, params), size);
+  }
+
+  hostOps(params: TransformParams, size: ImageSize, maxValue: number, ops: HostOp[]): ImageSize {
+    if (params === null) return size;
+    return this.transforms.reduce(
+      (current, t, i) => (isHostBatchable(t) ? t.hostOps(childParams(params, i), current, maxValue, ops) : current),
+      size,
+    );
+  }
+
   applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
-    return tf.tidy(() => {
-      let current = xs;
-      this.transforms.forEach((t, i) => {
-        const column = params.map((p) => childParams(p, i));
-        if (isLabelMixing(t)) {
-          if (column.every((p) => p === null)) return;
-          throw new OptikError('INTERNAL', `${t.type} parameters reached a per-image batch step.`);
-        }
-        if (!isBatchable(t)) {
-          throw new OptikError('ARGUMENT_INVALID', `${t.type} combines several samples and cannot run on a batch.`, {
-            received: t.type,
-            hint: `Run pipelines with ${t.type} per sample (run/augment), or remove it from the batch pipeline.`,
-          });
-        }
-        current = t.applyBatch(current, column, maxValue);
-      });
-      return current === xs ? tf.clone(xs) : current;
-    });
+    return runChildren(this.transforms, columnsOf(this.transforms, params), xs, maxValue);
   }
 
   override toConfig(): TransformConfig {
@@ -171,8 +251,9 @@ export class Compose extends Container<z.output<typeof ComposeSchema>> {
   }
 
   /**
-   * Augments a `[batch, h, w, c]` batch with batched tensor ops, each image with its own parameters. Runs in
-   * `tf.tidy`; the input is not disposed. Pipelines with MixUp/CutMix need labels: use `augmentBatchWithLabels`.
+   * Augments a `[batch, h, w, c]` batch, each image with its own parameters: one read of the batch, each image's
+   * steps fused on the host (see `host.ts`), one new tensor. The input is not disposed. Pipelines with
+   * MixUp/CutMix need labels: use `augmentBatchWithLabels`.
    */
   augmentBatch(xs: tf.Tensor4D, rng: Rng = this.#rng, options: BatchOptions = {}): tf.Tensor4D {
     if (hasLabelMixing(this)) {
@@ -211,23 +292,29 @@ export class Compose extends Container<z.output<typeof ComposeSchema>> {
     return tf.tidy(() => {
       let x = xs;
       let y = ys.toFloat() as tf.Tensor2D;
-      this.transforms.forEach((t, i) => {
-        if (isLabelMixing(t)) {
-          const [batch, height, width, channels] = x.shape;
-          ({ xs: x, ys: y } = t.applyLabelBatch(x, y, t.sampleBatchParams(rng, batch, { width, height, channels })));
-          return;
-        }
-        if (!isBatchable(t)) {
-          throw new OptikError('ARGUMENT_INVALID', `${t.type} combines several samples and cannot run on a batch.`, {
-            received: t.type,
-          });
-        }
-        x = t.applyBatch(
+      // Runs of per-image children between label mixers are fused like augmentBatch.
+      let run: number[] = [];
+      const flush = () => {
+        if (run.length === 0) return;
+        const transforms = run.map((i) => this.transforms[i] as Transform);
+        x = runChildren(
+          transforms,
+          run.map((i) => params.map((p) => childParams(p, i))),
           x,
-          params.map((p) => childParams(p, i)),
           maxValue,
         );
+        run = [];
+      };
+      this.transforms.forEach((t, i) => {
+        if (!isLabelMixing(t)) {
+          run.push(i);
+          return;
+        }
+        flush();
+        const [batch, height, width, channels] = x.shape;
+        ({ xs: x, ys: y } = t.applyLabelBatch(x, y, t.sampleBatchParams(rng, batch, { width, height, channels })));
       });
+      flush();
       return { xs: x === xs ? tf.clone(xs) : x, ys: y };
     });
   }

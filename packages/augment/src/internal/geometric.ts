@@ -3,10 +3,11 @@ import { OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
+import { type HostOp, runHostBatch, warpAffine } from './host.js';
 import { checkMasks, mapImage, masksToTensor, moveTarget, tensorToMasks } from './sample.js';
 import { geometricShape, probability, range } from './schema.js';
-import type { AugmentTarget, BatchableTransform, ImageSize, TransformParams } from './types.js';
-import { type Affine, IDENTITY, invertAffine, rotationAbout, scaleAbout, warpAffine } from './warp.js';
+import type { AugmentTarget, HostBatchable, ImageSize, TransformParams } from './types.js';
+import { type Affine, invertAffine, rotationAbout, scaleAbout } from './warp.js';
 
 type Params = NonNullable<TransformParams>;
 
@@ -39,7 +40,7 @@ export function warpMasks(masks: readonly Mask[], inverse: Affine, height: numbe
  * A transform that is one affine map per image: pixels are resampled with {@link warpAffine}, boxes move by
  * their corners (enclosing box, clipped, dropped by `minArea`/`minVisibility`), masks move with nearest sampling.
  */
-abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransform<O> implements BatchableTransform {
+abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransform<O> implements HostBatchable {
   readonly targets: readonly AugmentTarget[] = ['image', 'boxes', 'masks'];
   readonly level = 'image' as const;
 
@@ -52,25 +53,57 @@ abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransf
     return { width: g.width, height: g.height, channels: size.channels };
   }
 
-  applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
-    const [, height, width, channels] = xs.shape;
-    const size = { width, height, channels };
-    const geometries = params.map((p) => (p === null ? null : this.geometry(p, size)));
-    const applied = geometries.filter((g): g is Geometry => g !== null);
+  /**
+   * The output size of a batch step with these per-image parameters; refuses a size-changing step that skips some
+   * images or gives uneven sizes (a batch tensor has one size).
+   */
+  batchOutputSize(params: readonly TransformParams[], size: ImageSize): ImageSize {
+    const applied = params.filter((p): p is Params => p !== null).map((p) => this.geometry(p, size));
     const first = applied[0];
-    if (first === undefined) return tf.clone(xs);
-    const out = { width: first.width, height: first.height };
-    const uneven = applied.some((g) => g.width !== out.width || g.height !== out.height);
-    const resizes = out.width !== width || out.height !== height;
-    if (uneven || (resizes && applied.length < geometries.length)) {
+    if (first === undefined) return size;
+    const uneven = applied.some((g) => g.width !== first.width || g.height !== first.height);
+    const resizes = first.width !== size.width || first.height !== size.height;
+    if (uneven || (resizes && applied.length < params.length)) {
       throw new OptikError(
         'ARGUMENT_INVALID',
         `${this.type} changes the image size, so in a batch it must run on every image with one output size.`,
         { received: { p: this.options.p }, hint: `Set p: 1 for ${this.type} when augmenting batches.` },
       );
     }
-    const inverse = geometries.map((g) => (g === null ? IDENTITY : invertAffine(g.forward)));
-    return warpAffine(xs, inverse, out.height, out.width, this.options.interpolation, this.options.fill * maxValue);
+    return { width: first.width, height: first.height, channels: size.channels };
+  }
+
+  /** The per-image step for drawn parameters: one warp stage (none when skipped). */
+  hostOps(params: TransformParams, size: ImageSize, maxValue: number, ops: HostOp[]): ImageSize {
+    if (params === null) return size;
+    const g = this.geometry(params, size);
+    const { interpolation, fill } = this.options;
+    ops.push({
+      kind: 'warp',
+      stage: {
+        inverse: invertAffine(g.forward),
+        width: g.width,
+        height: g.height,
+        interpolation,
+        fill: fill * maxValue,
+      },
+    });
+    return { width: g.width, height: g.height, channels: size.channels };
+  }
+
+  applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
+    const [, height, width, channels] = xs.shape;
+    const size = { width, height, channels };
+    const out = this.batchOutputSize(params, size);
+    return runHostBatch(
+      xs,
+      (i) => {
+        const ops: HostOp[] = [];
+        this.hostOps(params[i] ?? null, size, maxValue, ops);
+        return ops;
+      },
+      out,
+    );
   }
 
   apply(sample: ImageSample, params: TransformParams): ImageSample {

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
 import { warpMasks } from './geometric.js';
+import { warpAffine } from './host.js';
 import {
   type ClipRect,
   checkMasks,
@@ -16,7 +17,7 @@ import {
 } from './sample.js';
 import { geometricShape, interpolation, probability, range } from './schema.js';
 import type { AugmentContext, AugmentTarget, ImageSize, TransformParams } from './types.js';
-import { type Affine, invertAffine, warpAffine } from './warp.js';
+import { type Affine, invertAffine } from './warp.js';
 
 type Params = NonNullable<TransformParams>;
 

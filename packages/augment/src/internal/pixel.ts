@@ -3,18 +3,35 @@ import { createRng, OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
+import type { HostImage, HostOp } from './host.js';
 import { mapImage } from './sample.js';
 import { probability, range } from './schema.js';
-import type { AugmentTarget, BatchableTransform, ImageSize, TransformParams } from './types.js';
+import type { AugmentTarget, HostBatchable, ImageSize, TransformParams } from './types.js';
 
 type Params = NonNullable<TransformParams>;
 
 /** A transform that changes pixel values only: boxes and masks stay where they are. */
-abstract class PixelTransform<O extends { p: number }> extends BaseTransform<O> implements BatchableTransform {
+abstract class PixelTransform<O extends { p: number }> extends BaseTransform<O> implements HostBatchable {
   readonly targets: readonly AugmentTarget[] = ['image'];
   readonly level = 'image' as const;
 
   abstract applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D;
+
+  /**
+   * The same change as `applyBatch` for one image, in place on its host pixels (the fused batch path, see
+   * `host.ts`); equal to `applyBatch` up to float rounding.
+   */
+  protected abstract hostApply(image: HostImage, params: Params, maxValue: number): void;
+
+  /** Checks a batch of this size can take the transform; pixel transforms keep the size. */
+  batchOutputSize(_params: readonly TransformParams[], size: ImageSize): ImageSize {
+    return size;
+  }
+
+  hostOps(params: TransformParams, size: ImageSize, maxValue: number, ops: HostOp[]): ImageSize {
+    if (params !== null) ops.push({ kind: 'pixel', apply: (image) => this.hostApply(image, params, maxValue) });
+    return size;
+  }
 
   apply(sample: ImageSample, params: TransformParams): ImageSample {
     if (params === null) return sample;
@@ -22,20 +39,30 @@ abstract class PixelTransform<O extends { p: number }> extends BaseTransform<O> 
   }
 }
 
-/** One number per image as a `[batch, 1, 1, 1]` tensor; skipped images get `identity`. */
-function perImage(params: readonly TransformParams[], key: string, identity: number): tf.Tensor4D {
-  const values = params.map((p) => {
-    if (p === null) return identity;
-    const value = p[key];
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      throw new OptikError('ARGUMENT_INVALID', `Recorded augmentation parameters lack a number "${key}".`, {
-        received: p,
-        hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
-      });
-    }
-    return value;
-  });
+/** A recorded number parameter, checked. */
+function num(p: Params, key: string): number {
+  const value = p[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new OptikError('ARGUMENT_INVALID', `Recorded augmentation parameters lack a number "${key}".`, {
+      received: p,
+      hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
+    });
+  }
+  return value;
+}
+
+/** One number per image (times `scale`) as a `[batch, 1, 1, 1]` tensor; skipped images get `identity`. */
+function perImage(params: readonly TransformParams[], key: string, identity: number, scale = 1): tf.Tensor4D {
+  const values = params.map((p) => (p === null ? identity : num(p, key) * scale));
   return tf.tensor4d(values, [values.length, 1, 1, 1]);
+}
+
+/** Clips every value of `data` to `[0, maxValue]`, in place. */
+function clip(data: Float32Array, maxValue: number): void {
+  for (let k = 0; k < data.length; k++) {
+    const v = data[k] as number;
+    data[k] = Math.min(Math.max(v, 0), maxValue);
+  }
 }
 
 export const RandomBrightnessSchema = z.strictObject({
@@ -65,7 +92,15 @@ export class RandomBrightness extends PixelTransform<z.output<typeof RandomBrigh
     return { delta: rng.uniform(this.options.delta[0], this.options.delta[1]) };
   }
   applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
-    return tf.tidy(() => xs.add(perImage(params, 'delta', 0).mul(maxValue)).clipByValue(0, maxValue) as tf.Tensor4D);
+    return tf.tidy(() => xs.add(perImage(params, 'delta', 0, maxValue)).clipByValue(0, maxValue) as tf.Tensor4D);
+  }
+  protected hostApply(image: HostImage, params: Params, maxValue: number): void {
+    const delta = Math.fround(num(params, 'delta') * maxValue);
+    const data = image.data;
+    for (let k = 0; k < data.length; k++) {
+      const v = (data[k] as number) + delta;
+      data[k] = Math.min(Math.max(v, 0), maxValue);
+    }
   }
 }
 
@@ -104,6 +139,17 @@ export class RandomContrast extends PixelTransform<z.output<typeof RandomContras
         .add(mean)
         .clipByValue(0, maxValue) as tf.Tensor4D;
     });
+  }
+  protected hostApply(image: HostImage, params: Params, maxValue: number): void {
+    const factor = num(params, 'factor');
+    const data = image.data;
+    let sum = 0;
+    for (let k = 0; k < data.length; k++) sum += data[k] as number;
+    const mean = sum / data.length;
+    for (let k = 0; k < data.length; k++) {
+      const v = ((data[k] as number) - mean) * factor + mean;
+      data[k] = Math.min(Math.max(v, 0), maxValue);
+    }
   }
 }
 
@@ -145,6 +191,14 @@ export class GaussianNoise extends PixelTransform<z.output<typeof GaussianNoiseS
       for (let k = 0; k < per; k++) noise[i * per + k] = rng.normal(0, std);
     });
     return tf.tidy(() => xs.add(tf.tensor4d(noise, xs.shape)).clipByValue(0, maxValue) as tf.Tensor4D);
+  }
+  protected hostApply(image: HostImage, params: Params, maxValue: number): void {
+    const std = num(params, 'std') * maxValue;
+    const rng = createRng(num(params, 'seed'));
+    const data = image.data;
+    // Rounded to float32 first, as applyBatch's noise tensor is.
+    for (let k = 0; k < data.length; k++) data[k] = (data[k] as number) + Math.fround(rng.normal(0, std));
+    clip(data, maxValue);
   }
 }
 
@@ -207,6 +261,18 @@ export class RandomErasing extends PixelTransform<z.output<typeof RandomErasingS
       return xs.mul(tf.scalar(1).sub(inside)).add(inside.mul(this.options.fill * maxValue)) as tf.Tensor4D;
     });
   }
+  protected hostApply(image: HostImage, params: Params, maxValue: number): void {
+    const { width, height, channels, data } = image;
+    const x0 = Math.max(0, num(params, 'x'));
+    const y0 = Math.max(0, num(params, 'y'));
+    const x1 = Math.min(width, num(params, 'x') + num(params, 'width'));
+    const y1 = Math.min(height, num(params, 'y') + num(params, 'height'));
+    const fill = this.options.fill * maxValue;
+    for (let y = Math.ceil(y0); y < y1; y++) {
+      for (let x = Math.ceil(x0); x < x1; x++)
+        data.fill(fill, (y * width + x) * channels, (y * width + x + 1) * channels);
+    }
+  }
 }
 
 export const HueSaturationSchema = z.strictObject({
@@ -267,14 +333,35 @@ export class HueSaturation extends PixelTransform<z.output<typeof HueSaturationS
     const { hue, saturation } = this.options;
     return { hue: rng.uniform(hue[0], hue[1]), saturation: rng.uniform(saturation[0], saturation[1]) };
   }
-  applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
-    const [batch, height, width, channels] = xs.shape;
-    if (channels < 3) {
+  override batchOutputSize(_params: readonly TransformParams[], size: ImageSize): ImageSize {
+    if (size.channels < 3) {
       throw new OptikError('ARGUMENT_INVALID', 'HueSaturation needs RGB or RGBA images.', {
-        received: { channels },
+        received: { channels: size.channels },
         hint: 'Remove HueSaturation from pipelines for grayscale data, or decode images as RGB.',
       });
     }
+    return size;
+  }
+  protected hostApply(image: HostImage, params: Params, maxValue: number): void {
+    const { channels, data } = image;
+    this.batchOutputSize([], image);
+    const m = hueSaturationMatrix(num(params, 'hue'), num(params, 'saturation'));
+    // float32 entries, as applyBatch's matrix tensor has.
+    const [m00 = 0, m01 = 0, m02 = 0, m10 = 0, m11 = 0, m12 = 0, m20 = 0, m21 = 0, m22 = 0] = m.map(Math.fround);
+    const clamp = (v: number) => Math.min(Math.max(v, 0), maxValue);
+    for (let k = 0; k < data.length; k += channels) {
+      const r = data[k] as number;
+      const g = data[k + 1] as number;
+      const b = data[k + 2] as number;
+      // Row vector times the matrix, as applyBatch's matMul.
+      data[k] = clamp(r * m00 + g * m10 + b * m20);
+      data[k + 1] = clamp(r * m01 + g * m11 + b * m21);
+      data[k + 2] = clamp(r * m02 + g * m12 + b * m22);
+    }
+  }
+  applyBatch(xs: tf.Tensor4D, params: readonly TransformParams[], maxValue: number): tf.Tensor4D {
+    const [batch, height, width, channels] = xs.shape;
+    this.batchOutputSize(params, { width, height, channels });
     const matrices = params.flatMap((p) =>
       p === null ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : hueSaturationMatrix(Number(p.hue), Number(p.saturation)),
     );

@@ -1,11 +1,12 @@
 import type { ImageSample, Rng } from '@optik/core';
 import type * as tf from '@tensorflow/tfjs';
+import type { HostOp } from './host.js';
 
 /** What a transform can move or change: the pixels, the boxes, the masks, the labels (mixup, cutmix). */
 export type AugmentTarget = 'image' | 'boxes' | 'masks' | 'labels';
 
 /**
- * How a transform works: `image` transforms act on one image at a time and batch as tensor ops; `multi`
+ * How a transform works: `image` transforms act on one image at a time and also run on batches; `multi`
  * transforms combine the sample with others from a pool (mosaic, copy-paste); `batch` transforms mix images
  * and labels across a batch (mixup, cutmix); `container` transforms hold others (compose, oneOf, someOf).
  */
@@ -58,7 +59,7 @@ export interface Transform {
   toConfig(): TransformConfig;
 }
 
-/** A transform that can run on a batch of images as tensor ops, each image with its own parameters. */
+/** A transform that can run on a batch of images (a 4-D tensor), each image with its own parameters. */
 export interface BatchableTransform extends Transform {
   /**
    * Applies per-image parameters to a `[batch, height, width, channels]` float tensor whose pixel values run
@@ -77,6 +78,27 @@ export interface LabelMixingTransform extends Transform {
     ys: tf.Tensor2D,
     params: readonly TransformParams[],
   ): { xs: tf.Tensor4D; ys: tf.Tensor2D };
+}
+
+/**
+ * Internal: a batchable transform that can also run on the host (typed arrays, see `host.ts`), so a pipeline of
+ * them runs as one read, fused per-image steps, and one upload. `batchOutputSize` checks a batch step exactly as
+ * `applyBatch` would (same errors) without touching pixels; `hostOps` appends one image's steps.
+ */
+export interface HostBatchable extends BatchableTransform {
+  batchOutputSize(params: readonly TransformParams[], size: ImageSize): ImageSize;
+  hostOps(params: TransformParams, size: ImageSize, maxValue: number, ops: HostOp[]): ImageSize;
+  /** Containers: whether every child can run on the host. */
+  hostReady?(): boolean;
+}
+
+export function isHostBatchable(t: Transform): t is HostBatchable {
+  const h = t as Partial<HostBatchable>;
+  return (
+    typeof h.hostOps === 'function' &&
+    typeof h.batchOutputSize === 'function' &&
+    (h.hostReady === undefined || h.hostReady.call(t))
+  );
 }
 
 export function isBatchable(t: Transform): t is BatchableTransform {
