@@ -80,8 +80,8 @@ export const bench: Command = async (args, ctx) => {
     return n;
   };
   const batchSize = toInt('batch-size', values['batch-size'], 64);
-  const steps = toInt('steps', values.steps, 30);
-  const warmup = toInt('warmup', values.warmup, 3, 0);
+  const steps = toInt('steps', values.steps, 200);
+  const warmup = toInt('warmup', values.warmup, 10, 0);
 
   const choice = await initBackend({ prefer: ctx.backend as never });
   ctx.info(
