@@ -159,3 +159,25 @@ async function loadFolder(
   }
   return { train, validation, test };
 }
+
+/**
+ * A loader that remembers the last splits it loaded: a tuning worker trains many trials on the same data, and
+ * decoding + splitting it again for each trial is pure overhead. `batchSize` is the only data setting that does not
+ * change what is loaded, so trials that search it share the cache too. The datasets are read-only.
+ */
+export function cachedDataLoader(): (config: PipelineConfig) => Promise<ClassificationData> {
+  let last: { key: string; data: Promise<ClassificationData> } | undefined;
+  return (config) => {
+    const { batchSize: _batchSize, ...loading } = config.data;
+    const key = JSON.stringify({ loading, seed: config.seed });
+    if (last?.key !== key) {
+      const data = loadClassificationData(config);
+      last = { key, data };
+      // A failed load is not remembered: the next trial tries again (and reports its own error).
+      data.catch(() => {
+        if (last?.data === data) last = undefined;
+      });
+    }
+    return last.data;
+  };
+}

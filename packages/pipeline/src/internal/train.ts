@@ -21,7 +21,7 @@ import { learningCurvesChart, renderPng } from '@optik/viz';
 import { Classifier } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import type { PipelineConfig } from './config.js';
-import { loadClassificationData } from './data.js';
+import { type ClassificationData, loadClassificationData } from './data.js';
 import {
   type HeadlineMetrics,
   headline,
@@ -82,6 +82,8 @@ export interface TrialHooks {
   readonly threads?: number | undefined;
   /** Called after each epoch is logged; resolves to true to stop the trial (pruned: no test evaluation). */
   readonly afterEpoch: (epoch: number, logs: Readonly<Record<string, number>>) => Promise<boolean>;
+  /** Loads the splits (a worker passes a cached loader, so its trials share one decoded dataset). */
+  readonly loadData?: ((config: PipelineConfig) => Promise<ClassificationData>) | undefined;
 }
 
 /** A trial's training result: what runTraining returns, plus the final metrics it would have finished the run with. */
@@ -193,7 +195,7 @@ export async function trainPipeline(
   const log = options.log ?? (() => {});
   if (options.resume !== undefined) checkResumable(config.output.root, options.resume);
   const backend = await initRunBackend(config.backend, options.backend, trial?.threads);
-  const data = await loadClassificationData(config);
+  const data = await (trial?.loadData ?? loadClassificationData)(config);
   log(
     `data: ${data.origin}; ${data.train.length} train / ${data.validation.length} validation / ${data.test.length} test images, ${data.classNames.length} classes, ${data.inputShape.join('×')}`,
   );

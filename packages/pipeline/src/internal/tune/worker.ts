@@ -2,10 +2,13 @@
 // backend instance. Per epoch it reports the logs and waits for the parent's pruning decision.
 import { isOptikError } from '@optik/core';
 import type { PipelineConfig } from '../config.js';
+import { cachedDataLoader } from '../data.js';
 import { trainPipeline } from '../train.js';
 import type { EpochDecision, TrialJob, WorkerMessage } from './protocol.js';
 
 const pending = new Map<string, (stop: boolean) => void>();
+// The trials of a study mostly share their data: decode and split it once per worker.
+const loadData = cachedDataLoader();
 
 function send(message: WorkerMessage): void {
   process.send?.(message);
@@ -19,6 +22,7 @@ async function runTrial(job: TrialJob): Promise<void> {
       {
         runId: job.runId,
         threads: job.threads,
+        loadData,
         afterEpoch: (epoch, logs) =>
           new Promise<boolean>((resolve) => {
             pending.set(`${job.trialNumber}:${epoch}`, resolve);
