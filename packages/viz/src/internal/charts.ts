@@ -385,7 +385,8 @@ export function barChart(data: readonly ChartRow[], options: BarChartOptions): C
   const o = parseOrThrow(BarSchema, options, { what: 'bar chart options' });
   requireColumns(data, [o.category, o.value], 'barChart');
   const sort = o.sort === 'none' ? null : o.sort === 'descending' ? '-value' : 'value';
-  const category = { field: field(o.category), type: 'nominal' as const, sort, title: null };
+  // Long category names (a tuning parameter's key path) stay whole up to 320 px; vega-lite cuts at 180 by default.
+  const category = { field: field(o.category), type: 'nominal' as const, sort, title: null, axis: { labelLimit: 320 } };
   const value = { field: field(o.value), type: 'quantitative' as const, title: o.valueTitle ?? o.value };
   const horizontal = o.orientation === 'horizontal';
   return {
@@ -534,7 +535,14 @@ export function parallelCoordinatesChart(data: readonly ChartRow[], options: Par
       {
         mark: { type: 'line', opacity: 0.6 },
         encoding: {
-          x: { field: 'dimension', type: 'nominal', sort: [...o.dimensions], title: null, axis: { labelAngle: 0 } },
+          x: {
+            field: 'dimension',
+            type: 'nominal',
+            sort: [...o.dimensions],
+            title: null,
+            // Slanted so long names (key paths) next to each other do not overprint.
+            axis: { labelAngle: -35, labelAlign: 'right', labelLimit: 260 },
+          },
           y: { field: 'scaled', type: 'quantitative', title: null, axis: null },
           detail: { field: 'index', type: 'nominal' },
           ...(o.color === undefined ? {} : { color: { field: 'colorValue', type: colorType, title: o.color } }),

@@ -187,6 +187,7 @@ export async function writeTunePlots(
         dimensions: [...names, objective],
         color: objective,
         title: 'Parameters of the completed trials (categorical: choice index)',
+        width: Math.max(480, 64 * (names.length + 1)),
       }),
     );
   }
