@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BaseTransform } from './base.js';
 import { type HostOp, runHostBatch, warpAffine } from './host.js';
 import { checkMasks, mapImage, masksToTensor, moveTarget, tensorToMasks } from './sample.js';
-import { geometricShape, probability, range } from './schema.js';
+import { geometricShape, num, probability, range } from './schema.js';
 import type { AugmentTarget, HostBatchable, ImageSize, TransformParams } from './types.js';
 import { type Affine, invertAffine, rotationAbout, scaleAbout } from './warp.js';
 
@@ -120,17 +120,6 @@ abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransf
     );
     return { ...sample, image, target };
   }
-}
-
-function num(params: Params, key: string): number {
-  const value = params[key];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new OptikError('ARGUMENT_INVALID', `Recorded augmentation parameters lack a number "${key}".`, {
-      received: params,
-      hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
-    });
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

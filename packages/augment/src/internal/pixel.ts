@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BaseTransform } from './base.js';
 import type { HostImage, HostOp } from './host.js';
 import { mapImage } from './sample.js';
-import { probability, range } from './schema.js';
+import { num, probability, range } from './schema.js';
 import type { AugmentTarget, HostBatchable, ImageSize, TransformParams } from './types.js';
 
 type Params = NonNullable<TransformParams>;
@@ -37,18 +37,6 @@ abstract class PixelTransform<O extends { p: number }> extends BaseTransform<O> 
     if (params === null) return sample;
     return { ...sample, image: mapImage(sample.image, (x, maxValue) => this.applyBatch(x, [params], maxValue)) };
   }
-}
-
-/** A recorded number parameter, checked. */
-function num(p: Params, key: string): number {
-  const value = p[key];
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new OptikError('ARGUMENT_INVALID', `Recorded augmentation parameters lack a number "${key}".`, {
-      received: p,
-      hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
-    });
-  }
-  return value;
 }
 
 /** One number per image (times `scale`) as a `[batch, 1, 1, 1]` tensor; skipped images get `identity`. */

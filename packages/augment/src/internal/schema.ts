@@ -1,4 +1,4 @@
-import { parseOrThrow } from '@optik/core';
+import { OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 
 /** A probability in [0, 1] with a default. */
@@ -32,4 +32,16 @@ export const geometricShape = {
 
 export function parseOptions<S extends z.ZodType>(schema: S, type: string, options: unknown): z.output<S> {
   return parseOrThrow(schema, options ?? {}, { what: `${type} options` });
+}
+
+/** A number from recorded (replayed) transform parameters, checked. */
+export function num(params: Readonly<Record<string, unknown>>, key: string): number {
+  const value = params[key];
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new OptikError('ARGUMENT_INVALID', `Recorded augmentation parameters lack a number "${key}".`, {
+      received: params,
+      hint: 'Replay parameters exactly as run() or sampleParams() returned them.',
+    });
+  }
+  return value;
 }
