@@ -123,6 +123,18 @@ export const CallbacksSectionSchema = z
     }
   });
 
+/**
+ * How the test split is evaluated. `tta` (test-time augmentation): the model also sees each test image mirrored
+ * (`hflip`: left-right, `vflip`: top-bottom) and the class probabilities of all views are averaged — only for
+ * data where a mirrored image is still the same class (clothes: `hflip`; digits: none).
+ */
+export const TestSectionSchema = z.strictObject({
+  tta: z
+    .array(z.enum(['hflip', 'vflip']))
+    .default([])
+    .refine((views) => new Set(views).size === views.length, 'lists a view twice'),
+});
+
 /** A classification pipeline config: what `optik train` reads. */
 export const PipelineConfigSchema = z.strictObject({
   task: z.literal('classification'),
@@ -143,6 +155,7 @@ export const PipelineConfigSchema = z.strictObject({
   model: ModelSectionSchema,
   train: TrainSectionSchema.prefault({}),
   callbacks: CallbacksSectionSchema.prefault({}),
+  test: TestSectionSchema.prefault({}),
   output: z.strictObject({ root: z.string().min(1).default('runs') }).prefault({}),
 });
 

@@ -17,8 +17,33 @@ export interface DatasetPredictions {
 
 const EVAL_BATCH = 256;
 
+/** A mirrored view for test-time augmentation (the pipeline config's `test.tta`). */
+export type TtaView = 'hflip' | 'vflip';
+
+/** Options of {@link predictDataset}. */
+export interface PredictOptions {
+  /** Also predict these mirrored views of every image and average the probabilities of all views. */
+  readonly tta?: readonly TtaView[] | undefined;
+}
+
+/** The model's output on a batch: the mean over the image and its `tta` views (NHWC: `hflip` reverses W). */
+export function predictViews(model: tf.LayersModel, xs: tf.Tensor4D, tta: readonly TtaView[]): tf.Tensor {
+  return tf.tidy(() => {
+    let sum = model.predict(xs) as tf.Tensor;
+    for (const view of tta) {
+      sum = sum.add(model.predict(tf.reverse(xs, view === 'hflip' ? 2 : 1)) as tf.Tensor);
+    }
+    return tta.length === 0 ? sum : sum.div(tta.length + 1);
+  });
+}
+
 /** Runs the model over a dataset in inference mode, batch by batch; no tensor outlives a batch. */
-export async function predictDataset(model: tf.LayersModel, dataset: InMemoryDataset): Promise<DatasetPredictions> {
+export async function predictDataset(
+  model: tf.LayersModel,
+  dataset: InMemoryDataset,
+  options: PredictOptions = {},
+): Promise<DatasetPredictions> {
+  const tta = options.tta ?? [];
   const units = model.outputs[0]?.shape.at(-1) ?? 0;
   const numClasses = units === 1 ? 2 : units;
   const probabilities = new Float32Array(dataset.length * numClasses);
@@ -26,7 +51,7 @@ export async function predictDataset(model: tf.LayersModel, dataset: InMemoryDat
   let offset = 0;
   for await (const { xs, ys } of makeBatches(dataset, { batchSize: EVAL_BATCH, shuffle: false, labelMode: 'int' })) {
     try {
-      const out = tf.tidy(() => model.predict(xs) as tf.Tensor);
+      const out = predictViews(model, xs as tf.Tensor4D, tta);
       const values = await out.data();
       out.dispose();
       const n = xs.shape[0];

@@ -12,7 +12,7 @@ import {
 import type { ClassificationReport } from '@optik/metrics';
 import * as tf from '@tensorflow/tfjs';
 import { loadClassificationData } from './data.js';
-import { type HeadlineMetrics, headline, predictDataset, reportOf } from './evaluate.js';
+import { type HeadlineMetrics, headline, predictDataset, predictViews, reportOf } from './evaluate.js';
 import { initRunBackend, type LocatedRun, loadRunModel, locateRun, type RunReference } from './runs.js';
 
 /** Where a command finds runs and which backend it uses. */
@@ -168,7 +168,7 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
       ({ dataset, description } = await otherData(options.data, run, classNames, inputShapeOf(model)));
     }
     checkShape(model, dataset);
-    const predictions = await predictDataset(model, dataset);
+    const predictions = await predictDataset(model, dataset, { tta: run.config.test.tta });
     const report = reportOf(predictions, classNames);
     return {
       runId: run.id,
@@ -241,8 +241,8 @@ export async function runPrediction(
         const offset = i * height * width * channels;
         for (let p = 0; p < data.length; p++) pixels[offset + p] = (data[p] as number) / 255;
       }
-      const out = tf.tidy(
-        () => model.predict(tf.tensor4d(pixels, [batch.length, height, width, channels])) as tf.Tensor,
+      const out = tf.tidy(() =>
+        predictViews(model, tf.tensor4d(pixels, [batch.length, height, width, channels]), run.config.test.tta),
       );
       const values = await out.data();
       out.dispose();

@@ -25,6 +25,7 @@ import { type ClassificationData, loadClassificationData } from './data.js';
 import {
   type HeadlineMetrics,
   headline,
+  type PredictOptions,
   predictDataset,
   predictionRows,
   reportOf,
@@ -284,7 +285,9 @@ export async function trainPipeline(
     }
     const evalStarted = performance.now();
     const bestEpoch = config.callbacks.checkpoint.enabled ? lastCheckpointEpoch(activeRun.paths.weightsBest) : null;
-    const evaluated = await evaluateBest(classifier.model, activeRun.dir, bestEpoch !== null, data.test);
+    const evaluated = await evaluateBest(classifier.model, activeRun.dir, bestEpoch !== null, data.test, {
+      tta: config.test.tta,
+    });
     const report = reportOf(evaluated, data.classNames);
     activeRun.writePredictions(predictionRows(evaluated, data.test, data.classNames), { classNames: data.classNames });
     const diagnosis = diagnoseFit(fit.history.map(toFitEpoch));
@@ -383,11 +386,17 @@ function checkResumable(root: string, ref: RunRef): void {
 }
 
 /** Predictions on the test set from `weights/best` (the final model when there is no best checkpoint). */
-async function evaluateBest(model: tf.LayersModel, runDir: string, hasBest: boolean, test: InMemoryDataset) {
-  if (!hasBest) return predictDataset(model, test);
+async function evaluateBest(
+  model: tf.LayersModel,
+  runDir: string,
+  hasBest: boolean,
+  test: InMemoryDataset,
+  options: PredictOptions,
+) {
+  if (!hasBest) return predictDataset(model, test, options);
   const loaded = await loadRunModel(runDir);
   try {
-    return await predictDataset(loaded.model, test);
+    return await predictDataset(loaded.model, test, options);
   } finally {
     loaded.model.dispose();
   }
