@@ -20,6 +20,7 @@ export { guardRun } from './internal/guard.js';
 export type { EpochRecord, RunInfo, RunPaths, RunRecord, StudyRecord } from './internal/records.js';
 export { runPaths } from './internal/records.js';
 export type { FinishOptions, PredictionRow, Run, WritePredictionsOptions } from './internal/run.js';
+export { predictionsCsv } from './internal/run.js';
 export type { RunStatus, StudyStatus } from './internal/schema.js';
 export { RUN_STATUSES, STUDY_STATUSES } from './internal/schema.js';
 export type {

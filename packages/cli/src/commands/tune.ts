@@ -66,6 +66,8 @@ export const tune: Command = async (args, ctx) => {
       direction: result.direction,
       best: result.best === null ? null : { params: result.best.params, metrics: bestMetrics(result) },
       retrain: result.retrain,
+      retrains: result.retrains,
+      ensemble: result.ensemble,
       trials: result.trials,
       interrupted: result.interrupted,
       seconds: result.seconds,
@@ -158,11 +160,18 @@ function formatResult(r: TuneResult): string {
   ];
   if (r.leaderboard.length > board.length) lines.push(`  … ${r.leaderboard.length - board.length} more in trials.csv`);
   if (r.best !== null) lines.push(`best: trial ${r.best.number} (run ${r.best.runId}) ${paramText(r.best.params)}`);
-  if (r.retrain !== null) {
-    const m = r.retrain.metrics;
+  const testLine = (m: { accuracy: number; precision: number; recall: number; f1: number; numSamples: number }) =>
+    `  test accuracy ${fixed(m.accuracy)}  precision ${fixed(m.precision)}  recall ${fixed(m.recall)}  F1 ${fixed(m.f1)}  (${m.numSamples} images)`;
+  for (const retrain of r.retrains) {
     lines.push(
-      `retrained on train + validation: run ${r.retrain.runId} (${r.retrain.runName}), ${r.retrain.epochs} epochs in ${r.retrain.seconds.toFixed(1)} s`,
-      `  test accuracy ${fixed(m.accuracy)}  precision ${fixed(m.precision)}  recall ${fixed(m.recall)}  F1 ${fixed(m.f1)}  (${m.numSamples} images)`,
+      `retrained trial ${retrain.trial}'s parameters on train + validation: run ${retrain.runId} (${retrain.runName}), ${retrain.epochs} epochs in ${retrain.seconds.toFixed(1)} s`,
+      testLine(retrain.metrics),
+    );
+  }
+  if (r.ensemble !== null) {
+    lines.push(
+      `ensemble of ${r.ensemble.members.map((m) => m.runName).join(' + ')} (mean class probabilities): ${r.ensemble.dir}`,
+      testLine(r.ensemble.metrics),
     );
   }
   lines.push(`study folder: ${r.studyDir} (trials.csv, plots/)`);

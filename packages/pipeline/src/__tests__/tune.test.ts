@@ -114,6 +114,11 @@ describe('tune config', () => {
     });
     expect(typo.code).toBe('CONFIG_UNKNOWN_KEY');
     expect(typo.message).toContain('dropot');
+    // An ensemble is tested from the members' saved weights: a retrain without a checkpoint is refused up front.
+    const noWeights = bad({ ...tuneInput(dir), retrain: true, retrainTop: 2 });
+    expect(noWeights).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'retrainTop' } });
+    expect(noWeights.details.hint).toContain('checkpoint');
+    expect(bad({ ...tuneInput(dir), retrainTop: 0 }).message).toContain('retrainTop');
   });
 
   it('data.mergeValidation trains on train + validation and leaves the test split alone', async () => {
@@ -135,14 +140,23 @@ describe('tune config', () => {
 });
 
 describe('runTune', () => {
-  it('runs a 2×2 grid in 2 worker processes: 4 rows in trials.csv, 4 runs in the store, plots, a retrain', async () => {
+  it('runs a 2×2 grid in 2 worker processes: 4 rows in trials.csv, 4 runs in the store, plots, 2 retrains and their ensemble', async () => {
     const root = join(dir, 'grid');
     const started: number[] = [];
     const ended: number[] = [];
-    const result = await runTune(resolveTuneConfig(tuneInput(root, { retrain: true })), {
-      onTrialStart: (t) => started.push(t.number),
-      onTrialEnd: (t) => ended.push(t.number),
-    });
+    const result = await runTune(
+      resolveTuneConfig(
+        tuneInput(root, {
+          retrain: true,
+          retrainTop: 2,
+          retrainOverrides: { 'callbacks.checkpoint': { enabled: true, monitor: 'loss' } },
+        }),
+      ),
+      {
+        onTrialStart: (t) => started.push(t.number),
+        onTrialEnd: (t) => ended.push(t.number),
+      },
+    );
     expect(result.ran).toBe(4);
     expect(started.sort()).toEqual([0, 1, 2, 3]);
     expect(ended.sort()).toEqual([0, 1, 2, 3]);
@@ -213,6 +227,44 @@ describe('runTune', () => {
         result.best?.params['train.optimizer.learningRate'],
       );
       expect(result.retrain?.metrics.accuracy).toBe(retrainRun.metrics.accuracy);
+
+      // retrainTop 2: the runner-up too, with its own parameters and seed + 1, then the ensemble of both.
+      expect(result.retrains.map((r) => r.trial)).toEqual(result.leaderboard.slice(0, 2).map((t) => t.number));
+      const second = store.getRun(result.retrains[1]?.runId as number);
+      expect(second.name).toBe('grid-best2');
+      expect((second.config.model as { seed: number }).seed).toBe(
+        (retrainRun.config.model as { seed: number }).seed + 1,
+      );
+      expect((second.config.train as { optimizer: { learningRate: number } }).optimizer.learningRate).toBe(
+        result.leaderboard[1]?.params['train.optimizer.learningRate'],
+      );
+      expect(result.ensemble?.members.map((m) => m.runId)).toEqual(result.retrains.map((r) => r.runId));
+      // The ensemble's accuracy is the argmax of the members' mean probabilities, recomputed from their CSVs.
+      const probs = (file: string) => {
+        const { header, rows } = readCsv(readFileSync(file, 'utf8'));
+        const cols = header.flatMap((h, i) => (h.startsWith('prob_') ? [i] : []));
+        const truth = header.indexOf('true');
+        return rows.map((r) => ({
+          truth: r[truth],
+          p: cols.map((c) => Number(r[c])),
+          names: cols.map((c) => header[c]?.slice(5)),
+        }));
+      };
+      const a = probs(join(retrainRun.dir, 'predictions.csv'));
+      const b = probs(join(second.dir, 'predictions.csv'));
+      let correct = 0;
+      a.forEach((row, i) => {
+        const mean = row.p.map((p, c) => p + (b[i]?.p[c] as number));
+        const top = mean.indexOf(Math.max(...mean));
+        if (row.names[top] === row.truth) correct++;
+      });
+      expect(result.ensemble?.metrics.accuracy).toBeCloseTo(correct / a.length, 10);
+      const ensembleMetrics = JSON.parse(readFileSync(join(result.studyDir, 'ensemble', 'metrics.json'), 'utf8'));
+      expect(ensembleMetrics.accuracy).toBe(result.ensemble?.metrics.accuracy);
+      expect(ensembleMetrics.ensemble.map((m: { runId: number }) => m.runId)).toEqual(
+        result.retrains.map((r) => r.runId),
+      );
+      expect(probs(join(result.studyDir, 'ensemble', 'predictions.csv'))).toHaveLength(a.length);
     } finally {
       store.close();
     }
@@ -221,6 +273,9 @@ describe('runTune', () => {
       'plots/parallel-coordinates.png',
       'plots/param-importance.png',
       'plots/slice-model.layers.3.rate.png',
+      'ensemble/metrics.json',
+      'ensemble/predictions.csv',
+      'ensemble/plots/confusion-matrix.png',
       'study.json',
       'tune.yaml',
     ]) {

@@ -43,6 +43,34 @@ export interface WritePredictionsOptions {
   readonly fileName?: string;
 }
 
+/**
+ * The text of a `predictions.csv`: `[id,]true,predicted,prob_<class>…`, one row per sample (what
+ * {@link Run.writePredictions} writes; for predictions that belong to no single run, e.g. an ensemble's).
+ */
+export function predictionsCsv(
+  rows: readonly PredictionRow[],
+  options: Pick<WritePredictionsOptions, 'classNames'> = {},
+): string {
+  const classCount = options.classNames?.length ?? rows[0]?.probabilities.length ?? 0;
+  rows.forEach((row, i) => {
+    if (row.probabilities.length !== classCount) {
+      throw new OptikError('ARGUMENT_INVALID', `Every prediction needs ${classCount} class probabilities.`, {
+        path: `rows[${i}].probabilities`,
+        received: row.probabilities.length,
+      });
+    }
+  });
+  const withId = rows.some((row) => row.id !== undefined);
+  const classes = Array.from({ length: classCount }, (_, c) => `prob_${options.classNames?.[c] ?? c}`);
+  const parts = [csvLine([...(withId ? ['id'] : []), 'true', 'predicted', ...classes])];
+  for (const row of rows) {
+    parts.push(
+      csvLine([...(withId ? [row.id ?? ''] : []), row.trueLabel, row.predictedLabel, ...Array.from(row.probabilities)]),
+    );
+  }
+  return parts.join('');
+}
+
 /** Internal: what a run handle needs from its store. */
 export interface RunContext {
   readonly db: Database.Database;
@@ -275,30 +303,8 @@ export class Run {
         received: fileName,
       });
     }
-    const classCount = options.classNames?.length ?? rows[0]?.probabilities.length ?? 0;
-    rows.forEach((row, i) => {
-      if (row.probabilities.length !== classCount) {
-        throw new OptikError('ARGUMENT_INVALID', `Every prediction needs ${classCount} class probabilities.`, {
-          path: `rows[${i}].probabilities`,
-          received: row.probabilities.length,
-        });
-      }
-    });
-    const withId = rows.some((row) => row.id !== undefined);
-    const classes = Array.from({ length: classCount }, (_, c) => `prob_${options.classNames?.[c] ?? c}`);
-    const parts = [csvLine([...(withId ? ['id'] : []), 'true', 'predicted', ...classes])];
-    for (const row of rows) {
-      parts.push(
-        csvLine([
-          ...(withId ? [row.id ?? ''] : []),
-          row.trueLabel,
-          row.predictedLabel,
-          ...Array.from(row.probabilities),
-        ]),
-      );
-    }
     const path = join(this.dir, fileName);
-    writeFileAtomic(path, parts.join(''));
+    writeFileAtomic(path, predictionsCsv(rows, options));
     return path;
   }
 

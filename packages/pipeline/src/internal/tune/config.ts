@@ -52,6 +52,12 @@ export const TuneConfigSchema = z
     /** No trial starts after this many minutes (running ones finish). */
     timeLimit: z.strictObject({ minutes: z.number().gt(0) }).optional(),
     /**
+     * The whole command — search, retrains and their tests — should end within this many minutes: each retrain's
+     * time limit becomes its share of what the search left (minus ~1 minute per test evaluation); it stops
+     * before an epoch that would end later.
+     */
+    totalTimeLimit: z.strictObject({ minutes: z.number().gt(0) }).optional(),
+    /**
      * Overrides of the base config for every trial (nested or dotted keys), e.g. a data subset; applied before the
      * parameters, which win.
      */
@@ -63,6 +69,12 @@ export const TuneConfigSchema = z
      * and a time limit for the full data). The trial overrides do not apply to it.
      */
     retrainOverrides: overridesSchema.default({}),
+    /**
+     * Retrain the parameters of the `retrainTop` best completed trials (default 1). With 2 or more, the test
+     * metrics of their ensemble — the mean of the members' class probabilities — are reported as well, and they
+     * are the number to hand in. Member k (from 0) trains with seed + k, so that equal parameters still differ.
+     */
+    retrainTop: positiveInt.default(1),
   })
   .superRefine((config, ctx) => {
     const type = (config.sampler as { type?: unknown }).type;
@@ -97,8 +109,10 @@ export interface TuneConfig {
   readonly parallel: number;
   readonly timeLimit: { readonly minutes: number } | null;
   readonly trialOverrides: Record<string, unknown>;
+  readonly totalTimeLimit: { readonly minutes: number } | null;
   readonly retrain: boolean;
   readonly retrainOverrides: Record<string, unknown>;
+  readonly retrainTop: number;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -154,11 +168,26 @@ export function trialPipelineConfig(tune: TuneConfig, params: Readonly<Record<st
 /**
  * The resolved config of the final fit: base ⊕ the best parameters ⊕ retrain overrides (last, so that they win:
  * e.g. more epochs on the full data than a trial had), trained on train + validation, named `<study>-best`.
+ * `rank` k ≥ 1 is the k-th runner-up of `retrainTop`: named `<study>-best<k+1>`, model and training seeded with
+ * seed + k (the data split keeps the seed, so every member is tested on the same images).
  */
-export function retrainPipelineConfig(tune: TuneConfig, params: Readonly<Record<string, ParamValue>>): PipelineConfig {
+export function retrainPipelineConfig(
+  tune: TuneConfig,
+  params: Readonly<Record<string, ParamValue>>,
+  rank = 0,
+): PipelineConfig {
   const raw = mergeOverrides(applyParams(tune.base, params), expandDotted(tune.retrainOverrides));
-  const merged = mergeOverrides(raw, { name: `${tune.name}-best`, data: { mergeValidation: true } });
-  return resolvePipelineConfig(merged, fileMeta(tune));
+  const merged = mergeOverrides(raw, {
+    name: rank === 0 ? `${tune.name}-best` : `${tune.name}-best${rank + 1}`,
+    data: { mergeValidation: true },
+  });
+  const config = resolvePipelineConfig(merged, fileMeta(tune));
+  if (rank === 0) return config;
+  return {
+    ...config,
+    model: { ...config.model, seed: config.model.seed + rank },
+    train: { ...config.train, seed: config.train.seed + rank },
+  };
 }
 
 function fileMeta(tune: TuneConfig): { file?: string } {
@@ -256,8 +285,10 @@ export function resolveTuneConfig(
     parallel: c.parallel ?? os.availableParallelism(),
     timeLimit: c.timeLimit ?? null,
     trialOverrides: c.trialOverrides,
+    totalTimeLimit: c.totalTimeLimit ?? null,
     retrain: c.retrain,
     retrainOverrides: c.retrainOverrides,
+    retrainTop: c.retrainTop,
   };
   checkParamsFit(tune);
   return tune;
@@ -270,9 +301,9 @@ function checkParamsFit(tune: TuneConfig): void {
     if (spec.type === 'categorical') probe[spec.name] = spec.choices[0] as ParamValue;
     else probe[spec.name] = spec.grid?.[0] ?? spec.low;
   }
-  const check = (what: string, build: () => unknown) => {
+  const check = <T>(what: string, build: () => T): T => {
     try {
-      build();
+      return build();
     } catch (error) {
       if (!(error instanceof OptikError)) throw error;
       throw new OptikError(
@@ -288,5 +319,18 @@ function checkParamsFit(tune: TuneConfig): void {
     }
   };
   check('The trial config (base + trialOverrides)', () => trialPipelineConfig(tune, probe));
-  if (tune.retrain) check('The retrain config (base + retrainOverrides)', () => retrainPipelineConfig(tune, probe));
+  if (!tune.retrain) return;
+  const retrain = check('The retrain config (base + retrainOverrides)', () => retrainPipelineConfig(tune, probe));
+  if (tune.retrainTop > 1 && !retrain.callbacks.checkpoint.enabled) {
+    throw new OptikError(
+      'CONFIG_INVALID',
+      `retrainTop: ${tune.retrainTop} tests the ensemble of the retrained models from their saved weights, but the retrain config has callbacks.checkpoint.enabled: false.`,
+      {
+        path: 'retrainTop',
+        received: tune.retrainTop,
+        ...(tune.file === null ? {} : { file: tune.file }),
+        hint: 'Enable the checkpoint for the retrain (retrainOverrides: { callbacks.checkpoint.enabled: true }) or set retrainTop: 1.',
+      },
+    );
+  }
 }

@@ -21,6 +21,7 @@ import { mergeOverrides } from '../config.js';
 import type { HeadlineMetrics } from '../evaluate.js';
 import { runTraining } from '../train.js';
 import { expandDotted, retrainPipelineConfig, type TuneConfig, trialPipelineConfig } from './config.js';
+import { type EnsembleMember, evaluateEnsemble } from './ensemble.js';
 import { TrialPool } from './pool.js';
 import { leaderboard, summarizeTrial, type TuneTrialSummary, trialsCsv, writeTunePlots } from './report.js';
 import { TrackStudyStorage } from './storage.js';
@@ -56,8 +57,10 @@ export interface RunTuneOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
-/** The retrain of the best parameters on train + validation: the number to hand in. */
+/** A retrain of a trial's parameters on train + validation. */
 export interface TuneRetrainResult {
+  /** The trial whose parameters were retrained. */
+  readonly trial: number;
   readonly runId: number;
   readonly runName: string;
   readonly runDir: string;
@@ -66,6 +69,19 @@ export interface TuneRetrainResult {
   readonly epochs: number;
   readonly seconds: number;
 }
+
+/** The ensemble of the retrained models (mean class probabilities), tested on the test split. */
+export interface TuneEnsembleResult {
+  readonly members: readonly { readonly trial: number; readonly runId: number; readonly runName: string }[];
+  /** `<studyDir>/ensemble/`: metrics.json, predictions.csv, plots/. */
+  readonly dir: string;
+  readonly metrics: HeadlineMetrics;
+}
+
+/** Time kept for each test evaluation when `totalTimeLimit` shares the time left among the retrains. */
+const EVAL_RESERVE_MS = 60_000;
+/** A retrain with less time than this is not started. */
+const MIN_RETRAIN_MS = 60_000;
 
 /** What {@link runTune} returns. */
 export interface TuneResult {
@@ -95,7 +111,12 @@ export interface TuneResult {
   readonly leaderboard: readonly TuneTrialSummary[];
   /** Trials this call ran. */
   readonly ran: number;
+  /** The retrain of the best trial's parameters: the number to hand in when there is no ensemble. */
   readonly retrain: TuneRetrainResult | null;
+  /** Every retrain (`retrainTop`), best trial first. */
+  readonly retrains: readonly TuneRetrainResult[];
+  /** With `retrainTop` ≥ 2: the ensemble of the retrained models — then the number to hand in. */
+  readonly ensemble: TuneEnsembleResult | null;
   /** Files written in `studyDir` (trials.csv, study.json, tune.yaml, plots/…). */
   readonly files: readonly string[];
   /** True when `signal` stopped the study. */
@@ -362,34 +383,89 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
           };
     if (best?.runId !== null && best?.runId !== undefined) store.updateStudy(studyRecordId, { bestRunId: best.runId });
 
-    let retrain: TuneRetrainResult | null = null;
+    const board = leaderboard(summaries, config.direction);
+    const retrains: TuneRetrainResult[] = [];
+    let ensemble: TuneEnsembleResult | null = null;
     if (config.retrain && best !== null && !wasInterrupted) {
-      const retrainConfig = retrainPipelineConfig(config, best.params);
-      log(`retraining trial ${best.number}'s parameters on train + validation`);
-      try {
-        const trained = await runTraining(retrainConfig, {
-          backend: options.backend,
-          log,
-          progress: false,
-          signal,
-          onEpoch: options.onRetrainEpoch,
-        });
-        retrain = {
-          runId: trained.runId,
-          runName: trained.runName,
-          runDir: trained.runDir,
-          metrics: trained.metrics,
-          epochs: trained.epochs,
-          seconds: trained.seconds,
+      // The k best completed trials, distinct parameter sets only.
+      const picked: TuneTrialSummary[] = [];
+      const seen = new Set<string>();
+      for (const row of board) {
+        const key = JSON.stringify(row.params);
+        if (row.status !== 'completed' || seen.has(key)) continue;
+        seen.add(key);
+        picked.push(row);
+        if (picked.length === config.retrainTop) break;
+      }
+      const commandEnd =
+        config.totalTimeLimit === null ? Number.POSITIVE_INFINITY : started + config.totalTimeLimit.minutes * 60_000;
+      const members: EnsembleMember[] = [];
+      for (const [rank, row] of picked.entries()) {
+        let retrainConfig = retrainPipelineConfig(config, row.params, rank);
+        const left = picked.length - rank;
+        // Each retrain's share of the time left, keeping ~1 minute per test evaluation (and one for the ensemble).
+        const reserve = (left + (picked.length > 1 ? 1 : 0)) * EVAL_RESERVE_MS;
+        const share = (commandEnd - performance.now() - reserve) / left;
+        if (share < MIN_RETRAIN_MS) {
+          log(
+            `no time left for retrain ${rank + 1} of ${picked.length} (totalTimeLimit ${config.totalTimeLimit?.minutes} min)`,
+          );
+          break;
+        }
+        if (Number.isFinite(share)) {
+          const minutes = Math.min(
+            retrainConfig.callbacks.timeLimit?.minutes ?? Number.POSITIVE_INFINITY,
+            share / 60_000,
+          );
+          retrainConfig = { ...retrainConfig, callbacks: { ...retrainConfig.callbacks, timeLimit: { minutes } } };
+        }
+        log(
+          `retraining trial ${row.number}'s parameters on train + validation${picked.length > 1 ? ` (${rank + 1} of ${picked.length})` : ''}${Number.isFinite(share) ? `, at most ${(retrainConfig.callbacks.timeLimit?.minutes ?? 0).toFixed(1)} min` : ''}`,
+        );
+        try {
+          const trained = await runTraining(retrainConfig, {
+            backend: options.backend,
+            log,
+            progress: false,
+            signal,
+            onEpoch: options.onRetrainEpoch,
+          });
+          retrains.push({
+            trial: row.number,
+            runId: trained.runId,
+            runName: trained.runName,
+            runDir: trained.runDir,
+            metrics: trained.metrics,
+            epochs: trained.epochs,
+            seconds: trained.seconds,
+          });
+          members.push({
+            runId: trained.runId,
+            runName: trained.runName,
+            runDir: trained.runDir,
+            trial: row.number,
+            config: retrainConfig,
+          });
+        } catch (error) {
+          // Stopped during the retrain: its run is marked interrupted; the study's trials are all on record.
+          if (signal?.aborted !== true) throw error;
+          wasInterrupted = true;
+          break;
+        }
+      }
+      if (members.length > 1 && !wasInterrupted) {
+        const ensembleDir = join(studyDir, 'ensemble');
+        log(`testing the ensemble of ${members.map((m) => m.runName).join(' + ')}`);
+        const evaluated = await evaluateEnsemble(ensembleDir, members);
+        ensemble = {
+          members: members.map((m) => ({ trial: m.trial, runId: m.runId, runName: m.runName })),
+          dir: ensembleDir,
+          metrics: evaluated.metrics,
         };
-      } catch (error) {
-        // Stopped during the retrain: its run is marked interrupted; the study's trials are all on record.
-        if (signal?.aborted !== true) throw error;
-        wasInterrupted = true;
+        files.push(...evaluated.files.map((f) => join('ensemble', f)));
       }
     }
 
-    const board = leaderboard(summaries, config.direction);
     const seconds = (performance.now() - started) / 1000;
     const result: TuneResult = {
       studyId: studyRecordId,
@@ -401,7 +477,9 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
       trials: summaries,
       leaderboard: board,
       ran,
-      retrain,
+      retrain: retrains[0] ?? null,
+      retrains,
+      ensemble,
       files: [...files, 'study.json', 'tune.yaml'],
       interrupted: wasInterrupted,
       seconds,
