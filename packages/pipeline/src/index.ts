@@ -189,7 +189,7 @@ export type { TuneTrialSummary } from './internal/tune/report.js';
  * const options: RunTuneOptions = { parallel: 2, onTrialEnd: (t) => console.error(t.number, t.status, t.value) };
  * ```
  */
-export type { RunTuneOptions, TuneResult, TuneRetrainResult } from './internal/tune/run.js';
+export type { RunTuneOptions, TuneEnsembleResult, TuneResult, TuneRetrainResult } from './internal/tune/run.js';
 /**
  * Runs a hyperparameter search over a training config: a study in the run store (same name → resumed), trials in
  * parallel worker processes, one run per trial (completed, pruned or failed), `trials.csv` and plots in

@@ -150,6 +150,7 @@ describe('runTune', () => {
           retrain: true,
           retrainTop: 2,
           retrainOverrides: { 'callbacks.checkpoint': { enabled: true, monitor: 'loss' } },
+          totalTimeLimit: { minutes: 30 },
         }),
       ),
       {
@@ -239,6 +240,14 @@ describe('runTune', () => {
         result.leaderboard[1]?.params['train.optimizer.learningRate'],
       );
       expect(result.ensemble?.members.map((m) => m.runId)).toEqual(result.retrains.map((r) => r.runId));
+      // totalTimeLimit 30: the first retrain gets half of what is left after the search (less a minute per test),
+      // the second all that is left then.
+      const limit = (run: { config: Record<string, unknown> }) =>
+        (run.config.callbacks as { timeLimit: { minutes: number } }).timeLimit.minutes;
+      expect(limit(retrainRun)).toBeGreaterThan(12);
+      expect(limit(retrainRun)).toBeLessThan(13.5);
+      expect(limit(second)).toBeGreaterThan(26);
+      expect(limit(second)).toBeLessThan(28);
       // The ensemble's accuracy is the argmax of the members' mean probabilities, recomputed from their CSVs.
       const probs = (file: string) => {
         const { header, rows } = readCsv(readFileSync(file, 'utf8'));
@@ -326,6 +335,28 @@ describe('runTune', () => {
       store.close();
     }
     expect(result.best?.params).toEqual({ 'model.layers.0.kernelSize': 3, 'train.optimizer.type': 'adam' });
+  });
+
+  it('skips a retrain that totalTimeLimit leaves no time for', async () => {
+    const lines: string[] = [];
+    const result = await runTune(
+      resolveTuneConfig(
+        tuneInput(join(dir, 'no-time'), {
+          name: 'no-time',
+          sampler: { type: 'random', seed: 2 },
+          space: { 'train.optimizer.learningRate': { type: 'float', low: 0.001, high: 0.01, log: true } },
+          trials: 1,
+          parallel: 1,
+          retrain: true,
+          totalTimeLimit: { minutes: 0.05 },
+        }),
+      ),
+      { log: (line) => lines.push(line) },
+    );
+    expect(result.trials.map((t) => t.status)).toEqual(['completed']);
+    expect(result.retrain).toBeNull();
+    expect(result.retrains).toEqual([]);
+    expect(lines.join('\n')).toContain('no time left for retrain 1 of 1');
   });
 
   it('resumes an interrupted study: numbering continues, the interrupted trial is kept as such', async () => {
