@@ -41,7 +41,11 @@ export async function evaluateEnsemble(dir: string, members: readonly EnsembleMe
   const first = members[0];
   if (first === undefined) throw new OptikError('INTERNAL', 'An ensemble needs at least one member.');
   const data = await loadClassificationData(first.config);
-  let sum: DatasetPredictions | undefined;
+  // Each member's share of the mean, added in place.
+  const add = (into: Float32Array, from: Float32Array) => {
+    for (let i = 0; i < into.length; i++) into[i] = (into[i] as number) + (from[i] as number) / members.length;
+  };
+  let mean: DatasetPredictions | undefined;
   for (const member of members) {
     const { model } = await loadRunModel(member.runDir);
     let predictions: DatasetPredictions;
@@ -50,32 +54,22 @@ export async function evaluateEnsemble(dir: string, members: readonly EnsembleMe
     } finally {
       model.dispose();
     }
-    if (sum === undefined) {
-      sum = { ...predictions, probabilities: Float32Array.from(predictions.probabilities) };
-    } else {
-      const same =
-        predictions.numClasses === sum.numClasses && predictions.yTrue.every((label, i) => label === sum?.yTrue[i]);
-      if (!same) {
-        throw new OptikError(
-          'INTERNAL',
-          `Run ${member.runName} was not tested on the same images as ${first.runName}.`,
-        );
-      }
-      for (let i = 0; i < sum.probabilities.length; i++) {
-        (sum.probabilities as Float32Array)[i] =
-          (sum.probabilities[i] as number) + (predictions.probabilities[i] as number);
-      }
+    if (mean === undefined) {
+      mean = {
+        ...predictions,
+        probabilities: new Float32Array(predictions.probabilities.length),
+        ...(predictions.positive === undefined ? {} : { positive: new Float32Array(predictions.positive.length) }),
+      };
+    } else if (
+      predictions.numClasses !== mean.numClasses ||
+      predictions.yTrue.some((label, i) => label !== mean?.yTrue[i])
+    ) {
+      throw new OptikError('INTERNAL', `Run ${member.runName} was not tested on the same images as ${first.runName}.`);
     }
+    add(mean.probabilities, predictions.probabilities);
+    if (mean.positive !== undefined && predictions.positive !== undefined) add(mean.positive, predictions.positive);
   }
-  const total = sum as DatasetPredictions;
-  const mean: DatasetPredictions = {
-    yTrue: total.yTrue,
-    numClasses: total.numClasses,
-    probabilities: total.probabilities.map((p) => p / members.length),
-    ...(total.numClasses === 2 && total.positive !== undefined
-      ? { positive: total.probabilities.filter((_, i) => i % 2 === 1).map((p) => p / members.length) }
-      : {}),
-  };
+  if (mean === undefined) throw new OptikError('INTERNAL', 'An ensemble needs at least one member.');
   const report = reportOf(mean, data.classNames);
   mkdirSync(join(dir, 'plots'), { recursive: true });
   writeFileSync(

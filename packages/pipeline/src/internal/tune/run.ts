@@ -430,7 +430,7 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
             signal,
             onEpoch: options.onRetrainEpoch,
           });
-          retrains.push({
+          const retrain: TuneRetrainResult = {
             trial: row.number,
             runId: trained.runId,
             runName: trained.runName,
@@ -438,14 +438,9 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
             metrics: trained.metrics,
             epochs: trained.epochs,
             seconds: trained.seconds,
-          });
-          members.push({
-            runId: trained.runId,
-            runName: trained.runName,
-            runDir: trained.runDir,
-            trial: row.number,
-            config: retrainConfig,
-          });
+          };
+          retrains.push(retrain);
+          members.push({ ...retrain, config: retrainConfig });
         } catch (error) {
           // Stopped during the retrain: its run is marked interrupted; the study's trials are all on record.
           if (signal?.aborted !== true) throw error;
