@@ -20,6 +20,7 @@ export type {
   CsvLoggerOptions,
   EarlyStoppingOptions,
   LearningRateScheduleOptions,
+  LearningRateSchedulerHooks,
   ModelCheckpointOptions,
   ReduceLROnPlateauOptions,
 } from './internal/callbacks.js';
@@ -51,11 +52,13 @@ export type {
  */
 /**
  * Sets the learning rate from a schedule (`constant`, `step`, `cosine`, each with linear warm-up) per epoch or
- * per step; {@link scheduledLearningRate} is the formula on its own.
+ * per step; {@link scheduledLearningRate} is the formula on its own. A `plannedEpochs` hook shortens the run a cosine
+ * schedule spans, e.g. to the epochs a time limit leaves room for.
  *
  * @example
  * ```ts
  * new LearningRateScheduler({ type: 'cosine', warmup: 2, unit: 'epoch', minLearningRate: 1e-5 });
+ * new LearningRateScheduler({ type: 'cosine' }, { plannedEpochs: () => epochsThatFit });
  * ```
  */
 /**

@@ -15,6 +15,7 @@ import {
   ReduceLROnPlateau,
   readCheckpoint,
   TerminateOnNaN,
+  type TrainContext,
   Trainer,
 } from '@optik/train';
 import { learningCurvesChart, renderPng } from '@optik/viz';
@@ -111,13 +112,30 @@ function abortCallback(signal: AbortSignal): Callback {
   };
 }
 
-/** Stops before an epoch that would end after `started + minutes` (judged by the last epoch's duration). */
-function timeLimitCallback(minutes: number, started: number): Callback {
+/** The time-limit callback, which also tells how many epochs the run will get. */
+export interface TimeLimitCallback extends Callback {
+  /** The epochs that fit in the limit at the last epoch's pace (at most the run's); undefined before one ended. */
+  plannedEpochs(ctx: TrainContext): number | undefined;
+}
+
+/**
+ * Stops before an epoch that would end after `started + minutes` (judged by the last epoch's duration). After each
+ * epoch it also counts the epochs that will fit at that pace, so a cosine schedule can end its decay with the time.
+ */
+export function timeLimitCallback(
+  minutes: number,
+  started: number,
+  now: () => number = () => performance.now(),
+): TimeLimitCallback {
+  let planned: number | undefined;
   return {
     name: 'timeLimit',
+    plannedEpochs: (ctx) => (planned === undefined ? undefined : Math.min(ctx.epochs, planned)),
     onEpochEnd(epoch, logs, ctx) {
-      const elapsed = (performance.now() - started) / 1000;
+      const elapsed = (now() - started) / 1000;
       const next = logs.epoch_seconds ?? 0;
+      // The same pace the stop below is judged by: what fits if every further epoch takes as long as this one.
+      if (next > 0) planned = epoch + 1 + Math.max(0, Math.floor((minutes * 60 - elapsed) / next));
       if (epoch + 1 < ctx.epochs && elapsed + next > minutes * 60) {
         ctx.stopTraining = true;
         ctx.stopReason = 'time-limit';
@@ -145,9 +163,14 @@ function buildCallbacks(
   ];
   if (c.earlyStopping !== undefined) callbacks.push(new EarlyStopping(c.earlyStopping));
   if (c.reduceLrOnPlateau !== undefined) callbacks.push(new ReduceLROnPlateau(c.reduceLrOnPlateau));
-  if (c.schedule !== undefined) callbacks.push(new LearningRateScheduler(c.schedule));
+  const timeLimit = c.timeLimit === undefined ? undefined : timeLimitCallback(c.timeLimit.minutes, started);
+  if (c.schedule !== undefined) {
+    // Under a time limit, a schedule over the rest of the run (cosine) spans the epochs that fit in it.
+    const hooks = timeLimit === undefined ? {} : { plannedEpochs: (ctx: TrainContext) => timeLimit.plannedEpochs(ctx) };
+    callbacks.push(new LearningRateScheduler(c.schedule, hooks));
+  }
   if (c.terminateOnNan) callbacks.push(new TerminateOnNaN());
-  if (c.timeLimit !== undefined) callbacks.push(timeLimitCallback(c.timeLimit.minutes, started));
+  if (timeLimit !== undefined) callbacks.push(timeLimit);
   if (c.checkpoint.enabled) {
     const { enabled: _enabled, ...checkpoint } = c.checkpoint;
     callbacks.push(new ModelCheckpoint({ ...checkpoint, dir: join(run.dir, 'weights') }));

@@ -83,6 +83,43 @@ describe('learning-rate schedules', () => {
     model.dispose();
   });
 
+  it('plannedEpochs: a cosine schedule spans the epochs the run is expected to get, a step schedule ignores it', async () => {
+    const run = async (options: { type: 'cosine' } | { type: 'step'; stepSize: number; gamma: number }) => {
+      const model = tinyModel();
+      // The run is told after epoch 0 that only 3 of its 6 epochs will fit (as a time limit would).
+      let planned: number | undefined;
+      const result = await train({
+        model,
+        trainData: batches(data, 16),
+        epochs: 6,
+        optimizer: { type: 'sgd', learningRate: 0.1 },
+        callbacks: [
+          new LearningRateScheduler(options, { plannedEpochs: () => planned }),
+          {
+            name: 'plan',
+            onEpochEnd: () => {
+              planned = 3;
+            },
+          },
+        ],
+      });
+      model.dispose();
+      return result.history.map((h) => h.learning_rate as number);
+    };
+    const cosine = await run({ type: 'cosine' });
+    const config = new LearningRateScheduler({ type: 'cosine' }).toConfig();
+    // Epoch 0 follows the full 6-epoch run (nothing planned yet); from epoch 1 on the 3-epoch one, then the floor.
+    const expected = [scheduledLearningRate(config, 0.1, 0, 6), 0.075, 0.025, 0, 0, 0];
+    expect(cosine).toHaveLength(6);
+    cosine.forEach((r, i) => {
+      expect(r).toBeCloseTo(expected[i] as number, 10);
+    });
+    const step = await run({ type: 'step', stepSize: 2, gamma: 0.5 });
+    [0.1, 0.1, 0.05, 0.05, 0.025, 0.025].forEach((r, i) => {
+      expect(step[i]).toBeCloseTo(r, 12);
+    });
+  });
+
   it('rejects bad schedule configs with the key path; toConfig/fromConfig round-trip', () => {
     expect(() => new LearningRateScheduler({ type: 'step', stepSize: 0 })).toThrow(/schedule\.stepSize/);
     expect(() => new LearningRateScheduler({ type: 'linear' } as never)).toThrow(/schedule\.type/);

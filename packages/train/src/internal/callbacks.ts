@@ -336,13 +336,25 @@ export function scheduledLearningRate(
   }
 }
 
+/** What a {@link LearningRateScheduler} can be told at run time, beyond its config. */
+export interface LearningRateSchedulerHooks {
+  /**
+   * The epochs the run is now expected to last when that is fewer than `ctx.epochs` (e.g. what a time limit leaves
+   * room for); undefined when unknown. A schedule over "the rest of the run" (cosine without `decaySteps`) then
+   * spans the smaller of the two, so its rate still reaches `minLearningRate` when the run ends early.
+   */
+  readonly plannedEpochs?: (ctx: TrainContext) => number | undefined;
+}
+
 export class LearningRateScheduler implements Callback {
   readonly name = 'learningRateScheduler';
   readonly #config: LearningRateScheduleConfig;
+  readonly #hooks: LearningRateSchedulerHooks;
   #base: number | undefined;
 
-  constructor(options: LearningRateScheduleOptions) {
+  constructor(options: LearningRateScheduleOptions, hooks: LearningRateSchedulerHooks = {}) {
     this.#config = parseOrThrow(LearningRateScheduleSchema, options, { what: 'schedule config', prefix: 'schedule' });
+    this.#hooks = hooks;
   }
 
   static fromConfig(config: LearningRateScheduleOptions): LearningRateScheduler {
@@ -354,8 +366,10 @@ export class LearningRateScheduler implements Callback {
   }
 
   #total(ctx: TrainContext): number | undefined {
-    if (this.#config.unit === 'epoch') return ctx.epochs;
-    return ctx.stepsPerEpoch === undefined ? undefined : ctx.epochs * ctx.stepsPerEpoch;
+    const planned = this.#hooks.plannedEpochs?.(ctx);
+    const epochs = planned === undefined ? ctx.epochs : Math.max(1, Math.min(ctx.epochs, planned));
+    if (this.#config.unit === 'epoch') return epochs;
+    return ctx.stepsPerEpoch === undefined ? undefined : epochs * ctx.stepsPerEpoch;
   }
 
   #apply(t: number, ctx: TrainContext): void {
