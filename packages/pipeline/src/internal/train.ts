@@ -166,8 +166,9 @@ function buildCallbacks(
   const timeLimit = c.timeLimit === undefined ? undefined : timeLimitCallback(c.timeLimit.minutes, started);
   if (c.schedule !== undefined) {
     // Under a time limit, a schedule over the rest of the run (cosine) spans the epochs that fit in it.
-    const hooks = timeLimit === undefined ? {} : { plannedEpochs: (ctx: TrainContext) => timeLimit.plannedEpochs(ctx) };
-    callbacks.push(new LearningRateScheduler(c.schedule, hooks));
+    callbacks.push(
+      new LearningRateScheduler(c.schedule, timeLimit === undefined ? {} : { plannedEpochs: timeLimit.plannedEpochs }),
+    );
   }
   if (c.terminateOnNan) callbacks.push(new TerminateOnNaN());
   if (timeLimit !== undefined) callbacks.push(timeLimit);
