@@ -5,10 +5,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { localNodeHeaders } from './node-headers.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
+// Installing the tarballs builds better-sqlite3 from source where its prebuilt binary cannot be downloaded; node-gyp
+// then needs Node's headers. Point it at the local ones (as setup.sh does) so a new machine needs no download.
+const nodedir = process.env.npm_config_nodedir ?? localNodeHeaders();
+const env = nodedir ? { ...process.env, npm_config_nodedir: nodedir } : process.env;
 const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  execFileSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 
 // One call per package, through its public entry only: proves the published files are complete.
 const SMOKE = {

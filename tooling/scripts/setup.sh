@@ -46,8 +46,8 @@ if [ "$want_bench" = 1 ]; then apt_install python3-torch; fi
 
 # Native addons (better-sqlite3) fall back to a source build when their prebuilt binary cannot be downloaded.
 # Point node-gyp at the local Node headers when they match, so that build needs no download either.
-if [ -f /usr/include/node/node_version.h ] && [ "$(command -v node)" = /usr/bin/node ]; then
-  export npm_config_nodedir=/usr
-fi
+# The same finder serves the publishability test (tooling/scripts/pack-test.mjs), which installs tarballs afresh.
+nodedir=$(node tooling/scripts/node-headers.mjs)
+if [ -n "$nodedir" ] && [ -z "${npm_config_nodedir:-}" ]; then export npm_config_nodedir="$nodedir"; fi
 pnpm install --frozen-lockfile 2>&1 | grep -v '@tensorflow/tfjs-node-gpu install' || true
 test "${PIPESTATUS[0]}" = 0
