@@ -1,9 +1,11 @@
-import type { ImageSample, Rng } from '@optik/core';
+import type { ImageSample, Rng, SampleTarget } from '@optik/core';
 import { createRng, OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
+import { warpTarget } from './geometric.js';
 import { type HostOp, runHostBatch } from './host.js';
+import { checkMasks } from './sample.js';
 import { probability } from './schema.js';
 import {
   type AugmentContext,
@@ -184,6 +186,27 @@ function hasLabelMixing(t: Transform): boolean {
   return t instanceof Container && t.transforms.some(hasLabelMixing);
 }
 
+/** The transforms a pipeline runs, containers flattened. */
+function leaves(t: Transform): Transform[] {
+  return t instanceof Container ? t.transforms.flatMap(leaves) : [t];
+}
+
+/** Appends one image's steps in pipeline order, walking every container (the target moves read the warp steps). */
+function targetOps(t: Transform, params: TransformParams, size: ImageSize, ops: HostOp[]): ImageSize {
+  if (!(t instanceof Container))
+    return isHostBatchable(t) ? t.hostOps(params, size, 1, ops) : t.outputSize(size, params);
+  if (params === null) return size;
+  return t.transforms.reduce((current, c, i) => targetOps(c, childParams(params, i), current, ops), size);
+}
+
+const TARGET_KINDS = new Set<unknown>([
+  'classification',
+  'localization',
+  'detection',
+  'semantic-segmentation',
+  'instance-segmentation',
+]);
+
 export const ComposeSchema = z.strictObject({
   /** Probability that the whole pipeline runs. */
   p: probability(1),
@@ -227,6 +250,7 @@ export class Compose extends Container<z.output<typeof ComposeSchema>> {
     // Bound, so `pipeline.augmentBatch` can be handed to a data pipeline as its batch hook.
     this.augmentBatch = this.augmentBatch.bind(this);
     this.augmentBatchWithLabels = this.augmentBatchWithLabels.bind(this);
+    this.augmentBatchWithTargets = this.augmentBatchWithTargets.bind(this);
   }
 
   protected choose(): number[] {
@@ -317,6 +341,62 @@ export class Compose extends Container<z.output<typeof ComposeSchema>> {
       flush();
       return { xs: x === xs ? tf.clone(xs) : x, ys: y };
     });
+  }
+
+  /**
+   * Augments a batch like `augmentBatch` (same draws from `rng`, same pixels) and moves each image's target with
+   * it, step by step exactly as `run` would for the same parameters: boxes through each geometric step (clipped
+   * to its canvas, detection/instance boxes dropped by its `minArea`/`minVisibility`, instance masks with them),
+   * masks with nearest sampling; pixel transforms leave targets alone. A localization target keeps its one box,
+   * clipped, so a box pushed fully out comes back with zero area for the caller to skip. Refuses MixUp/CutMix (a
+   * target holds one integer label, not a mix: use `augmentBatchWithLabels`), Mosaic/CopyPaste (they need a pool:
+   * use `run` per sample), and custom batch transforms that move boxes or masks without the host path.
+   */
+  augmentBatchWithTargets(
+    xs: tf.Tensor4D,
+    targets: readonly SampleTarget[],
+    rng: Rng = this.#rng,
+    options: BatchOptions = {},
+  ): { xs: tf.Tensor4D; targets: SampleTarget[] } {
+    const [batch, height, width, channels] = xs.shape;
+    for (const t of leaves(this)) {
+      if (isLabelMixing(t)) {
+        throw new OptikError('ARGUMENT_INVALID', `${t.type} mixes labels, which a per-image target cannot hold.`, {
+          received: t.type,
+          hint: `Use augmentBatchWithLabels(xs, ys) for ${t.type}, or remove it from a pipeline that moves targets.`,
+        });
+      }
+      if (!isBatchable(t)) throw notBatchable(t);
+      if (!isHostBatchable(t) && t.targets.some((k) => k === 'boxes' || k === 'masks')) {
+        throw new OptikError('ARGUMENT_INVALID', `${t.type} moves boxes or masks but has no host batch step.`, {
+          received: t.type,
+          hint: `Run pipelines with ${t.type} per sample (run/augment) to move targets.`,
+        });
+      }
+    }
+    if (!Array.isArray(targets) || targets.length !== batch) {
+      throw new OptikError('DATA_MISMATCH', `augmentBatchWithTargets needs one target per image (${batch}).`, {
+        received: Array.isArray(targets) ? targets.length : targets,
+        hint: 'Pass the targets in the order of the images of xs.',
+      });
+    }
+    targets.forEach((target, i) => {
+      if (!TARGET_KINDS.has(target?.kind)) {
+        throw new OptikError('ARGUMENT_INVALID', `targets[${i}] is not a sample target.`, {
+          received: target,
+          hint: `Pass { kind: ${[...TARGET_KINDS].join(' | ')}, ... } as in ImageSample.target.`,
+        });
+      }
+      checkMasks({ image: { width, height, channels }, target, source: `targets[${i}]` });
+    });
+    const params = this.batchParams(xs, rng);
+    const size = { width, height, channels };
+    const moved = params.map((p, i) => {
+      const ops: HostOp[] = [];
+      targetOps(this, p, size, ops);
+      return ops.reduce((t, op) => (op.kind === 'warp' ? warpTarget(t, op) : t), targets[i] as SampleTarget);
+    });
+    return { xs: this.applyBatch(xs, params, options.maxValue ?? 1), targets: moved };
   }
 
   private batchParams(xs: tf.Tensor4D, rng: Rng): TransformParams[] {

@@ -1,10 +1,10 @@
-import type { ImageSample, Mask, Rng } from '@optik/core';
+import type { ImageSample, Mask, Rng, SampleTarget } from '@optik/core';
 import { OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { BaseTransform } from './base.js';
-import { type HostOp, runHostBatch, warpAffine } from './host.js';
-import { checkMasks, mapImage, masksToTensor, moveTarget, tensorToMasks } from './sample.js';
+import { type HostOp, type HostWarpOp, runHostBatch, warpAffine } from './host.js';
+import { checkMasks, mapImage, masksToTensor, maxValueOf, moveTarget, tensorToMasks } from './sample.js';
 import { geometricShape, num, probability, range } from './schema.js';
 import type { AugmentTarget, HostBatchable, ImageSize, TransformParams } from './types.js';
 import { type Affine, invertAffine, rotationAbout, scaleAbout } from './warp.js';
@@ -34,6 +34,21 @@ export function warpMasks(masks: readonly Mask[], inverse: Affine, height: numbe
   } finally {
     warped.dispose();
   }
+}
+
+/**
+ * Moves a target through one geometric step: boxes by the step's `forward` map, clipped to its output canvas and
+ * dropped by its `rule`; masks with nearest sampling. `apply` and `augmentBatchWithTargets` both move targets
+ * with it, so the two paths agree exactly.
+ */
+export function warpTarget(target: SampleTarget, op: HostWarpOp): SampleTarget {
+  const { stage, forward, rule } = op;
+  if (forward === undefined || rule === undefined) {
+    throw new OptikError('INTERNAL', 'A warp step without its forward map reached a target move.');
+  }
+  return moveTarget(target, forward, [0, 0, stage.width, stage.height], rule, (masks) =>
+    warpMasks(masks, stage.inverse, stage.height, stage.width),
+  );
 }
 
 /**
@@ -73,21 +88,24 @@ abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransf
     return { width: first.width, height: first.height, channels: size.channels };
   }
 
+  /** The warp step of a geometry: its sampling stage, and its forward map and drop rule for targets. */
+  private warpOp(g: Geometry, maxValue: number): HostWarpOp {
+    const { interpolation, fill } = this.options;
+    const stage = {
+      inverse: invertAffine(g.forward),
+      width: g.width,
+      height: g.height,
+      interpolation,
+      fill: fill * maxValue,
+    };
+    return { kind: 'warp', stage, forward: g.forward, rule: this.options };
+  }
+
   /** The per-image step for drawn parameters: one warp stage (none when skipped). */
   hostOps(params: TransformParams, size: ImageSize, maxValue: number, ops: HostOp[]): ImageSize {
     if (params === null) return size;
     const g = this.geometry(params, size);
-    const { interpolation, fill } = this.options;
-    ops.push({
-      kind: 'warp',
-      stage: {
-        inverse: invertAffine(g.forward),
-        width: g.width,
-        height: g.height,
-        interpolation,
-        fill: fill * maxValue,
-      },
-    });
+    ops.push(this.warpOp(g, maxValue));
     return { width: g.width, height: g.height, channels: size.channels };
   }
 
@@ -109,16 +127,10 @@ abstract class GeometricTransform<O extends GeometricOptions> extends BaseTransf
   apply(sample: ImageSample, params: TransformParams): ImageSample {
     if (params === null) return sample;
     checkMasks(sample);
-    const g = this.geometry(params, sample.image);
-    const inverse = invertAffine(g.forward);
-    const { interpolation, fill } = this.options;
-    const image = mapImage(sample.image, (x, maxValue) =>
-      warpAffine(x, [inverse], g.height, g.width, interpolation, fill * maxValue),
-    );
-    const target = moveTarget(sample.target, g.forward, [0, 0, g.width, g.height], this.options, (masks) =>
-      warpMasks(masks, inverse, g.height, g.width),
-    );
-    return { ...sample, image, target };
+    const op = this.warpOp(this.geometry(params, sample.image), maxValueOf(sample.image));
+    const { inverse, width, height, interpolation, fill } = op.stage;
+    const image = mapImage(sample.image, (x) => warpAffine(x, [inverse], height, width, interpolation, fill));
+    return { ...sample, image, target: warpTarget(sample.target, op) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
+import type { DropRule } from './sample.js';
 import { type Affine, applyAffine, composeAffine, IDENTITY, invertAffine } from './warp.js';
 
 // Why the batch path runs in plain JavaScript (measured on the tfjs wasm and cpu backends, 128×28×28×1 images):
@@ -29,8 +30,19 @@ export interface WarpStage {
   readonly fill: number;
 }
 
+/**
+ * A geometric step of one image. Steps of geometric transforms also carry how they move targets: `forward`
+ * (input → output coordinates) and the box drop `rule`, which `augmentBatchWithTargets` reads; pixels ignore them.
+ */
+export interface HostWarpOp {
+  readonly kind: 'warp';
+  readonly stage: WarpStage;
+  readonly forward?: Affine;
+  readonly rule?: DropRule;
+}
+
 /** One per-image step of a batch: a geometric stage, or an in-place pixel change. */
-export type HostOp = { readonly kind: 'warp'; readonly stage: WarpStage } | HostPixelOp;
+export type HostOp = HostWarpOp | HostPixelOp;
 
 export interface HostPixelOp {
   readonly kind: 'pixel';

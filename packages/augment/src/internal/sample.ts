@@ -1,6 +1,7 @@
 import type { BoxXyxy, ImageData, ImageSample, Mask, SampleTarget } from '@optik/core';
 import { boxArea, OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
+import type { ImageSize } from './types.js';
 import { type Affine, applyAffine } from './warp.js';
 
 /** The largest pixel value of an image's storage: 255 for bytes, 1 for floats. */
@@ -82,8 +83,8 @@ export function tensorToMasks(t: tf.Tensor4D): Mask[] {
   return masks;
 }
 
-/** Checks that masks match the image they belong to. */
-export function checkMasks(sample: ImageSample): void {
+/** Checks that masks match the image they belong to (a sample, or a target and its image's size). */
+export function checkMasks(sample: Pick<ImageSample, 'target' | 'source'> & { readonly image: ImageSize }): void {
   for (const mask of targetMasks(sample.target)) {
     if (mask.width !== sample.image.width || mask.height !== sample.image.height) {
       throw new OptikError('DATA_MISMATCH', 'A mask must have the same width and height as its image.', {
