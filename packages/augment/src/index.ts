@@ -61,13 +61,15 @@ export type {
   SomeOfOptions,
 } from './internal/compose.js';
 /**
- * Containers: {@link Compose} (a seeded pipeline with `run`, `augment`, `augmentBatch`, `augmentBatchWithLabels`),
- * {@link OneOf} and {@link SomeOf}.
+ * Containers: {@link Compose} (a seeded pipeline with `run`, `augment`, `augmentBatch`, `augmentBatchWithLabels`,
+ * `augmentBatchWithTargets`), {@link OneOf} and {@link SomeOf}. `augmentBatchWithTargets(xs, targets, rng?)` gives
+ * `augmentBatch`'s pixels and moves each image's `SampleTarget` (boxes, masks) exactly as `run` would.
  *
  * @example
  * ```ts
  * const pipeline = new Compose([new RandomFlip({ p: 0.5 })], { seed: 7 });
  * const xsAug = pipeline.augmentBatch(xs); // Tensor4D, each image its own flip
+ * const { xs: x2, targets: t2 } = pipeline.augmentBatchWithTargets(xs, batchTargets, createRng(epoch));
  * ```
  */
 export { Compose, OneOf, SomeOf } from './internal/compose.js';

@@ -121,7 +121,9 @@ describe('augmentBatchWithTargets', () => {
         expect(out.targets).toEqual(reference.map((r) => r.sample.target));
         out.targets.forEach((t, i) => {
           if (JSON.stringify(t) !== JSON.stringify(targets[i])) moved++;
-          if ('boxes' in t) dropped += (targets[i] as { boxes: unknown[] }).boxes.length - t.boxes.length;
+          const before = targets[i];
+          if ('boxes' in t && before !== undefined && 'boxes' in before)
+            dropped += before.boxes.length - t.boxes.length;
           if (t.kind === 'instance-segmentation') {
             expect(t.masks.length).toBe(t.boxes.length);
             for (const m of t.masks) expect([m.width, m.height]).toEqual([24, 24]);

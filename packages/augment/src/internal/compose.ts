@@ -351,6 +351,12 @@ export class Compose extends Container<z.output<typeof ComposeSchema>> {
    * clipped, so a box pushed fully out comes back with zero area for the caller to skip. Refuses MixUp/CutMix (a
    * target holds one integer label, not a mix: use `augmentBatchWithLabels`), Mosaic/CopyPaste (they need a pool:
    * use `run` per sample), and custom batch transforms that move boxes or masks without the host path.
+   *
+   * @example
+   * ```ts
+   * const targets: SampleTarget[] = [{ kind: 'localization', label: 2, box: [4, 6, 20, 18] }];
+   * const { xs: x2, targets: moved } = pipeline.augmentBatchWithTargets(xs, targets, createRng(epoch));
+   * ```
    */
   augmentBatchWithTargets(
     xs: tf.Tensor4D,
