@@ -1,7 +1,7 @@
 import { OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 import { readBinary } from './binary.js';
-import { type AveragedScores, scoresFromConfusion } from './confusion.js';
+import { type AveragedScores, type PrecisionRecallF1Result, scoresFromConfusion } from './confusion.js';
 import { isTensorLike, type Labels, type Probabilities, readLabels, readProbabilities } from './inputs.js';
 import { AveragePrecision, ConfusionMatrix, LogLoss, RocAuc, TopKAccuracy } from './multiclass.js';
 import { averagePrecisionFromCounts, rankCounts, rocAucFromCounts } from './ranking.js';
@@ -88,6 +88,28 @@ export interface ClassificationReport {
 
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
+/** The fields every report shares: the sample count, the names, accuracy and the averaged scores. */
+export function headline(
+  scores: PrecisionRecallF1Result,
+  numSamples: number,
+  classNames: readonly string[],
+): Pick<
+  ClassificationReport,
+  'numSamples' | 'classNames' | 'accuracy' | 'precision' | 'recall' | 'f1' | 'macro' | 'micro' | 'weighted'
+> {
+  return {
+    numSamples,
+    classNames: [...classNames],
+    accuracy: scores.micro.precision,
+    precision: scores.macro.precision,
+    recall: scores.macro.recall,
+    f1: scores.macro.f1,
+    macro: scores.macro,
+    micro: scores.micro,
+    weighted: scores.weighted,
+  };
+}
+
 function isBinaryInput(yPred: Probabilities, n: number, numClasses: number): boolean {
   if (numClasses !== 2) return false;
   if (isTensorLike(yPred)) return yPred.shape.length === 1 || (yPred.shape.length === 2 && yPred.shape[1] === 1);
@@ -149,15 +171,7 @@ export function classificationReport(
     });
   return {
     task: 'multiclass',
-    numSamples: n,
-    classNames: [...classNames],
-    accuracy: scores.micro.precision,
-    precision: scores.macro.precision,
-    recall: scores.macro.recall,
-    f1: scores.macro.f1,
-    macro: scores.macro,
-    micro: scores.micro,
-    weighted: scores.weighted,
+    ...headline(scores, n, classNames),
     perClass: scores.perClass.map((s, c) => ({
       name: classNames[c] as string,
       ...s,
@@ -202,15 +216,7 @@ function binaryReport(
   const positive = scores.perClass[1]!;
   return {
     task: 'binary',
-    numSamples: n,
-    classNames: [...classNames],
-    accuracy: scores.micro.precision,
-    precision: scores.macro.precision,
-    recall: scores.macro.recall,
-    f1: scores.macro.f1,
-    macro: scores.macro,
-    micro: scores.micro,
-    weighted: scores.weighted,
+    ...headline(scores, n, classNames),
     perClass: scores.perClass.map((s, c) => ({
       name: classNames[c] as string,
       ...s,
