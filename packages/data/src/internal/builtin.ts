@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import type { TaskKind } from '@optik/core';
 import { OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 import { maybeGunzip, readIdxPair } from './idx.js';
@@ -94,11 +95,15 @@ export interface DatasetOrigin {
 /** A built-in dataset: train, validation (empty unless `validationSplit` > 0) and test, plus where it came from. */
 export interface BuiltinDataset {
   readonly name: string;
+  /** `classification` (fashion-mnist, mnist) or `localization` (fashion-mnist-localization: targets carry boxes). */
+  readonly task: TaskKind;
   readonly train: InMemoryDataset;
   readonly validation: InMemoryDataset;
   readonly test: InMemoryDataset;
   readonly classNames: readonly string[];
   readonly origin: DatasetOrigin;
+  /** Where the background photos came from (fashion-mnist-localization only). */
+  readonly backgrounds?: DatasetOrigin;
   /** Every place tried before the one that worked, with why it failed. */
   readonly attempts: readonly string[];
 }
@@ -148,22 +153,38 @@ async function downloadFrom(mirror: string, target: string, timeoutMs: number): 
   }
 }
 
-async function fromApt(target: string): Promise<void> {
+/**
+ * `apt-get download <pkg>` + `dpkg-deb -x` into a temporary folder (no root needed), then copies `names` from the
+ * package's `innerDir` into `target`, after `verify` (if given) accepted them.
+ */
+export async function aptExtract(
+  pkg: string,
+  innerDir: string,
+  names: readonly string[],
+  target: string,
+  verify?: (dir: string) => Promise<void>,
+): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'optik-apt-'));
   try {
-    await run('apt-get', ['download', 'dataset-fashion-mnist'], { cwd: work, timeout: 300_000 });
+    await run('apt-get', ['download', pkg], { cwd: work, timeout: 300_000 });
     const deb = (await readdir(work)).find((n) => n.endsWith('.deb'));
     if (deb === undefined) throw new Error('apt-get download produced no .deb');
     const extracted = join(work, 'x');
     await run('dpkg-deb', ['-x', join(work, deb), extracted], { timeout: 300_000 });
-    const dir = join(extracted, 'usr', 'share', 'datasets', 'fashion-mnist');
-    if (!hasAll(dir)) throw new Error('the package does not contain the four IDX files');
-    await verifyDir(dir);
+    const dir = join(extracted, innerDir);
+    const missing = names.filter((n) => !existsSync(join(dir, n)));
+    if (missing.length > 0) throw new Error(`the package lacks ${missing.join(', ')} in /${innerDir}`);
+    if (verify !== undefined) await verify(dir);
     await mkdir(target, { recursive: true });
-    for (const f of FASHION_FILES) await copyFile(join(dir, f.name), join(target, f.name));
+    for (const name of names) await copyFile(join(dir, name), join(target, name));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** True where this is Debian-like, with the tools {@link aptExtract} runs. */
+export function hasAptTools(): boolean {
+  return existsSync('/usr/bin/apt-get') && existsSync('/usr/bin/dpkg-deb');
 }
 
 /** Finds (or fetches) the Fashion-MNIST files: cache, system dirs, mirrors, apt — in that order. */
@@ -189,11 +210,17 @@ export async function resolveFashionMnist(
     }
   } else attempts.push('download: disabled (download: false)');
   if (options.apt) {
-    if (!existsSync('/usr/bin/apt-get') || !existsSync('/usr/bin/dpkg-deb')) {
+    if (!hasAptTools()) {
       attempts.push('apt: apt-get/dpkg-deb not available (not Debian?)');
     } else {
       try {
-        await fromApt(cacheDir);
+        await aptExtract(
+          'dataset-fashion-mnist',
+          'usr/share/datasets/fashion-mnist',
+          FASHION_FILES.map((f) => f.name),
+          cacheDir,
+          verifyDir,
+        );
         return { dir: cacheDir, origin: { kind: 'apt', location: 'apt-get download dataset-fashion-mnist' }, attempts };
       } catch (cause) {
         const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
@@ -216,7 +243,16 @@ function finish(
   const split = stratifiedSplit(full.train.labels, { validation: options.validationSplit, seed: options.seed });
   const validation = full.train.subset(split.validation);
   const train = options.validationSplit > 0 ? full.train.subset(split.train) : full.train;
-  return { name, train, validation, test: full.test, classNames: full.train.classNames, origin, attempts };
+  return {
+    name,
+    task: 'classification',
+    train,
+    validation,
+    test: full.test,
+    classNames: full.train.classNames,
+    origin,
+    attempts,
+  };
 }
 
 export async function loadFashionMnist(options: BuiltinOptions = {}): Promise<BuiltinDataset> {
@@ -309,17 +345,4 @@ export async function loadMnist(options: BuiltinOptions = {}): Promise<BuiltinDa
     { kind: 'npm', location: root },
     [],
   );
-}
-
-/** Names accepted by `loadBuiltinDataset`. */
-export const BUILTIN_DATASETS = ['fashion-mnist', 'mnist'] as const;
-export type BuiltinDatasetName = (typeof BUILTIN_DATASETS)[number];
-
-export async function loadBuiltinDataset(name: string, options: BuiltinOptions = {}): Promise<BuiltinDataset> {
-  if (name === 'fashion-mnist') return loadFashionMnist(options);
-  if (name === 'mnist') return loadMnist(options);
-  throw new OptikError('DATA_NOT_FOUND', `Unknown built-in dataset "${name}".`, {
-    received: name,
-    hint: `Use one of: ${BUILTIN_DATASETS.join(', ')}.`,
-  });
 }

@@ -69,6 +69,10 @@ export interface InspectReport {
     readonly perImage: readonly HistogramBin[];
     /** By √area in pixels (COCO small < 32, medium < 96). */
     readonly sizes: readonly HistogramBin[];
+    /** By √(box area / image area), in tenths: how much of its image a box covers. */
+    readonly relativeSizes: readonly HistogramBin[];
+    /** Box centres as a fraction of the image width (`x`) and height (`y`), in fifths. */
+    readonly positions: { readonly x: readonly HistogramBin[]; readonly y: readonly HistogramBin[] };
   };
   readonly warnings: readonly string[];
   /** Files written under `outDir`. */
@@ -82,6 +86,18 @@ interface Item {
   boxes: BoxXyxy[];
   load: () => Promise<Uint8Array>;
   raw?: { data: Uint8Array; width: number; height: number; channels: number };
+  /** The full image size the boxes refer to, once known. */
+  size?: { width: number; height: number };
+}
+
+/** Counts of `value` (clamped to [0, 1]) in `bins` equal bins labelled `lo–hi`, every bin listed. */
+function fractionBins(values: readonly number[], bins: number): HistogramBin[] {
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    const i = Math.min(bins - 1, Math.max(0, Math.floor(v * bins)));
+    counts[i] = (counts[i] ?? 0) + 1;
+  }
+  return counts.map((count, i) => ({ label: `${(i / bins).toFixed(1)}–${((i + 1) / bins).toFixed(1)}`, count }));
 }
 
 const SIZE_BINS = [8, 16, 32, 64, 96, 128, 256, 512];
@@ -164,7 +180,10 @@ export async function inspectDataset(
           .toBuffer({ resolveWithObject: true });
         const meta = await sharp(bytes).metadata();
         const swap = (meta.orientation ?? 1) >= 5;
-        const key = `${swap ? meta.height : meta.width}×${swap ? meta.width : meta.height}`;
+        const width = (swap ? meta.height : meta.width) ?? 0;
+        const height = (swap ? meta.width : meta.height) ?? 0;
+        item.size = { width, height };
+        const key = `${width}×${height}`;
         sizes.set(key, (sizes.get(key) ?? 0) + 1);
         item.raw = { data: new Uint8Array(data), width: info.width, height: info.height, channels: info.channels };
       } catch (cause) {
@@ -172,6 +191,7 @@ export async function inspectDataset(
         return;
       }
     } else {
+      item.size = { width: item.raw.width, height: item.raw.height };
       const key = `${item.raw.width}×${item.raw.height}`;
       sizes.set(key, (sizes.get(key) ?? 0) + 1);
     }
@@ -229,6 +249,9 @@ export async function inspectDataset(
   if (task === 'detection' || task === 'instance-segmentation' || task === 'localization') {
     const perImage = new Map<number, number>();
     const sizeCounts = new Map<string, number>();
+    const relative: number[] = [];
+    const centersX: number[] = [];
+    const centersY: number[] = [];
     let total = 0;
     for (const item of readable) {
       perImage.set(item.boxes.length, (perImage.get(item.boxes.length) ?? 0) + 1);
@@ -236,6 +259,11 @@ export async function inspectDataset(
         total++;
         const bin = sizeBin(Math.sqrt(boxArea(box)));
         sizeCounts.set(bin, (sizeCounts.get(bin) ?? 0) + 1);
+        const size = item.size;
+        if (size === undefined || size.width <= 0 || size.height <= 0) continue;
+        relative.push(Math.sqrt(boxArea(box) / (size.width * size.height)));
+        centersX.push((box[0] + box[2]) / 2 / size.width);
+        centersY.push((box[1] + box[3]) / 2 / size.height);
       }
     }
     const order = [...SIZE_BINS.map((b) => `<${b}`), `≥${SIZE_BINS[SIZE_BINS.length - 1]}`];
@@ -244,6 +272,8 @@ export async function inspectDataset(
       clipped,
       perImage: [...perImage.entries()].sort((a, b) => a[0] - b[0]).map(([n, count]) => ({ label: String(n), count })),
       sizes: order.filter((l) => sizeCounts.has(l)).map((label) => ({ label, count: sizeCounts.get(label) ?? 0 })),
+      relativeSizes: fractionBins(relative, 10),
+      positions: { x: fractionBins(centersX, 5), y: fractionBins(centersY, 5) },
     };
   }
 
@@ -343,7 +373,14 @@ function addMemory(items: Item[], split: string, ds: InMemoryDataset): void {
       file: ds.sources?.[i] ?? `${split}#${i}`,
       split,
       labels: label >= 0 ? [label] : target !== undefined && 'labels' in target ? [...target.labels] : [],
-      boxes: target !== undefined && 'boxes' in target ? [...target.boxes] : [],
+      boxes:
+        target === undefined
+          ? []
+          : target.kind === 'localization'
+            ? [target.box]
+            : 'boxes' in target
+              ? [...target.boxes]
+              : [],
       load: async () => data,
       raw: { data, width: ds.width, height: ds.height, channels: ds.channels },
     });
@@ -435,7 +472,11 @@ export function formatInspectReport(report: InspectReport): string {
     lines.push(
       `  boxes: ${report.boxes.total} (${report.boxes.clipped} clipped); per image: ${report.boxes.perImage.map((b) => `${b.label}:${b.count}`).join(' ')}`,
     );
-    lines.push(`  box sizes (√area px): ${report.boxes.sizes.map((b) => `${b.label}:${b.count}`).join(' ')}`);
+    const bins = (list: readonly HistogramBin[]) => list.map((b) => `${b.label}:${b.count}`).join(' ');
+    lines.push(`  box sizes (√area px): ${bins(report.boxes.sizes)}`);
+    lines.push(`  box sizes (√ of the image's area): ${bins(report.boxes.relativeSizes)}`);
+    lines.push(`  box centres x (of width): ${bins(report.boxes.positions.x)}`);
+    lines.push(`  box centres y (of height): ${bins(report.boxes.positions.y)}`);
   }
   lines.push(`  corrupt/unreadable: ${report.corrupt.length}`);
   for (const c of report.corrupt.slice(0, 10)) lines.push(`    ${c.file}: ${c.reason}`);

@@ -1,9 +1,9 @@
-import { mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BoxXyxy, ImageSample, Mask, SampleTarget } from '@optik/core';
 import { clipBox, createRng, isOptikError, OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
+import { readBlobFile, writeBlobFile } from './blob.js';
 import {
   channelsOf,
   DecodeOptionsSchema,
@@ -15,7 +15,7 @@ import {
 import { scanImageFolder } from './folder.js';
 import { InMemoryDataset } from './memory.js';
 import { defaultCacheDir, sha256Hex } from './paths.js';
-import type { FileDataset } from './records.js';
+import type { DatasetRecord, FileDataset } from './records.js';
 import { segmentationToMask } from './rle.js';
 
 const CACHE_VERSION = 1;
@@ -49,8 +49,46 @@ function checkMaskClasses(mask: Mask, classCount: number, file: string): void {
 }
 
 /**
+ * The localization target of a record: its one box checked against the decoded image (sources that state no image
+ * size, such as CSV, are checked only here), then moved to the output pixels and clipped.
+ */
+function localizationTarget(
+  record: DatasetRecord,
+  width: number,
+  height: number,
+  move: (box: BoxXyxy) => BoxXyxy,
+): SampleTarget {
+  const box = record.boxes?.[0];
+  const label = record.label ?? record.labels?.[0];
+  if (box === undefined || label === undefined || (record.boxes?.length ?? 0) !== 1) {
+    throw new OptikError('DATA_FORMAT', 'A localization record needs exactly one box and one class.', {
+      file: record.file,
+      received: `${record.boxes?.length ?? 0} boxes`,
+      hint: 'Convert detection sources with toLocalization(), which handles images with no or several boxes.',
+    });
+  }
+  if (box[0] >= width || box[1] >= height || box[2] <= 0 || box[3] <= 0) {
+    throw new OptikError('DATA_FORMAT', `The box lies entirely outside the ${width}×${height} image.`, {
+      file: record.file,
+      received: box,
+      hint: 'Check that the coordinates are absolute pixels of this image (not normalised, not of another image).',
+    });
+  }
+  const moved = move(box);
+  if (!(moved[2] > moved[0] && moved[3] > moved[1])) {
+    throw new OptikError('DATA_FORMAT', 'The box has no area inside the image.', {
+      file: record.file,
+      received: box,
+      hint: 'A box needs xMax > xMin and yMax > yMin inside the image; fix or remove the annotation.',
+    });
+  }
+  return { kind: 'localization', label, box: moved };
+}
+
+/**
  * Decodes record `index` of a file source into an {@link ImageSample}: pixels resized per `decode`, and boxes and
- * masks moved with them (boxes clipped to the new image).
+ * masks moved with them (boxes clipped to the new image). A localization source gives
+ * `{ kind: 'localization', label, box }`.
  */
 export async function readSample(
   dataset: FileDataset,
@@ -78,6 +116,9 @@ export async function readSample(
   switch (dataset.task) {
     case 'classification':
       target = { kind: 'classification', label: record.label ?? -1 };
+      break;
+    case 'localization':
+      target = localizationTarget(record, w0, h0, move);
       break;
     case 'semantic-segmentation': {
       const maskFile = record.maskFile as string;
@@ -228,7 +269,7 @@ export async function loadImages(source: FileDataset, options: LoadOptions = {})
     labelMode: o.labelMode,
     ...(source.task === 'classification' ? {} : { targets: kept.map((s) => s.target) }),
   });
-  if (cacheFile !== undefined) writeCache(cacheFile, { labels: Array.from(labels), sources, skipped }, images);
+  if (cacheFile !== undefined) writeBlobFile(cacheFile, { labels: Array.from(labels), sources, skipped }, images);
   return { dataset, fromCache: false, decoded: kept.length, skipped, clippedBoxes: source.issues.clippedBoxes };
 }
 
@@ -239,36 +280,18 @@ interface CacheHeader {
 }
 
 async function readCache(file: string, size: number): Promise<{ header: CacheHeader; images: Uint8Array } | undefined> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch {
+  const blob = await readBlobFile(file);
+  if (blob === undefined) return undefined;
+  const header = blob.header as CacheHeader;
+  const images = blob.bytes;
+  if (
+    !Array.isArray(header?.labels) ||
+    !Array.isArray(header.sources) ||
+    images.length !== header.labels.length * size ||
+    header.sources.length !== header.labels.length
+  )
     return undefined;
-  }
-  try {
-    const headerLength = bytes.readUInt32LE(0);
-    const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as CacheHeader;
-    const images = new Uint8Array(bytes.buffer, bytes.byteOffset + 4 + headerLength, bytes.length - 4 - headerLength);
-    if (images.length !== header.labels.length * size || header.sources.length !== header.labels.length)
-      return undefined;
-    return { header, images };
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCache(file: string, header: CacheHeader, images: Uint8Array): void {
-  try {
-    mkdirSync(join(file, '..'), { recursive: true });
-    const json = Buffer.from(JSON.stringify(header), 'utf8');
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(json.length, 0);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, Buffer.concat([length, json, images]));
-    renameSync(tmp, file);
-  } catch {
-    // A cache that cannot be written only costs a decode next time.
-  }
+  return { header, images };
 }
 
 export const ImageFolderOptionsSchema = z

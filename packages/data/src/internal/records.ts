@@ -30,7 +30,8 @@ export interface DatasetRecord {
 
 /** What a file source read: records plus the problems it fixed or skipped. */
 export interface FileDataset {
-  readonly format: 'folder' | 'csv' | 'coco' | 'voc' | 'yolo' | 'masks';
+  /** Where the records came from; `generated`: in-memory images written out as files (`writeImageFiles`). */
+  readonly format: 'folder' | 'csv' | 'coco' | 'voc' | 'yolo' | 'masks' | 'generated';
   /** The dataset root all image paths are inside. */
   readonly root: string;
   readonly task: TaskKind;
@@ -40,7 +41,10 @@ export interface FileDataset {
   readonly issues: { readonly clippedBoxes: number; readonly skipped: readonly { file: string; reason: string }[] };
 }
 
-/** Collects clip counts while a source is read; in strict mode an outside box is an error instead. */
+/**
+ * Collects clip counts while a source is read: a box partly outside its image is clipped and counted (an error in
+ * strict mode); a box entirely outside it is always an error, since clipping would leave an empty box.
+ */
 export class BoxChecker {
   clipped = 0;
   constructor(private readonly strict: boolean) {}
@@ -53,6 +57,13 @@ export class BoxChecker {
       throw new OptikError('DATA_FORMAT', 'A box has xMax < xMin or yMax < yMin.', { file: where, received: box });
     }
     if (width === undefined || height === undefined) return box;
+    if (box[0] >= width || box[1] >= height || box[2] <= 0 || box[3] <= 0) {
+      throw new OptikError('DATA_FORMAT', `A box lies entirely outside the ${width}×${height} image.`, {
+        file: where,
+        received: box,
+        hint: 'Clipping would leave nothing: check that the coordinates are absolute pixels of this image (not normalised, not of another image).',
+      });
+    }
     const { box: clipped, clipped: changed } = clipBox(box, width, height);
     if (!changed) return box;
     if (this.strict) {

@@ -1,8 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { TaskKind } from '@optik/core';
 import { OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
-import { BUILTIN_DATASETS, type BuiltinDataset, loadBuiltinDataset } from './builtin.js';
+import type { BuiltinDataset } from './builtin.js';
+import { BUILTIN_DATASETS, loadBuiltinDataset } from './builtin-registry.js';
 import { readCoco } from './coco.js';
 import { readCsvManifest } from './csv.js';
 import { scanImageFolder } from './folder.js';
@@ -72,7 +74,8 @@ export type OpenedSource =
       readonly splits: Readonly<Record<string, InMemoryDataset>>;
       readonly classNames: readonly string[];
       readonly label: string;
-      readonly task: 'classification';
+      /** `classification`, or `localization` for fashion-mnist-localization (its splits carry box targets). */
+      readonly task: TaskKind;
     };
 
 /**
@@ -165,10 +168,13 @@ export async function openSource(input: string | SourceConfig): Promise<OpenedSo
       const builtin: BuiltinDataset = await loadBuiltinDataset(config.name);
       return {
         kind: 'memory',
-        splits: { train: builtin.train, test: builtin.test },
+        splits:
+          builtin.validation.length > 0
+            ? { train: builtin.train, validation: builtin.validation, test: builtin.test }
+            : { train: builtin.train, test: builtin.test },
         classNames: builtin.classNames,
         label,
-        task: 'classification',
+        task: builtin.task,
       };
     }
   }

@@ -1,7 +1,7 @@
 import { parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 import { GrowableFloat64 } from './buffer.js';
-import { type Labels, type Probabilities, readLabels, readProbabilities } from './inputs.js';
+import { type Labels, type Probabilities, positiveColumn, readLabels, readProbabilities } from './inputs.js';
 import type { Metric } from './metric.js';
 import { clip, type PrecisionRecallCurve, type RocCurve } from './multiclass.js';
 import {
@@ -38,14 +38,17 @@ export type BinaryLogLossOptions = z.input<typeof BinaryLogLossSchema>;
 export type ThresholdConfig = z.output<typeof ThresholdSchema>;
 export type BinaryLogLossConfig = z.output<typeof BinaryLogLossSchema>;
 
-/** Reads binary labels (0/1) and the positive-class probabilities (flat, or rows of one value). */
+/**
+ * Reads binary labels (0/1, or one-hot rows of a tensor) and the positive-class probabilities (flat, rows of one
+ * value, or a `[n]`, `[n, 1]` or `[n, 2]` tensor).
+ */
 export function readBinary(
   yTrue: Labels,
   yPred: Probabilities,
   what: string,
 ): { labels: Int32Array; probs: Float64Array } {
   const labels = readLabels(yTrue, 2, what);
-  return { labels, probs: readProbabilities(yPred, labels.length, 1, what) };
+  return { labels, probs: readProbabilities(positiveColumn(yPred), labels.length, 1, what) };
 }
 
 /** Counts of the 2 × 2 confusion matrix with predicted positive = `p > threshold` (Keras's rule). */

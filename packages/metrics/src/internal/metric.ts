@@ -2,7 +2,8 @@ import type { Labels, Probabilities } from './inputs.js';
 
 /**
  * The Keras metric contract: feed batches with `update`, read the value with `result`, start over with `reset`.
- * Streaming in several chunks gives exactly the one-shot result.
+ * Streaming in several chunks gives exactly the one-shot result. Classification metrics take class labels and
+ * probabilities (arrays or tensors); other tasks name their own inputs (`YTrue`, `YPred`), e.g. `LocalizationMetrics`.
  *
  * @example
  * ```ts
@@ -13,11 +14,11 @@ import type { Labels, Probabilities } from './inputs.js';
  * }
  * ```
  */
-export interface Metric<Result> {
+export interface Metric<Result, YTrue = Labels, YPred = Probabilities> {
   /** Stable camelCase name, used as a column in results.csv and a key in metrics.json. */
   readonly name: string;
-  /** Accumulates one batch: class indices and predicted probabilities. */
-  update(yTrue: Labels, yPred: Probabilities): void;
+  /** Accumulates one batch: for classification, true labels and predicted probabilities (arrays or tensors). */
+  update(yTrue: YTrue, yPred: YPred): void;
   /** The value over everything seen since the last `reset`. */
   result(): Result;
   /** Forgets everything seen. */

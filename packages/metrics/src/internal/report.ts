@@ -1,8 +1,8 @@
 import { OptikError, parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 import { readBinary } from './binary.js';
-import { type AveragedScores, scoresFromConfusion } from './confusion.js';
-import type { Labels, Probabilities } from './inputs.js';
+import { type AveragedScores, type PrecisionRecallF1Result, scoresFromConfusion } from './confusion.js';
+import { isTensorLike, type Labels, type Probabilities, readLabels, readProbabilities } from './inputs.js';
 import { AveragePrecision, ConfusionMatrix, LogLoss, RocAuc, TopKAccuracy } from './multiclass.js';
 import { averagePrecisionFromCounts, rankCounts, rocAucFromCounts } from './ranking.js';
 
@@ -88,8 +88,31 @@ export interface ClassificationReport {
 
 const orNull = (value: number): number | null => (Number.isNaN(value) ? null : value);
 
+/** The fields every report shares: the sample count, the names, accuracy and the averaged scores. */
+export function headline(
+  scores: PrecisionRecallF1Result,
+  numSamples: number,
+  classNames: readonly string[],
+): Pick<
+  ClassificationReport,
+  'numSamples' | 'classNames' | 'accuracy' | 'precision' | 'recall' | 'f1' | 'macro' | 'micro' | 'weighted'
+> {
+  return {
+    numSamples,
+    classNames: [...classNames],
+    accuracy: scores.micro.precision,
+    precision: scores.macro.precision,
+    recall: scores.macro.recall,
+    f1: scores.macro.f1,
+    macro: scores.macro,
+    micro: scores.micro,
+    weighted: scores.weighted,
+  };
+}
+
 function isBinaryInput(yPred: Probabilities, n: number, numClasses: number): boolean {
   if (numClasses !== 2) return false;
+  if (isTensorLike(yPred)) return yPred.shape.length === 1 || (yPred.shape.length === 2 && yPred.shape[1] === 1);
   if (yPred.length > 0 && typeof yPred[0] !== 'number') return (yPred[0] as ArrayLike<number>).length === 1;
   return yPred.length === n;
 }
@@ -119,19 +142,22 @@ export function classificationReport(
       hint: 'Pass the dataset class names in label order.',
     });
   }
-  const n = yTrue.length;
+  const n = isTensorLike(yTrue) ? (yTrue.shape[0] ?? 0) : yTrue.length;
   if (n === 0) {
     throw new OptikError('DATA_MISMATCH', 'classificationReport got no samples.', {
       hint: 'Evaluate on a non-empty set.',
     });
   }
   if (isBinaryInput(yPred, n, numClasses)) return binaryReport(yTrue, yPred, classNames, config);
+  // Read tensors once; every metric below then gets plain arrays.
+  const labels = readLabels(yTrue, numClasses, 'classificationReport');
+  const probs = readProbabilities(yPred, labels.length, numClasses, 'classificationReport');
 
   const confusion = new ConfusionMatrix({ numClasses });
   const roc = new RocAuc({ numClasses });
   const ap = new AveragePrecision({ numClasses });
   const logLoss = new LogLoss({ numClasses, eps: config.eps });
-  for (const metric of [confusion, roc, ap, logLoss]) metric.update(yTrue, yPred);
+  for (const metric of [confusion, roc, ap, logLoss]) metric.update(labels, probs);
   const matrix = confusion.result();
   const scores = scoresFromConfusion(Float64Array.from(matrix.flat()), numClasses);
   const rocResult = roc.result();
@@ -140,20 +166,12 @@ export function classificationReport(
     .filter((k) => k < numClasses)
     .map((k) => {
       const metric = new TopKAccuracy({ numClasses, k });
-      metric.update(yTrue, yPred);
+      metric.update(labels, probs);
       return { k, accuracy: metric.result() };
     });
   return {
     task: 'multiclass',
-    numSamples: n,
-    classNames: [...classNames],
-    accuracy: scores.micro.precision,
-    precision: scores.macro.precision,
-    recall: scores.macro.recall,
-    f1: scores.macro.f1,
-    macro: scores.macro,
-    micro: scores.micro,
-    weighted: scores.weighted,
+    ...headline(scores, n, classNames),
     perClass: scores.perClass.map((s, c) => ({
       name: classNames[c] as string,
       ...s,
@@ -198,15 +216,7 @@ function binaryReport(
   const positive = scores.perClass[1]!;
   return {
     task: 'binary',
-    numSamples: n,
-    classNames: [...classNames],
-    accuracy: scores.micro.precision,
-    precision: scores.macro.precision,
-    recall: scores.macro.recall,
-    f1: scores.macro.f1,
-    macro: scores.macro,
-    micro: scores.micro,
-    weighted: scores.weighted,
+    ...headline(scores, n, classNames),
     perClass: scores.perClass.map((s, c) => ({
       name: classNames[c] as string,
       ...s,

@@ -1,0 +1,446 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BoxXyxy, Rng, SampleTarget } from '@optik/core';
+import { createRng, OptikError, parseOrThrow } from '@optik/core';
+import sharp, { type OutputInfo } from 'sharp';
+import { z } from 'zod';
+import { readBlobFile, writeBlobFile } from './blob.js';
+import {
+  aptExtract,
+  type BuiltinDataset,
+  BuiltinOptionsSchema,
+  type DatasetOrigin,
+  FASHION_MNIST_CLASSES,
+  hasAptTools,
+  resolveFashionMnist,
+} from './builtin.js';
+import { readIdxPair } from './idx.js';
+import { InMemoryDataset } from './memory.js';
+import { defaultCacheDir, sha256Hex } from './paths.js';
+import { type GrayImage, resampleGray } from './resample.js';
+
+/** The name under which {@link loadFashionMnistLocalization} is registered. */
+export const FASHION_MNIST_LOCALIZATION = 'fashion-mnist-localization';
+
+/** The Debian package whose sample photos are the backgrounds, and where it installs them. */
+export const BACKGROUND_PACKAGE = 'opencv-doc';
+const BACKGROUND_INNER_DIR = 'usr/share/doc/opencv-doc/examples/data';
+export const BACKGROUND_SYSTEM_DIR = `/${BACKGROUND_INNER_DIR}`;
+
+/**
+ * Real photos from OpenCV's `samples/data` (Debian `opencv-doc`, licensed Apache-2.0 AND BSD-3-Clause per
+ * `/usr/share/doc/opencv-doc/copyright`): scenes, objects and textures; logos, text, synthetic pictures, paintings
+ * and portraits are left out. Train and validation/test canvases use disjoint photos, so the test set measures
+ * localization on backgrounds the model never saw.
+ */
+const TRAIN_PHOTOS = [
+  'aero1.jpg',
+  'aloeL.jpg',
+  'apple.jpg',
+  'baboon.jpg',
+  'board.jpg',
+  'building.jpg',
+  'butterfly.jpg',
+  'chicky_512.png',
+  'fruits.jpg',
+  'graf1.png',
+  'home.jpg',
+  'leuvenA.jpg',
+  'orange.jpg',
+  'rubberwhale1.png',
+  'smarties.png',
+  'squirrel_cls.jpg',
+] as const;
+const HELD_OUT_PHOTOS = ['aero3.jpg', 'basketball1.png', 'box_in_scene.png', 'ela_original.jpg', 'stuff.jpg'] as const;
+const ALL_PHOTOS = [...TRAIN_PHOTOS, ...HELD_OUT_PHOTOS];
+
+/**
+ * Each photo is scaled once so its shorter side is each of these multiples of the canvas; a background is a
+ * canvas-sized crop of one level (a plain copy, which keeps generation fast), so it shows between all and
+ * 1/2.5 of the photo's shorter side.
+ */
+const PHOTO_LEVELS = [1, 1.25, 1.5, 1.75, 2, 2.5] as const;
+const GENERATOR_VERSION = 1;
+
+export const LocalizationBuiltinOptionsSchema = BuiltinOptionsSchema.extend({
+  /** Side of the square grayscale canvases, in pixels. */
+  canvasSize: z.number().int().min(32).max(256).default(64),
+  /** `[min, max]` side of the pasted 28×28 item after scaling, in pixels (uniform integer). */
+  itemSize: z.tuple([z.number().int().min(8), z.number().int().min(8)]).default([14, 44]),
+  /** Canvases per split: train and validation use distinct Fashion-MNIST train items, test uses its test items. */
+  trainSize: z.number().int().min(1).max(50_000).default(12_000),
+  validationSize: z.number().int().min(1).max(10_000).default(2_000),
+  testSize: z.number().int().min(1).max(10_000).default(2_000),
+  /** Folders searched (after the cache) for the background photos; default the installed `opencv-doc`. */
+  backgroundDirs: z.array(z.string().min(1)).default([BACKGROUND_SYSTEM_DIR]),
+})
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.itemSize[0] > o.itemSize[1]) {
+      ctx.addIssue({ code: 'custom', path: ['itemSize'], message: 'itemSize must be [min, max] with min <= max' });
+    }
+    if (o.itemSize[1] > o.canvasSize) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['itemSize'],
+        message: `the largest item must fit the ${o.canvasSize}px canvas`,
+      });
+    }
+    if (o.validationSplit > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['validationSplit'],
+        message: `${FASHION_MNIST_LOCALIZATION} has its own validation split; set validationSize instead`,
+      });
+    }
+  });
+export type LocalizationBuiltinOptions = z.input<typeof LocalizationBuiltinOptionsSchema>;
+type Resolved = z.output<typeof LocalizationBuiltinOptionsSchema>;
+
+/** Finds the background photos: cache, the given folders (the installed package), then `apt-get download`. */
+async function resolveBackgrounds(o: Resolved): Promise<{ dir: string; origin: DatasetOrigin; attempts: string[] }> {
+  const cacheDir = join(o.cacheDir ?? defaultCacheDir(), 'datasets', 'opencv-samples');
+  const hasAll = (dir: string) => ALL_PHOTOS.every((name) => existsSync(join(dir, name)));
+  const attempts: string[] = [];
+  if (hasAll(cacheDir)) return { dir: cacheDir, origin: { kind: 'cache', location: cacheDir }, attempts };
+  attempts.push(`cache ${cacheDir}: photos absent`);
+  for (const dir of o.backgroundDirs) {
+    if (hasAll(dir)) return { dir, origin: { kind: 'system', location: dir }, attempts };
+    attempts.push(`${dir}: photos absent`);
+  }
+  if (!o.apt) attempts.push('apt: disabled (apt: false)');
+  else if (!hasAptTools()) attempts.push('apt: apt-get/dpkg-deb not available (not Debian?)');
+  else {
+    try {
+      await aptExtract(BACKGROUND_PACKAGE, BACKGROUND_INNER_DIR, ALL_PHOTOS, cacheDir);
+      return {
+        dir: cacheDir,
+        origin: { kind: 'apt', location: `apt-get download ${BACKGROUND_PACKAGE}` },
+        attempts,
+      };
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
+      attempts.push(`apt-get download ${BACKGROUND_PACKAGE}: ${reason}`);
+    }
+  }
+  throw new OptikError(
+    'DATA_NOT_FOUND',
+    `The background photos of ${FASHION_MNIST_LOCALIZATION} come from the Debian package ${BACKGROUND_PACKAGE}, which was not found. Tried: ${attempts.join('; ')}.`,
+    {
+      hint: `Install it with \`apt-get install ${BACKGROUND_PACKAGE}\` (its samples/data photos are Apache-2.0/BSD-3-Clause), or copy ${ALL_PHOTOS.join(', ')} into ${cacheDir}.`,
+    },
+  );
+}
+
+/**
+ * Decodes a photo to gray (BT.601 luma, computed here so it does not depend on the image library's version) and
+ * scales it to every level of {@link PHOTO_LEVELS}.
+ */
+async function loadPhoto(file: string, canvasSize: number): Promise<GrayImage[]> {
+  let raw: { data: Buffer; info: OutputInfo };
+  try {
+    raw = await sharp(file, { failOn: 'warning' }).raw().toBuffer({ resolveWithObject: true });
+  } catch (cause) {
+    throw new OptikError(
+      'DATA_CORRUPT',
+      'Cannot decode a background photo.',
+      { file, hint: `Reinstall ${BACKGROUND_PACKAGE}, or delete the cached copy so it is fetched again.` },
+      { cause },
+    );
+  }
+  const { width, height, channels } = raw.info;
+  const gray = new Uint8Array(width * height);
+  for (let i = 0; i < gray.length; i++) {
+    const p = i * channels;
+    gray[i] =
+      channels >= 3
+        ? Math.round(
+            (299 * (raw.data[p] as number) + 587 * (raw.data[p + 1] as number) + 114 * (raw.data[p + 2] as number)) /
+              1000,
+          )
+        : (raw.data[p] as number);
+  }
+  return PHOTO_LEVELS.map((level) => {
+    const shortSide = Math.round(canvasSize * level);
+    const scale = shortSide / Math.min(width, height);
+    const outWidth = Math.max(shortSide, Math.round(width * scale));
+    const outHeight = Math.max(shortSide, Math.round(height * scale));
+    const data = resampleGray({ width, height, data: gray }, { x: 0, y: 0, width, height }, outWidth, outHeight);
+    return { width: outWidth, height: outHeight, data };
+  });
+}
+
+/**
+ * Chooses `counts` disjoint, class-balanced groups of indices: each class's indices are shuffled, then dealt round
+ * robin over the classes, so any run of 10·k consecutive picks holds k of each class.
+ */
+function balancedGroups(labels: Uint8Array, counts: readonly number[], rng: Rng, what: string): number[][] {
+  const byClass: number[][] = Array.from({ length: 10 }, () => []);
+  labels.forEach((label, i) => {
+    byClass[label]?.push(i);
+  });
+  const shuffled = byClass.map((list) => rng.shuffle(list));
+  const dealt: number[] = [];
+  const longest = Math.max(...shuffled.map((l) => l.length));
+  for (let r = 0; r < longest; r++) for (const list of shuffled) if (r < list.length) dealt.push(list[r] as number);
+  const needed = counts.reduce((a, b) => a + b, 0);
+  if (needed > dealt.length) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      `${needed} canvases need more ${what} items than the ${dealt.length} there are.`,
+      {
+        received: counts,
+      },
+    );
+  }
+  const groups: number[][] = [];
+  let offset = 0;
+  for (const count of counts) {
+    groups.push(rng.shuffle(dealt.slice(offset, offset + count)));
+    offset += count;
+  }
+  return groups;
+}
+
+interface SplitPlan {
+  readonly name: 'train' | 'validation' | 'test';
+  readonly items: Uint8Array;
+  readonly itemLabels: Uint8Array;
+  readonly indices: readonly number[];
+  readonly itemPrefix: string;
+  readonly photos: readonly { name: string; levels: readonly GrayImage[] }[];
+}
+
+interface GeneratedSplit {
+  readonly images: Uint8Array;
+  readonly labels: Int32Array;
+  readonly boxes: number[];
+  readonly sources: string[];
+}
+
+/** Pastes each planned item onto a random crop of a random photo; the box is the item's tight non-zero support. */
+function generateSplit(plan: SplitPlan, o: Resolved, rng: Rng): GeneratedSplit {
+  const size = o.canvasSize;
+  const count = plan.indices.length;
+  const images = new Uint8Array(count * size * size);
+  const labels = new Int32Array(count);
+  const boxes: number[] = [];
+  const sources: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const index = plan.indices[k] as number;
+    const item: GrayImage = { width: 28, height: 28, data: plan.items.subarray(index * 784, (index + 1) * 784) };
+    const side = rng.int(o.itemSize[0], o.itemSize[1]);
+    const alpha = resampleGray(item, { x: 0, y: 0, width: 28, height: 28 }, side, side);
+    let [x0, y0, x1, y1] = [side, side, -1, -1];
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        if ((alpha[y * side + x] as number) === 0) continue;
+        x0 = Math.min(x0, x);
+        y0 = Math.min(y0, y);
+        x1 = Math.max(x1, x);
+        y1 = Math.max(y1, y);
+      }
+    }
+    if (x1 < 0) {
+      throw new OptikError('DATA_CORRUPT', `Fashion-MNIST item ${plan.itemPrefix}#${index} is blank.`, {
+        hint: 'The Fashion-MNIST files are damaged: delete the cached copy so it is fetched again.',
+      });
+    }
+    const left = rng.int(0, size - side);
+    const top = rng.int(0, size - side);
+    const photo = plan.photos[rng.int(0, plan.photos.length - 1)] as SplitPlan['photos'][number];
+    const level = photo.levels[rng.int(0, photo.levels.length - 1)] as GrayImage;
+    const cropX = rng.int(0, level.width - size);
+    const cropY = rng.int(0, level.height - size);
+    const flip = rng.bool();
+    const canvas = new Uint8Array(size * size);
+    for (let y = 0; y < size; y++) {
+      const row = (cropY + y) * level.width + cropX;
+      if (!flip) canvas.set(level.data.subarray(row, row + size), y * size);
+      else for (let x = 0; x < size; x++) canvas[y * size + x] = level.data[row + size - 1 - x] as number;
+    }
+    for (let y = 0; y < side; y++) {
+      for (let x = 0; x < side; x++) {
+        const a = alpha[y * side + x] as number;
+        if (a === 0) continue;
+        const at = (top + y) * size + left + x;
+        const under = canvas[at] as number;
+        canvas[at] = Math.round(under + ((a - under) * a) / 255);
+      }
+    }
+    images.set(canvas, k * size * size);
+    labels[k] = plan.itemLabels[index] as number;
+    boxes.push(left + x0, top + y0, left + x1 + 1, top + y1 + 1);
+    sources.push(
+      `${FASHION_MNIST_LOCALIZATION}/${plan.name}#${k} item=${plan.itemPrefix}#${index} background=${photo.name}`,
+    );
+  }
+  return { images, labels, boxes, sources };
+}
+
+function toDataset(split: GeneratedSplit, size: number): InMemoryDataset {
+  const targets: SampleTarget[] = [];
+  for (let k = 0; k < split.labels.length; k++) {
+    const box = split.boxes.slice(k * 4, k * 4 + 4) as unknown as BoxXyxy;
+    targets.push({ kind: 'localization', label: split.labels[k] as number, box });
+  }
+  return new InMemoryDataset({
+    images: split.images,
+    height: size,
+    width: size,
+    channels: 1,
+    labels: split.labels,
+    classNames: FASHION_MNIST_CLASSES,
+    targets,
+    sources: split.sources,
+  });
+}
+
+interface CacheHeader {
+  readonly splits: readonly { name: string; labels: number[]; boxes: number[]; sources: string[] }[];
+}
+
+/**
+ * `fashion-mnist-localization`: real Fashion-MNIST items pasted at a random position and scale onto grayscale
+ * canvases cut from real photos (Debian `opencv-doc`), the item's intensity acting as its alpha. Each canvas
+ * holds one item; its target is `{ kind: 'localization', label, box }` with `box` the tight xyxy bounds of the
+ * item's non-zero pixels. Deterministic from `seed` (pixels are computed in JavaScript, not by a native resizer)
+ * and cached under `<cacheDir>/datasets/fashion-mnist-localization/`.
+ */
+export async function loadFashionMnistLocalization(options: LocalizationBuiltinOptions = {}): Promise<BuiltinDataset> {
+  const o = parseOrThrow(LocalizationBuiltinOptionsSchema, options, { what: `${FASHION_MNIST_LOCALIZATION} options` });
+  const fashion = await resolveFashionMnist(o);
+  const backgrounds = await resolveBackgrounds(o);
+  const photoHashes = await Promise.all(
+    ALL_PHOTOS.map(async (name) => sha256Hex(new Uint8Array(await readFile(join(backgrounds.dir, name))))),
+  );
+  const fashionStats = ['train', 't10k'].flatMap((prefix) =>
+    ['images-idx3', 'labels-idx1'].map((kind) => {
+      const s = statSync(join(fashion.dir, `${prefix}-${kind}-ubyte.gz`));
+      return [s.size, s.mtimeMs];
+    }),
+  );
+  const { canvasSize, itemSize, trainSize, validationSize, testSize, seed } = o;
+  const key = sha256Hex(
+    JSON.stringify({
+      v: GENERATOR_VERSION,
+      seed,
+      canvasSize,
+      itemSize,
+      sizes: [trainSize, validationSize, testSize],
+      photoHashes,
+      fashionStats,
+    }),
+  );
+  const cacheFile = join(o.cacheDir ?? defaultCacheDir(), 'datasets', FASHION_MNIST_LOCALIZATION, `${key}.bin`);
+  const counts = [trainSize, validationSize, testSize];
+  const pixels = canvasSize * canvasSize;
+  let splits = await readCached(cacheFile, counts, pixels);
+  if (splits === undefined) {
+    const [train, test] = await Promise.all([
+      readIdxPair(join(fashion.dir, 'train-images-idx3-ubyte.gz'), join(fashion.dir, 'train-labels-idx1-ubyte.gz')),
+      readIdxPair(join(fashion.dir, 't10k-images-idx3-ubyte.gz'), join(fashion.dir, 't10k-labels-idx1-ubyte.gz')),
+    ]);
+    const photos = await Promise.all(
+      ALL_PHOTOS.map(async (name) => ({ name, levels: await loadPhoto(join(backgrounds.dir, name), canvasSize) })),
+    );
+    const trainPhotos = photos.filter((p) => (TRAIN_PHOTOS as readonly string[]).includes(p.name));
+    const heldOutPhotos = photos.filter((p) => (HELD_OUT_PHOTOS as readonly string[]).includes(p.name));
+    const rng = createRng(seed);
+    const [trainItems = [], validationItems = []] = balancedGroups(
+      train.labels,
+      [trainSize, validationSize],
+      rng.fork('train-items'),
+      'Fashion-MNIST train',
+    );
+    const [testItems = []] = balancedGroups(test.labels, [testSize], rng.fork('test-items'), 'Fashion-MNIST test');
+    const plans: SplitPlan[] = [
+      {
+        name: 'train',
+        items: train.images,
+        itemLabels: train.labels,
+        indices: trainItems,
+        itemPrefix: 'fashion-mnist/train',
+        photos: trainPhotos,
+      },
+      {
+        name: 'validation',
+        items: train.images,
+        itemLabels: train.labels,
+        indices: validationItems,
+        itemPrefix: 'fashion-mnist/train',
+        photos: heldOutPhotos,
+      },
+      {
+        name: 'test',
+        items: test.images,
+        itemLabels: test.labels,
+        indices: testItems,
+        itemPrefix: 'fashion-mnist/test',
+        photos: heldOutPhotos,
+      },
+    ];
+    splits = plans.map((plan) => generateSplit(plan, o, rng.fork(plan.name)));
+    const header: CacheHeader = {
+      splits: splits.map((s, i) => ({
+        name: plans[i]?.name ?? '',
+        labels: Array.from(s.labels),
+        boxes: s.boxes,
+        sources: s.sources,
+      })),
+    };
+    const bytes = new Uint8Array(splits.reduce((n, s) => n + s.images.length, 0));
+    let offset = 0;
+    for (const s of splits) {
+      bytes.set(s.images, offset);
+      offset += s.images.length;
+    }
+    writeBlobFile(cacheFile, header, bytes);
+  }
+  const [train, validation, test] = splits.map((s) => toDataset(s, canvasSize)) as [
+    InMemoryDataset,
+    InMemoryDataset,
+    InMemoryDataset,
+  ];
+  return {
+    name: FASHION_MNIST_LOCALIZATION,
+    task: 'localization',
+    train,
+    validation,
+    test,
+    classNames: FASHION_MNIST_CLASSES,
+    origin: fashion.origin,
+    backgrounds: backgrounds.origin,
+    attempts: [...fashion.attempts, ...backgrounds.attempts],
+  };
+}
+
+async function readCached(
+  file: string,
+  counts: readonly number[],
+  pixels: number,
+): Promise<GeneratedSplit[] | undefined> {
+  const blob = await readBlobFile(file);
+  if (blob === undefined) return undefined;
+  const header = blob.header as CacheHeader;
+  if (!Array.isArray(header?.splits) || header.splits.length !== counts.length) return undefined;
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (blob.bytes.length !== total * pixels) return undefined;
+  const out: GeneratedSplit[] = [];
+  let offset = 0;
+  for (const [i, split] of header.splits.entries()) {
+    const count = counts[i] as number;
+    if (split.labels.length !== count || split.boxes.length !== count * 4 || split.sources.length !== count) {
+      return undefined;
+    }
+    out.push({
+      images: blob.bytes.slice(offset, offset + count * pixels),
+      labels: Int32Array.from(split.labels),
+      boxes: split.boxes,
+      sources: split.sources,
+    });
+    offset += count * pixels;
+  }
+  return out;
+}
