@@ -19,7 +19,7 @@ export type {
   PrecisionRecallF1Result,
 } from './internal/confusion.js';
 export { normalizeConfusionMatrix } from './internal/confusion.js';
-export type { DiagnoseFitOptions, FitDiagnosis, FitEpoch } from './internal/diagnose.js';
+export type { DiagnoseFitOptions, FitDiagnosis, FitEpoch, FitLogs } from './internal/diagnose.js';
 export { diagnoseFit } from './internal/diagnose.js';
 export type { Labels, Probabilities, TensorLike } from './internal/inputs.js';
 export type {

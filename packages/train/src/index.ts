@@ -122,6 +122,20 @@ export { readCheckpoint } from './internal/checkpoint.js';
  */
 export { fileSystemIO, loadModel, saveModel } from './internal/io.js';
 /**
+ * Box losses of a localization head, on normalised `[cx, cy, w, h]` boxes `[batch, 4]`, one value per sample
+ * (reduce with `tf.mean`): `boxL1Loss` is the mean absolute error of the 4 coordinates, `giouLoss` is `1 − GIoU`
+ * (Rezatofighi et al.; 0 for identical boxes, above 1 for disjoint ones, finite for empty or negative-size
+ * predictions), and `boxIouTensor` is the IoU of each pair of rows, for logging. Every op has a gradient on every
+ * backend.
+ *
+ * @example
+ * ```ts
+ * const loss = tf.tidy(() => tf.add(tf.mean(giouLoss(boxesTrue, boxesPred)), tf.mean(boxL1Loss(boxesTrue, boxesPred))));
+ * const iou = tf.tidy(() => tf.mean(boxIouTensor(boxesTrue, boxesPred)).dataSync()[0]);
+ * ```
+ */
+export { boxIouTensor, boxL1Loss, giouLoss } from './internal/losses/boxes.js';
+/**
  * The loss names and loss options.
  *
  * @example

@@ -71,9 +71,12 @@ function formatEpoch(epoch: number, epochs: number, logs: Readonly<Record<string
 
 function formatResult(r: TrainingResult): string {
   const m = r.metrics;
-  const verdict = { underfitting: 'underfitting', overfitting: 'overfitting', 'good-fit': 'good fit' }[
-    r.diagnosis.verdict
-  ];
+  const verdict = {
+    underfitting: 'underfitting',
+    overfitting: 'overfitting',
+    'good-fit': 'good fit',
+    'insufficient-evidence': 'insufficient evidence',
+  }[r.diagnosis.verdict];
   const lines = [
     `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch + 1}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
     `test set (${m.numSamples} images, weights/best):`,

@@ -1,6 +1,6 @@
 import { isOptikError } from '@optik/core';
 import { describe, expect, it } from 'vitest';
-import { diagnoseFit, type FitEpoch } from '../index.js';
+import { diagnoseFit, type FitEpoch, type FitLogs } from '../index.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -95,5 +95,108 @@ describe('diagnoseFit', () => {
     expect(bad?.[0]).toBe('CONFIG_INVALID');
     expect(bad?.[1]).toContain('[1].valLoss');
     expect(code(() => diagnoseFit([{ loss: 0.3, valLoss: 0.3 }], { patience: 0 }))?.[0]).toBe('CONFIG_INVALID');
+  });
+
+  it("takes the trainer's snake_case history as it is, ignoring its other columns", () => {
+    // The shape of @optik/train's EpochLogs: Record<string, number> & { epoch: number }.
+    type EpochLogs = Record<string, number> & { epoch: number };
+    const camel: FitEpoch[] = range(8).map((i) => ({
+      loss: 0.5 * 0.7 ** i,
+      valLoss: 0.45,
+      accuracy: Math.min(0.99, 0.8 + 0.03 * i),
+      valAccuracy: 0.84,
+    }));
+    const history: EpochLogs[] = camel.map((row, epoch) => ({
+      epoch,
+      loss: row.loss,
+      accuracy: row.accuracy as number,
+      val_loss: row.valLoss,
+      val_accuracy: row.valAccuracy as number,
+      val_binaryPrecision: 0.5,
+      learning_rate: 1e-3,
+    }));
+    const fromTrainer = diagnoseFit(history);
+    expect(fromTrainer).toEqual(diagnoseFit(camel));
+    expect(fromTrainer.verdict).toBe('overfitting');
+    expect(fromTrainer.reasons.join(' ')).toMatch(
+      /Training accuracy 99\.0% is 15\.0% above validation accuracy 84\.0%/,
+    );
+    // without the accuracy gap rule biting, the same rows are a good fit in both forms
+    expect(diagnoseFit(history, { maxAccuracyGap: 0.2 }).verdict).toBe('good-fit');
+  });
+
+  it('a loss-only history flat at chance level is not a good fit', () => {
+    // a binary model stuck at ln 2: both losses flat, nothing rises, nothing still falls
+    const atChance: FitLogs[] = range(10).map((epoch) => ({
+      epoch,
+      loss: Math.LN2 + 0.001 * Math.cos(epoch),
+      val_loss: Math.LN2 + 0.002,
+    }));
+    const unsure = diagnoseFit(atChance);
+    expect(unsure.verdict).toBe('insufficient-evidence');
+    expect(unsure.reasons[0]).toMatch(/no accuracy and no chanceLoss/);
+    expect(unsure.remedies.join(' ')).toMatch(/chanceLoss: ln\(numClasses\)/);
+    expect(unsure.rule).toMatch(/insufficient evidence/);
+
+    const known = diagnoseFit(atChance, { chanceLoss: Math.LN2 });
+    expect(known.verdict).toBe('underfitting');
+    expect(known.reasons[0]).toMatch(/99\.9% of the chance-level loss 0\.6931 .*no better than a constant guess/);
+    expect(known.remedies.join(' ')).toMatch(/bigger model/i);
+    expect(known.rule).toContain('chance-level loss 0.6931');
+  });
+
+  it('a loss-only history is a good fit once chanceLoss shows the loss is far below chance', () => {
+    const converged: FitLogs[] = range(12).map((epoch) => ({
+      loss: 0.08 + 0.5 * 0.5 ** epoch,
+      val_loss: 0.085 + 0.5 * 0.5 ** epoch,
+    }));
+    expect(diagnoseFit(converged).verdict).toBe('insufficient-evidence');
+    const d = diagnoseFit(converged, { chanceLoss: Math.log(10) });
+    expect(d.verdict).toBe('good-fit');
+    expect(d.reasons.join(' ')).toMatch(/3\.5% of the chance-level loss 2\.303/);
+    // a loss halfway to chance is too little learning at the default ratio 0.5, enough at 0.8
+    const halfway = converged.map((row) => ({
+      loss: (row.loss as number) * 15,
+      val_loss: (row.val_loss as number) * 15,
+    }));
+    expect(diagnoseFit(halfway, { chanceLoss: Math.log(10) }).verdict).toBe('underfitting');
+    expect(diagnoseFit(halfway, { chanceLoss: Math.log(10), maxLossRatioToChance: 0.8 }).verdict).toBe('good-fit');
+  });
+
+  it('high accuracy at chance on imbalanced classes is caught with chanceLoss', () => {
+    // 90 % majority class: always predicting it gives accuracy 0.9 and loss = entropy(0.9, 0.1)
+    const entropy = -(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1));
+    const history: FitLogs[] = range(6).map(() => ({
+      loss: entropy,
+      val_loss: entropy,
+      accuracy: 0.9,
+      val_accuracy: 0.9,
+    }));
+    expect(diagnoseFit(history).verdict).toBe('good-fit');
+    const d = diagnoseFit(history, { chanceLoss: entropy });
+    expect(d.verdict).toBe('underfitting');
+    expect(d.reasons[0]).toMatch(/no better than a constant guess/);
+  });
+
+  it('rejects rows without a validation loss or with two different values for one column', () => {
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return isOptikError(error) ? [error.code, error.message, String(error.details.hint)] : ['not-an-OptikError'];
+      }
+      return undefined;
+    };
+    const noVal = code(() => diagnoseFit([{ epoch: 0, loss: 0.3, accuracy: 0.9 }]));
+    expect(noVal?.[0]).toBe('CONFIG_INVALID');
+    expect(noVal?.[1]).toContain('history[0] has no validation loss');
+    expect(noVal?.[2]).toContain('valData');
+    const twice = code(() => diagnoseFit([{ loss: 0.3, valLoss: 0.3, val_loss: 0.4 }]));
+    expect(twice?.[0]).toBe('CONFIG_INVALID');
+    expect(twice?.[1]).toContain('valLoss and val_loss');
+    expect(diagnoseFit([{ loss: 0.3, valLoss: 0.3, val_loss: 0.3, accuracy: 0.9 }]).verdict).toBe('good-fit');
+    const nan = code(() => diagnoseFit([{ loss: 0.3, val_loss: Number.NaN }]));
+    expect(nan?.[1]).toContain('[0].val_loss');
+    expect(code(() => diagnoseFit([{ loss: 0.3, valLoss: 0.3 }], { chanceLoss: 0 }))?.[0]).toBe('CONFIG_INVALID');
   });
 });

@@ -114,7 +114,7 @@ describe.each(fixtures.map((f) => [f.name, f] as const))(
 
     it('fixtures hold the hard cases', () => {
       expect(e.ious.slice(0, 7)).toEqual([1, 0.5, 0.75, 0, 0, 0, 0]);
-    expect(e.ious[7]).toBeCloseTo(1 / 3, 12);
+      expect(e.ious[7]).toBeCloseTo(1 / 3, 12);
       expect(e.ious.some((v) => v > 0 && v < 0.3)).toBe(true);
     });
 

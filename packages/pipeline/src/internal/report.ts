@@ -93,9 +93,12 @@ export function renderReportHtml(input: ReportInput): string {
       return `<figure><img alt="${escapeHtml(caption)}" src="data:image/png;base64,${data}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
     })
     .join('\n');
-  const verdictText = { underfitting: 'Underfitting', overfitting: 'Overfitting', 'good-fit': 'Good fit' }[
-    diagnosis.verdict
-  ];
+  const verdictText = {
+    underfitting: 'Underfitting',
+    overfitting: 'Overfitting',
+    'good-fit': 'Good fit',
+    'insufficient-evidence': 'Insufficient evidence',
+  }[diagnosis.verdict];
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -109,7 +112,7 @@ table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
 th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 th { background: #f4f4f4; }
 .verdict { display: inline-block; padding: 0.2rem 0.6rem; border-radius: 4px; font-weight: bold; color: #fff; }
-.good-fit { background: #1a7f37; } .overfitting { background: #d62728; } .underfitting { background: #b36b00; }
+.good-fit { background: #1a7f37; } .overfitting { background: #d62728; } .underfitting { background: #b36b00; } .insufficient-evidence { background: #6e7781; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #666; font-size: 0.9rem; }
 pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
