@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { OptikError } from '@optik/core';
 import sharp from 'sharp';
 
 /** A fresh temporary folder; `cleanup()` removes it. */
@@ -85,4 +86,14 @@ export function maskToRle(data: Uint8Array, height: number, width: number): numb
   }
   counts.push(run);
   return counts;
+}
+
+/** The error `fn` throws (or rejects with); fails the test when it succeeds. */
+export async function caught(fn: () => unknown): Promise<OptikError> {
+  try {
+    await fn();
+  } catch (error) {
+    return error as OptikError;
+  }
+  throw new Error('expected an error');
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { OptikError } from '@optik/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   loadImages,
@@ -13,22 +12,13 @@ import {
   readYolo,
   scanImageFolder,
 } from '../index.js';
-import { idxBytes, tempDir, writeImage, writeText } from './fixtures.js';
+import { caught, idxBytes, tempDir, writeImage, writeText } from './fixtures.js';
 
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(() => {
   tmp = tempDir();
 });
 afterAll(() => tmp.cleanup());
-
-async function caught(fn: () => unknown): Promise<OptikError> {
-  try {
-    await fn();
-  } catch (error) {
-    return error as OptikError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('broken image files', () => {
   it('skips zero-byte, truncated JPEG/PNG and non-image files with a counted, listed reason', async () => {

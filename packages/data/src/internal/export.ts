@@ -103,7 +103,8 @@ export async function writeCoco(dataset: FileDataset, outFile: string): Promise<
 }
 
 /**
- * Writes a box dataset as a Pascal VOC folder: `JPEGImages/` (copies, keeping their paths below the dataset root),
+ * Writes a box dataset as a Pascal VOC folder: `JPEGImages/` (copies, keeping their paths below the dataset root
+ * or its own `JPEGImages/`),
  * one `Annotations/<id>.xml` per image (`<id>` = that path without extension, `/` → `__`) and, where records
  * carry splits, `ImageSets/Main/<split>.txt`. Boxes are written 1-based (`xmin = x0 + 1`, `xmax = x1`), the
  * inverse of {@link readVoc}'s convention, so integer boxes read back exactly.
@@ -116,7 +117,11 @@ export async function writeVoc(dataset: FileDataset, outDir: string): Promise<st
   const ids = new Map<string, string>();
   const splits = new Map<string, string[]>();
   for (const record of dataset.records) {
-    const rel = relative(dataset.root, record.file).split('\\').join('/');
+    // A source already laid out as VOC must not nest a second JPEGImages/ (as writeYolo does for images/).
+    const rel = relative(dataset.root, record.file)
+      .split('\\')
+      .join('/')
+      .replace(/^JPEGImages\//, '');
     const id = rel
       .replace(/\.[^./]*$/, '')
       .split('/')

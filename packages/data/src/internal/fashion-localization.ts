@@ -342,6 +342,17 @@ export async function loadFashionMnistLocalization(options: LocalizationBuiltinO
       readIdxPair(join(fashion.dir, 'train-images-idx3-ubyte.gz'), join(fashion.dir, 'train-labels-idx1-ubyte.gz')),
       readIdxPair(join(fashion.dir, 't10k-images-idx3-ubyte.gz'), join(fashion.dir, 't10k-labels-idx1-ubyte.gz')),
     ]);
+    for (const [pair, file] of [
+      [train, 'train-images-idx3-ubyte.gz'],
+      [test, 't10k-images-idx3-ubyte.gz'],
+    ] as const) {
+      if (pair.height !== 28 || pair.width !== 28 || pair.channels !== 1) {
+        throw new OptikError('DATA_FORMAT', 'Fashion-MNIST images must be 28×28×1.', {
+          file: join(fashion.dir, file),
+          received: [pair.height, pair.width, pair.channels],
+        });
+      }
+    }
     const photos = await Promise.all(
       ALL_PHOTOS.map(async (name) => ({ name, levels: await loadPhoto(join(backgrounds.dir, name), canvasSize) })),
     );
