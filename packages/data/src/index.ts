@@ -2,12 +2,14 @@
  * @optik/data — image datasets for Optik: sources (class folders, IDX, CSV, COCO, VOC, YOLO, mask folders),
  * built-in datasets, stratified splits, on-disk decode cache, batches and a quality report.
  */
-import type { BatchHook, BatchOptions, SampleHook } from './internal/batches.js';
+
+import type * as tf from '@tensorflow/tfjs';
+import type { BatchHooks, BatchOptions } from './internal/batches.js';
 import { BatchIterable } from './internal/batches.js';
 import { readIdxPair } from './internal/idx.js';
 import { InMemoryDataset } from './internal/memory.js';
 
-export type { Batch, BatchHook, BatchOptions, SampleHook } from './internal/batches.js';
+export type { Batch, BatchHook, BatchHooks, BatchOptions, SampleHook, TargetHook } from './internal/batches.js';
 export type { BuiltinDataset, BuiltinOptions, DatasetOrigin } from './internal/builtin.js';
 export type { DecodeOptions } from './internal/decode.js';
 export type { LocalizationBuiltinOptions } from './internal/fashion-localization.js';
@@ -33,9 +35,19 @@ export { BatchIterable, InMemoryDataset };
  */
 export function makeBatches(
   dataset: InMemoryDataset,
+  options?: BatchOptions,
+  hooks?: BatchHooks & { encodeTargets?: undefined },
+): BatchIterable;
+export function makeBatches(
+  dataset: InMemoryDataset,
+  options: BatchOptions,
+  hooks: BatchHooks,
+): BatchIterable<tf.Tensor | tf.Tensor[]>;
+export function makeBatches(
+  dataset: InMemoryDataset,
   options: BatchOptions = {},
-  hooks: { augmentSample?: SampleHook; augmentBatch?: BatchHook } = {},
-): BatchIterable {
+  hooks: BatchHooks = {},
+): BatchIterable<tf.Tensor | tf.Tensor[]> {
   return new BatchIterable(dataset, options, hooks);
 }
 
@@ -246,6 +258,19 @@ export { detectSource, openSource, SourceConfigSchema } from './internal/sources
  * ```
  */
 export { splitDataset, stratifiedSplit } from './internal/split.js';
+export type { ImageSize } from './internal/targets/boxes.js';
+/**
+ * The single-box target encoder (localization): `[oneHot [n, numClasses], boxes [n, 4]]` with boxes as normalised
+ * `[cx, cy, w, h]`, and the conversions between pixel xyxy boxes and that form. Pass the encoder to
+ * {@link makeBatches} as `encodeTargets`; it runs after augmentation has moved the boxes with the pixels.
+ *
+ * @example
+ * ```ts
+ * const batches = makeBatches(train, { batchSize: 64 }, { encodeTargets: encodeBoxTargets(train.classNames.length) });
+ * const box = cxcywhToBox([0.5, 0.5, 0.25, 0.5], { height: 64, width: 64 }); // [24, 16, 40, 48]
+ * ```
+ */
+export { boxToCxcywh, cxcywhToBox, encodeBoxTargets } from './internal/targets/boxes.js';
 /**
  * Reads a Pascal VOC folder (`Annotations/*.xml` + `JPEGImages/`): boxes and `difficult` flags.
  *

@@ -42,16 +42,6 @@ export type { PipelineConfig, PipelineConfigInput } from './internal/config.js';
  */
 export { loadPipelineConfig, PipelineConfigSchema, resolvePipelineConfig } from './internal/config.js';
 /**
- * The headline test metrics every command reports: accuracy, macro precision/recall/F1, micro and weighted
- * averages, log loss, ROC-AUC, average precision, top-k.
- *
- * @example
- * ```ts
- * const { accuracy, f1 }: HeadlineMetrics = result.metrics;
- * ```
- */
-export type { HeadlineMetrics } from './internal/evaluate.js';
-/**
  * Options and results of {@link runEvaluation} and {@link runPrediction}.
  *
  * @example
@@ -88,6 +78,27 @@ export type {
  */
 export { runEvaluation, runPrediction } from './internal/inference.js';
 /**
+ * Options and result of {@link runTraining}.
+ *
+ * @example
+ * ```ts
+ * const options: RunTrainingOptions = { backend: 'wasm', onEpoch: ({ epoch, logs }) => console.error(epoch, logs.loss) };
+ * ```
+ */
+export type { RunTrainingOptions, TrainingResult } from './internal/run/lifecycle.js';
+/**
+ * Trains a classification pipeline end to end into a tracked run folder (`config.yaml`, `results.csv`,
+ * `weights/best|last`, `predictions.csv`, `metrics.json`, `plots/*.png`, `report.html`), evaluating the best
+ * checkpoint on the test split. With `resume`, continues a run from its last checkpoint.
+ *
+ * @example
+ * ```ts
+ * const result = await runTraining(loadPipelineConfig('examples/fashion-mnist/train.yaml'));
+ * console.log(result.metrics.accuracy, result.diagnosis.verdict, result.runDir);
+ * ```
+ */
+export { runTraining } from './internal/run/lifecycle.js';
+/**
  * A run reference (store id, name, `task/name`, or a run folder path) and a run found on disk with its config.
  *
  * @example
@@ -108,26 +119,26 @@ export type { LocatedRun, RunReference } from './internal/runs.js';
  */
 export { locateRun } from './internal/runs.js';
 /**
- * Options and result of {@link runTraining}.
+ * The resolved config of each task (a {@link PipelineConfig} narrowed by its `task`).
  *
  * @example
  * ```ts
- * const options: RunTrainingOptions = { backend: 'wasm', onEpoch: ({ epoch, logs }) => console.error(epoch, logs.loss) };
+ * const config = loadPipelineConfig('examples/localization/train.yaml');
+ * if (config.task === 'localization') console.log(config.train.lossWeights); // LocalizationConfig
  * ```
  */
-export type { RunTrainingOptions, TrainingResult } from './internal/train.js';
+export type { ClassificationConfig } from './internal/tasks/classification/config.js';
 /**
- * Trains a classification pipeline end to end into a tracked run folder (`config.yaml`, `results.csv`,
- * `weights/best|last`, `predictions.csv`, `metrics.json`, `plots/*.png`, `report.html`), evaluating the best
- * checkpoint on the test split. With `resume`, continues a run from its last checkpoint.
+ * The headline test metrics every command reports: accuracy, macro precision/recall/F1, micro and weighted
+ * averages, log loss, ROC-AUC, average precision, top-k.
  *
  * @example
  * ```ts
- * const result = await runTraining(loadPipelineConfig('examples/fashion-mnist/train.yaml'));
- * console.log(result.metrics.accuracy, result.diagnosis.verdict, result.runDir);
+ * const { accuracy, f1 }: HeadlineMetrics = result.metrics;
  * ```
  */
-export { runTraining } from './internal/train.js';
+export type { HeadlineMetrics } from './internal/tasks/classification/evaluate.js';
+export type { LocalizationConfig } from './internal/tasks/localization/config.js';
 /**
  * A tune config: as written (`TuneConfigInput`) and resolved (`TuneConfig`: base loaded, space, sampler and
  * pruner validated, defaults filled in).

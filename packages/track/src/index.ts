@@ -2,6 +2,16 @@
 
 export type { RunComparison } from './internal/compare.js';
 export { metricGoal } from './internal/compare.js';
+/**
+ * One CSV line (with its newline) of fields: quoted where needed, so any text is safe in a cell. Task artifacts
+ * beyond `predictions.csv` (boxes, IoUs) use it to write their own tables.
+ *
+ * @example
+ * ```ts
+ * const text = csvLine(['id', 'iou']) + csvLine(['img 1.png', 0.83]);
+ * ```
+ */
+export { csvLine } from './internal/files.js';
 export type { FormatComparisonOptions, FormatRunListOptions } from './internal/format.js';
 export {
   formatComparison,

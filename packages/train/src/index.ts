@@ -143,7 +143,7 @@ export { boxIouTensor, boxL1Loss, giouLoss } from './internal/losses/boxes.js';
  * const name: LossName = 'binaryCrossentropy';
  * ```
  */
-export type { LossName, LossOptions } from './internal/losses.js';
+export type { LossName, LossOptions } from './internal/losses/classification.js';
 /**
  * Cross-entropy losses on probabilities (categorical, sparse, binary) with label smoothing and class weights,
  * reduced as Keras does (mean over the batch of weighted per-sample losses).
@@ -153,7 +153,7 @@ export type { LossName, LossOptions } from './internal/losses.js';
  * const loss = computeLoss('categoricalCrossentropy', yTrue, yPred, { labelSmoothing: 0.1, classWeights: [1, 2] });
  * ```
  */
-export { computeLoss, LossSchema, perSampleLoss } from './internal/losses.js';
+export { computeLoss, LossSchema, perSampleLoss } from './internal/losses/classification.js';
 /**
  * Optimizer config types and the named-tensor shape of optimizer state.
  *
@@ -212,4 +212,26 @@ export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/train
  * const recorder: Callback = { name: 'track', onEpochEnd: (epoch, logs) => store.logEpoch(epoch, logs) };
  * ```
  */
-export type { Callback, CallbackState, EpochLogs, Logs, TrainContext, ValidationMetric } from './internal/types.js';
+/**
+ * The task seam's training contracts: a loss is a plain function `(targets, outputs) → scalar` (several outputs
+ * come as arrays in the model's output order), and metrics are streaming `update / result / reset` objects that
+ * the trainer feeds on training batches (`<name>`) and validation batches (`val_<name>`) — @optik/metrics' metrics
+ * fit as they are.
+ *
+ * @example
+ * ```ts
+ * const loss: LossFunction = (yTrue, yPred) => tf.losses.meanSquaredError(yTrue as tf.Tensor, yPred as tf.Tensor);
+ * await new Trainer({ epochs: 3 }).fit({ model, trainData, loss, metrics: [] });
+ * ```
+ */
+export type {
+  Callback,
+  CallbackState,
+  EpochLogs,
+  Logs,
+  LossFunction,
+  StreamingMetric,
+  Tensors,
+  TrainContext,
+  ValidationMetric,
+} from './internal/types.js';

@@ -18,7 +18,7 @@ export {
   prCurvesChart,
   scatterChart,
 } from './internal/charts.js';
-export type { ImageGridOptions, LabeledImage } from './internal/images.js';
-export { imageGrid } from './internal/images.js';
+export type { ImageGridOptions, LabeledImage, OverlayBox } from './internal/images.js';
+export { drawBoxes, imageGrid } from './internal/images.js';
 export type { ChartSpec, PngOptions } from './internal/render.js';
 export { renderPng, renderSvg, svgToPng } from './internal/render.js';

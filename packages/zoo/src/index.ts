@@ -9,6 +9,16 @@
  */
 export { Classifier } from './internal/classifier.js';
 /**
+ * A single-object localizer from config: the classifier's backbone (presets — `loc-cnn` keeps positions — or
+ * explicit layers) and two heads, `class` (softmax) and `box` (normalised `[cx, cy, w, h]`); outputs `[class, box]`.
+ *
+ * @example
+ * ```ts
+ * const localizer = new Localizer({ preset: 'loc-cnn', inputShape: [64, 64, 1], numClasses: 10 });
+ * ```
+ */
+export { Localizer } from './internal/localizer.js';
+/**
  * The body layers of a preset with every default filled in (the head is not included), to print or to copy into
  * an explicit `layers` list and edit.
  *
@@ -32,6 +42,8 @@ export type {
   ClassifierOptions,
   LayerConfig,
   LayerOptions,
+  LocalizerConfig,
+  LocalizerOptions,
   PresetName,
 } from './internal/schema.js';
 /**
@@ -50,7 +62,7 @@ export type {
  * PRESET_NAMES.includes('resnet-small'); // true
  * ```
  */
-export { ClassifierSchema, LayerSchema, PRESET_NAMES } from './internal/schema.js';
+export { ClassifierSchema, LayerSchema, LocalizerSchema, PRESET_NAMES } from './internal/schema.js';
 /**
  * The summary's JSON shape.
  *

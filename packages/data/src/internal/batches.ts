@@ -3,11 +3,15 @@ import { createRng, OptikError, parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { InMemoryDataset, LabelMode } from './memory.js';
+import { encodeClassLabels } from './targets/classes.js';
 
-/** One batch: images as float32 in [0, 1] (NHWC) and labels (int32 ids, one-hot float32, or `[n, 1]` 0/1). */
-export interface Batch {
+/**
+ * One batch: images as float32 in [0, 1] (NHWC) and targets: labels (int32 ids, one-hot float32, or `[n, 1]` 0/1),
+ * or what a target encoder made of the samples' targets (one tensor per model output).
+ */
+export interface Batch<Y extends tf.Tensor | tf.Tensor[] = tf.Tensor> {
   readonly xs: tf.Tensor4D;
-  readonly ys: tf.Tensor;
+  readonly ys: Y;
   /** The samples' full targets (boxes, masks) when the dataset has them. */
   readonly targets?: readonly SampleTarget[];
 }
@@ -16,6 +20,22 @@ export interface Batch {
 export type BatchHook = (batch: Batch, rng: Rng) => Batch;
 /** A per-sample hook on raw pixels, before the batch is assembled; must keep the image size. */
 export type SampleHook = (sample: ImageSample, rng: Rng) => ImageSample;
+/**
+ * Turns a batch's targets (after augmentation moved them with the pixels) into the tensors a loss reads (see
+ * `targets/`). Runs inside `tf.tidy`; `size` is the batch's image size.
+ */
+export type TargetHook = (
+  targets: readonly SampleTarget[],
+  size: { readonly height: number; readonly width: number },
+) => tf.Tensor | tf.Tensor[];
+
+/** The hooks of a batch pipeline: per-sample and per-batch augmentation, and the target encoder. */
+export interface BatchHooks {
+  readonly augmentSample?: SampleHook | undefined;
+  readonly augmentBatch?: BatchHook | undefined;
+  /** Builds `ys` from the samples' targets instead of from class labels (the dataset must have targets). */
+  readonly encodeTargets?: TargetHook | undefined;
+}
 
 export const BatchOptionsSchema = z
   .object({
@@ -73,7 +93,7 @@ export function shuffledOrder(length: number, bufferSize: number, rng: Rng): Int
  * for (let epoch = 0; epoch < 3; epoch++) for await (const b of batches) tf.dispose([b.xs, b.ys]);
  * ```
  */
-export class BatchIterable implements AsyncIterable<Batch> {
+export class BatchIterable<Y extends tf.Tensor | tf.Tensor[] = tf.Tensor> implements AsyncIterable<Batch<Y>> {
   readonly options: z.output<typeof BatchOptionsSchema>;
   readonly labelMode: LabelMode;
   private epoch = 0;
@@ -82,14 +102,19 @@ export class BatchIterable implements AsyncIterable<Batch> {
   constructor(
     readonly dataset: InMemoryDataset,
     options: BatchOptions = {},
-    private readonly hooks: { augmentSample?: SampleHook; augmentBatch?: BatchHook } = {},
+    private readonly hooks: BatchHooks = {},
   ) {
     this.options = parseOrThrow(BatchOptionsSchema, options, { what: 'batch options' });
     this.labelMode = this.options.labelMode ?? dataset.labelMode;
     if (dataset.length === 0) {
       throw new OptikError('DATA_NOT_FOUND', 'Cannot batch an empty dataset.', { hint: 'Check the split fractions.' });
     }
-    for (let i = 0; i < dataset.length; i++) {
+    if (hooks.encodeTargets !== undefined && dataset.targets === undefined) {
+      throw new OptikError('DATA_FORMAT', 'A target encoder needs a dataset with targets (boxes, masks).', {
+        hint: 'Load the data with its annotations (VOC, COCO, YOLO, CSV with boxes, masks), not as class folders.',
+      });
+    }
+    for (let i = 0; i < dataset.length && hooks.encodeTargets === undefined; i++) {
       if ((dataset.labels[i] ?? -1) < 0) {
         throw new OptikError('DATA_FORMAT', `Sample ${i} has no class label; batches need one per image.`, {
           ...(dataset.sources?.[i] === undefined ? {} : { file: dataset.sources[i] }),
@@ -117,7 +142,7 @@ export class BatchIterable implements AsyncIterable<Batch> {
     return dropRemainder ? Math.floor(this.dataset.length / batchSize) : Math.ceil(this.dataset.length / batchSize);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Batch> {
+  async *[Symbol.asyncIterator](): AsyncIterator<Batch<Y>> {
     const epoch = this.epoch++;
     const epochRng = this.rng.fork(`epoch:${epoch}`);
     const { shuffle, shuffleBuffer, batchSize, prefetch } = this.options;
@@ -126,7 +151,7 @@ export class BatchIterable implements AsyncIterable<Batch> {
       : identity(this.dataset.length);
     const augmentRng = epochRng.fork('augment');
     const total = this.length;
-    const queue: Batch[] = [];
+    const queue: Batch<Y>[] = [];
     let made = 0;
     try {
       while (made < total || queue.length > 0) {
@@ -135,7 +160,7 @@ export class BatchIterable implements AsyncIterable<Batch> {
           queue.push(this.makeBatch(order.subarray(start, Math.min(start + batchSize, order.length)), augmentRng));
           made++;
         }
-        const batch = queue.shift() as Batch;
+        const batch = queue.shift() as Batch<Y>;
         yield batch;
         // Let other work (I/O, timers) run between batches.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -145,7 +170,7 @@ export class BatchIterable implements AsyncIterable<Batch> {
     }
   }
 
-  private makeBatch(indices: Int32Array, rng: Rng): Batch {
+  private makeBatch(indices: Int32Array, rng: Rng): Batch<Y> {
     const { dataset } = this;
     const { height, width, channels } = dataset;
     const size = dataset.imageSize;
@@ -178,16 +203,17 @@ export class BatchIterable implements AsyncIterable<Batch> {
     const classes = dataset.classNames.length;
     const mode = this.labelMode;
     const hook = this.hooks.augmentBatch;
+    const encode = this.hooks.encodeTargets;
     let outTargets: readonly SampleTarget[] | undefined = targets;
     const tensors = tf.tidy(() => {
       const xs = tf.tensor4d(pixels, [n, height, width, channels], 'float32');
-      const ids = tf.tensor1d(labels, 'int32');
-      const ys =
-        mode === 'int' ? ids : mode === 'binary' ? ids.toFloat().reshape([n, 1]) : tf.oneHot(ids, classes).toFloat();
-      if (hook === undefined) return { xs, ys };
-      const out = hook(targets === undefined ? { xs, ys } : { xs, ys, targets }, rng);
+      let ys: tf.Tensor | tf.Tensor[] = encodeClassLabels(labels, mode, classes);
+      let out: Batch = targets === undefined ? { xs, ys } : { xs, ys, targets };
+      if (hook !== undefined) out = hook(out, rng);
       outTargets = out.targets;
-      return { xs: out.xs, ys: out.ys };
+      ys = out.ys;
+      if (encode !== undefined) ys = encode(outTargets ?? [], { height: out.xs.shape[1], width: out.xs.shape[2] });
+      return { xs: out.xs, ys: ys as Y };
     });
     return outTargets === undefined ? tensors : { ...tensors, targets: outTargets };
   }
@@ -200,6 +226,6 @@ function identity(length: number): Int32Array {
 }
 
 /** Disposes a batch's tensors. */
-export function disposeBatch(batch: Batch): void {
-  tf.dispose([batch.xs, batch.ys]);
+export function disposeBatch(batch: Batch<tf.Tensor | tf.Tensor[]>): void {
+  tf.dispose([batch.xs, ...(Array.isArray(batch.ys) ? batch.ys : [batch.ys])]);
 }

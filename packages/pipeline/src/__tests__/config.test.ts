@@ -53,7 +53,7 @@ describe('loadPipelineConfig', () => {
     // Seeds and the loss come from the top level and the head.
     expect(config.model.seed).toBe(3);
     expect(config.train.seed).toBe(3);
-    expect(config.train.loss).toBe('categoricalCrossentropy');
+    expect(config.task === 'classification' && config.train.loss).toBe('categoricalCrossentropy');
     expect(config.train.optimizer).toMatchObject({ type: 'adam', learningRate: 0.001 });
     expect(config.data).toMatchObject({ validationSplit: 0.1, batchSize: 64, limit: { train: 64 } });
     expect(config.callbacks.checkpoint).toMatchObject({ enabled: true, monitor: 'val_loss' });

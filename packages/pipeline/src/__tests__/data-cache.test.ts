@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type PipelineConfig, resolvePipelineConfig } from '../index.js';
-import { cachedDataLoader } from '../internal/data.js';
+import { cachedDataLoader } from '../internal/run/lifecycle.js';
 
 function config(data: Record<string, unknown>, seed = 3): PipelineConfig {
   return resolvePipelineConfig({

@@ -200,10 +200,11 @@ describe('runTraining on a tiny mnist run', () => {
     const result2 = await runPrediction(result.runId, files, { root, topK: 3 });
     expect(tf.memory().numTensors).toBe(before);
     expect(result2.predictions.map((p) => p.file)).toEqual(files);
-    expect(result2.predictions.map((p) => p.top[0]?.label)).toEqual(expected);
-    for (const p of result2.predictions) {
-      expect(p.top).toHaveLength(3);
-      const probs = p.top.map((t) => t.probability);
+    const tops = result2.predictions.map((p) => p.top as { label: string; probability: number }[]);
+    expect(tops.map((top) => top[0]?.label)).toEqual(expected);
+    for (const top of tops) {
+      expect(top).toHaveLength(3);
+      const probs = top.map((t) => t.probability);
       expect([...probs].sort((a, b) => b - a)).toEqual(probs);
     }
   });

@@ -1,6 +1,6 @@
 import type { TrainContext } from '@optik/train';
 import { describe, expect, it } from 'vitest';
-import { timeLimitCallback } from '../internal/train.js';
+import { timeLimitCallback } from '../internal/run/lifecycle.js';
 
 /** The parts of a TrainContext the time limit reads and writes. */
 function context(epochs: number): TrainContext {

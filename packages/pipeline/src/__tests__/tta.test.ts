@@ -1,8 +1,14 @@
 import { InMemoryDataset } from '@optik/data';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolvePipelineConfig } from '../index.js';
-import { predictDataset } from '../internal/evaluate.js';
+import { type ClassificationConfig, type PipelineConfig, resolvePipelineConfig } from '../index.js';
+
+function classification(config: PipelineConfig): ClassificationConfig {
+  if (config.task !== 'classification') throw new Error('expected a classification config');
+  return config;
+}
+
+import { predictDataset } from '../internal/tasks/classification/evaluate.js';
 
 const H = 5;
 const W = 6;
@@ -94,8 +100,8 @@ describe('test-time augmentation (test.tta)', () => {
       data: { dataset: 'mnist' },
       model: { layers: [{ type: 'flatten' }] },
     };
-    expect(resolvePipelineConfig(base).test.tta).toEqual([]);
-    expect(resolvePipelineConfig({ ...base, test: { tta: ['hflip'] } }).test.tta).toEqual(['hflip']);
+    expect(classification(resolvePipelineConfig(base)).test.tta).toEqual([]);
+    expect(classification(resolvePipelineConfig({ ...base, test: { tta: ['hflip'] } })).test.tta).toEqual(['hflip']);
     for (const tta of [['rotate'], ['hflip', 'hflip']]) {
       expect(() => resolvePipelineConfig({ ...base, test: { tta } })).toThrow(
         expect.objectContaining({ code: 'CONFIG_INVALID' }),

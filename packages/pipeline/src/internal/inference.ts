@@ -9,11 +9,10 @@ import {
   readSample,
   scanImageFolder,
 } from '@optik/data';
-import type { ClassificationReport } from '@optik/metrics';
-import * as tf from '@tensorflow/tfjs';
-import { loadClassificationData } from './data.js';
-import { type HeadlineMetrics, headline, predictDataset, predictViews, reportOf } from './evaluate.js';
+import type * as tf from '@tensorflow/tfjs';
 import { initRunBackend, type LocatedRun, loadRunModel, locateRun, type RunReference } from './runs.js';
+import { taskOf } from './tasks/registry.js';
+import type { TaskImagePrediction } from './tasks/types.js';
 
 /** Where a command finds runs and which backend it uses. */
 export interface RunAccessOptions {
@@ -41,15 +40,15 @@ export interface EvaluationResult {
   readonly weights: 'best' | 'last';
   /** What was evaluated, e.g. `test split of the run's data` or a folder path. */
   readonly data: string;
-  readonly metrics: HeadlineMetrics;
-  readonly report: ClassificationReport;
+  /** The task's headline metrics (classification: accuracy and macro P/R/F1; localization: IoU, …). */
+  readonly metrics: Record<string, unknown>;
+  /** The task's full report. */
+  readonly report: Record<string, unknown>;
 }
 
-/** One image's top-k classes. */
-export interface ImagePrediction {
-  readonly file: string;
-  readonly top: readonly { readonly label: string; readonly classId: number; readonly probability: number }[];
-}
+/** One image's prediction: `file` and the task's fields (classification: `top` k classes; localization: the
+ * class, its probability, the box in pixels and `top`). */
+export type ImagePrediction = TaskImagePrediction;
 
 /** What {@link runPrediction} returns. */
 export interface PredictionResult {
@@ -69,6 +68,11 @@ function runClassNames(run: LocatedRun): readonly string[] {
     }
   } catch {
     // not finished yet: fall back to the data source
+  }
+  if (run.config.task !== 'classification') {
+    throw new OptikError('DATA_NOT_FOUND', `Run ${run.dir} has no metrics.json with its class names yet.`, {
+      hint: 'Predict with a run that finished training.',
+    });
   }
   const { data } = run.config;
   if (data.dataset === 'fashion-mnist') return [...FASHION_MNIST_CLASSES];
@@ -91,6 +95,12 @@ async function otherData(
   classNames: readonly string[],
   inputShape: [number, number, number],
 ): Promise<{ dataset: InMemoryDataset; description: string }> {
+  if (run.config.task !== 'classification') {
+    throw new OptikError('ARGUMENT_INVALID', `--data is not supported for ${run.config.task} runs yet.`, {
+      received: source,
+      hint: "Evaluate on the run's own test split (leave out --data).",
+    });
+  }
   if (source === 'fashion-mnist' || source === 'mnist') {
     const loaded = await loadBuiltinDataset(source, {
       seed: run.config.seed,
@@ -158,8 +168,9 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
     let dataset: InMemoryDataset;
     let description: string;
     let classNames: readonly string[];
+    const task = taskOf(run.config.task);
     if (options.data === undefined) {
-      const data = await loadClassificationData(run.config);
+      const data = await task.loadData(run.config);
       dataset = data.test;
       classNames = data.classNames;
       description = "test split of the run's data";
@@ -168,16 +179,15 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
       ({ dataset, description } = await otherData(options.data, run, classNames, inputShapeOf(model)));
     }
     checkShape(model, dataset);
-    const predictions = await predictDataset(model, dataset, { tta: run.config.test.tta });
-    const report = reportOf(predictions, classNames);
+    const evaluation = task.evaluate(await task.predict(model, dataset, run.config), dataset, classNames);
     return {
       runId: run.id,
       runDir: run.dir,
       backend: backend.name,
       weights,
       data: description,
-      metrics: headline(report),
-      report,
+      metrics: evaluation.headline,
+      report: evaluation.report,
     };
   } finally {
     model.dispose();
@@ -196,13 +206,15 @@ function checkShape(model: tf.LayersModel, dataset: InMemoryDataset): void {
 }
 
 /**
- * Classifies image files with a run's best weights: each image is decoded and resized to the model's input
- * (colour mode from its channels), and the top-k classes are returned with their probabilities.
+ * Predicts image files with a run's best weights, through the run's task: each image is decoded and resized to
+ * the model's input (colour mode from its channels); classification gives the top-k classes with their
+ * probabilities, localization the class, its probability and the box. With `outDir`, each image is also written
+ * there with its prediction drawn.
  */
 export async function runPrediction(
   ref: RunReference,
   imagePaths: readonly string[],
-  options: RunAccessOptions & { topK?: number } = {},
+  options: RunAccessOptions & { topK?: number; outDir?: string | undefined } = {},
 ): Promise<PredictionResult> {
   const topK = options.topK ?? 3;
   if (!Number.isInteger(topK) || topK < 1) {
@@ -214,6 +226,7 @@ export async function runPrediction(
   const run = locateRun(ref, options);
   const backend = await initRunBackend(run.config.backend, options.backend);
   const classNames = runClassNames(run);
+  const task = taskOf(run.config.task);
   const { model, weights } = await loadRunModel(run.dir);
   try {
     const [height, width, channels] = inputShapeOf(model);
@@ -222,7 +235,7 @@ export async function runPrediction(
     const chunk = 64;
     for (let start = 0; start < files.length; start += chunk) {
       const batch = files.slice(start, start + chunk);
-      const pixels = new Float32Array(batch.length * height * width * channels);
+      const pixels = new Uint8Array(batch.length * height * width * channels);
       for (let i = 0; i < batch.length; i++) {
         const file = batch[i] as string;
         const sample = await readSample(
@@ -237,27 +250,19 @@ export async function runPrediction(
           0,
           { imageSize: [height, width], colorMode: colorModeOf(channels) },
         );
-        const data = sample.image.data;
-        const offset = i * height * width * channels;
-        for (let p = 0; p < data.length; p++) pixels[offset + p] = (data[p] as number) / 255;
+        pixels.set(sample.image.data as Uint8Array, i * height * width * channels);
       }
-      const out = tf.tidy(() =>
-        predictViews(model, tf.tensor4d(pixels, [batch.length, height, width, channels]), run.config.test.tta),
-      );
-      const values = await out.data();
-      out.dispose();
-      const units = values.length / batch.length;
-      batch.forEach((file, i) => {
-        const row =
-          units === 1
-            ? [1 - (values[i] as number), values[i] as number]
-            : Array.from(values.subarray(i * units, (i + 1) * units));
-        const top = row
-          .map((probability, classId) => ({ label: classNames[classId] ?? String(classId), classId, probability }))
-          .sort((a, b) => b.probability - a.probability || a.classId - b.classId)
-          .slice(0, topK);
-        predictions.push({ file, top });
+      const images = new InMemoryDataset({
+        images: pixels,
+        height,
+        width,
+        channels: channels as 1 | 3 | 4,
+        labels: new Int32Array(batch.length).fill(-1),
+        classNames,
       });
+      predictions.push(
+        ...(await task.predictImages(model, images, batch, run.config, { topK, outDir: options.outDir })),
+      );
     }
     return { runId: run.id, runDir: run.dir, backend: backend.name, weights, predictions };
   } finally {

@@ -2,9 +2,25 @@ import { createRng, OptikError, parseOrThrow, type Rng, type RngState } from '@o
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { computeLoss, type LossName, LossSchema, perSampleLoss, predictedClasses, trueClasses } from './losses.js';
+import {
+  computeLoss,
+  type LossName,
+  LossSchema,
+  perSampleLoss,
+  predictedClasses,
+  trueClasses,
+} from './losses/classification.js';
 import { Optimizer, OptimizerSchema } from './optimizers.js';
-import type { Callback, CallbackState, EpochLogs, Logs, TrainContext, ValidationMetric } from './types.js';
+import type {
+  Callback,
+  CallbackState,
+  EpochLogs,
+  Logs,
+  LossFunction,
+  StreamingMetric,
+  Tensors,
+  TrainContext,
+} from './types.js';
 
 /** The trainer's config: everything a run needs besides the model, the data and the callbacks. */
 export const TrainerSchema = z.strictObject({
@@ -20,10 +36,10 @@ export const TrainerSchema = z.strictObject({
 export type TrainerOptions = z.input<typeof TrainerSchema>;
 export type TrainerConfig = z.output<typeof TrainerSchema>;
 
-/** One batch: inputs and labels. The trainer disposes both after using them. */
+/** One batch: inputs and targets (one tensor, or one per model output). The trainer disposes both after use. */
 export interface Batch {
   readonly xs: tf.Tensor;
-  readonly ys: tf.Tensor;
+  readonly ys: Tensors;
 }
 
 /** Batches for one epoch, or a function giving the batches of epoch `epoch` (needed to iterate more than once). */
@@ -32,14 +48,24 @@ export type BatchSource =
   | Iterable<Batch>
   | ((epoch: number) => AsyncIterable<Batch> | Iterable<Batch>);
 
-/** The run-time parts of a `fit`: the model, the data, callbacks, validation metrics, a checkpoint to resume. */
+/** The run-time parts of a `fit`: the model, the data, callbacks, loss and metrics, a checkpoint to resume. */
 export interface FitOptions {
   readonly model: tf.LayersModel;
   readonly trainData: BatchSource;
   readonly valData?: BatchSource | undefined;
   readonly callbacks?: readonly Callback[] | undefined;
-  /** Extra validation metrics; their results appear in the logs as `val_<name>` (`val_<name>_<key>`). */
-  readonly valMetrics?: readonly ValidationMetric[] | undefined;
+  /**
+   * The loss as a function of (targets, outputs), for models whose loss is not one of the named classification
+   * losses (several outputs, boxes, masks). Replaces the config's `loss` (which then only labels checkpoints).
+   */
+  readonly loss?: LossFunction | undefined;
+  /**
+   * Metrics computed on training batches (logged as `<name>`) and on the validation data (`val_<name>`). Default:
+   * accuracy, when the loss is a named classification loss; none with a loss function.
+   */
+  readonly metrics?: readonly StreamingMetric[] | undefined;
+  /** Extra metrics on the validation data only; their results appear in the logs as `val_<name>` (`val_<name>_<key>`). */
+  readonly valMetrics?: readonly StreamingMetric[] | undefined;
   /** A checkpoint folder (e.g. `<run>/weights/last`) to continue from: weights, optimizer, epoch, RNG, callbacks. */
   readonly resumeFrom?: string | undefined;
 }
@@ -93,34 +119,98 @@ function clipGradients(grads: tf.NamedTensorMap, clip: TrainerConfig['gradientCl
   });
 }
 
-/** Validation: mean loss (no class weights), accuracy, and any streaming metrics. */
+/**
+ * Accuracy of a named classification loss's outputs, as a streaming metric: the count of right predictions is
+ * summed on the device and read once per batch.
+ */
+export class LossAccuracy implements StreamingMetric {
+  readonly name = 'accuracy';
+  #correct = 0;
+  #count = 0;
+  constructor(readonly loss: LossName) {}
+  reset(): void {
+    this.#correct = 0;
+    this.#count = 0;
+  }
+  async update(yTrue: Tensors, yPred: Tensors): Promise<void> {
+    const labels = single(yTrue, 'targets');
+    const output = single(yPred, 'outputs');
+    const correct = tf.tidy(() =>
+      tf.sum(tf.cast(tf.equal(trueClasses(this.loss, labels), predictedClasses(this.loss, output)), 'float32')),
+    );
+    this.#correct += (await correct.data())[0] ?? 0;
+    correct.dispose();
+    this.#count += output.shape[0] ?? 0;
+  }
+  result(): number {
+    return this.#count === 0 ? 0 : this.#correct / this.#count;
+  }
+}
+
+/** The one tensor of a single-output model (a named loss needs one output). */
+function single(value: Tensors, what: string): tf.Tensor {
+  if (value instanceof tf.Tensor) return value;
+  if (value.length === 1) return value[0] as tf.Tensor;
+  throw new OptikError('MODEL_INVALID', `A named loss needs one tensor of ${what}; got ${value.length}.`, {
+    hint: 'Pass `loss` as a function of (targets, outputs) for models with several outputs.',
+  });
+}
+
+/** The loss function of a named classification loss (mean over the batch, with smoothing and class weights). */
+export function namedLoss(
+  loss: LossName,
+  options: { labelSmoothing?: number; classWeights?: readonly number[] | undefined } = {},
+): LossFunction {
+  return (yTrue, yPred) => computeLoss(loss, single(yTrue, 'targets'), single(yPred, 'outputs'), options);
+}
+
+/** Writes a metric's result into `logs` as `<prefix><name>` (`<prefix><name>_<key>` for several values). */
+function logMetric(logs: Logs, metric: StreamingMetric, prefix = ''): void {
+  const result = metric.result();
+  if (typeof result === 'number') logs[`${prefix}${metric.name}`] = result;
+  else for (const [key, value] of Object.entries(result)) logs[`${prefix}${metric.name}_${key}`] = value;
+}
+
+/**
+ * Evaluation over batches: the mean loss (weighted by batch size) and the streaming metrics. `loss` is a named
+ * classification loss (evaluated without class weights) or a loss function; with a named loss and no `metrics`,
+ * accuracy is reported as before.
+ */
 export async function evaluateBatches(options: {
   model: tf.LayersModel;
   data: AsyncIterable<Batch> | Iterable<Batch>;
-  loss: LossName;
+  loss: LossName | LossFunction;
   labelSmoothing?: number;
-  metrics?: readonly ValidationMetric[] | undefined;
+  metrics?: readonly StreamingMetric[] | undefined;
 }): Promise<Logs> {
-  const { model, loss } = options;
-  for (const metric of options.metrics ?? []) metric.reset();
+  const { model } = options;
+  const named = typeof options.loss === 'string' ? options.loss : undefined;
+  const lossFn =
+    named === undefined
+      ? (options.loss as LossFunction)
+      : (yTrue: Tensors, yPred: Tensors) =>
+          tf.mean(
+            perSampleLoss(named, single(yTrue, 'targets'), single(yPred, 'outputs'), options.labelSmoothing ?? 0),
+          ) as tf.Scalar;
+  const metrics = options.metrics ?? (named === undefined ? [] : [new LossAccuracy(named)]);
+  for (const metric of metrics) metric.reset();
   let lossSum = 0;
-  let correct = 0;
   let count = 0;
   for await (const { xs, ys } of options.data) {
     try {
-      const pred = tf.tidy(() => model.apply(xs, { training: false }) as tf.Tensor);
-      const [batchLoss, batchCorrect] = tf.tidy(() => [
-        tf.sum(perSampleLoss(loss, ys, pred, options.labelSmoothing ?? 0)),
-        tf.sum(tf.cast(tf.equal(trueClasses(loss, ys), predictedClasses(loss, pred)), 'float32')),
-      ]);
-      lossSum += (await (batchLoss as tf.Tensor).data())[0] ?? Number.NaN;
-      correct += (await (batchCorrect as tf.Tensor).data())[0] ?? 0;
-      count += xs.shape[0] ?? 0;
-      tf.dispose([batchLoss as tf.Tensor, batchCorrect as tf.Tensor]);
-      for (const metric of options.metrics ?? []) await metric.update(ys, pred);
-      pred.dispose();
+      const pred = tf.tidy(() => model.apply(xs, { training: false }) as tf.Tensor | tf.Tensor[]);
+      try {
+        const batchLoss = tf.tidy(() => lossFn(ys, pred));
+        const size = xs.shape[0] ?? 0;
+        lossSum += ((await batchLoss.data())[0] ?? Number.NaN) * size;
+        batchLoss.dispose();
+        count += size;
+        for (const metric of metrics) await metric.update(ys, pred);
+      } finally {
+        tf.dispose(pred);
+      }
     } finally {
-      tf.dispose([xs, ys]);
+      tf.dispose([xs, ...tensorList(ys)]);
     }
   }
   if (count === 0) {
@@ -128,13 +218,13 @@ export async function evaluateBatches(options: {
       hint: 'Check the validation split; it must hold at least one sample.',
     });
   }
-  const logs: Logs = { loss: lossSum / count, accuracy: correct / count };
-  for (const metric of options.metrics ?? []) {
-    const result = metric.result();
-    if (typeof result === 'number') logs[metric.name] = result;
-    else for (const [key, value] of Object.entries(result)) logs[`${metric.name}_${key}`] = value;
-  }
+  const logs: Logs = { loss: lossSum / count };
+  for (const metric of metrics) logMetric(logs, metric);
   return logs;
+}
+
+function tensorList(value: Tensors): tf.Tensor[] {
+  return value instanceof tf.Tensor ? [value] : [...value];
 }
 
 /**
@@ -161,7 +251,12 @@ export class Trainer {
     const config = this.#config;
     const { model } = options;
     const callbacks = options.callbacks ?? [];
-    this.#checkModel(model);
+    if (options.loss === undefined) this.#checkModel(model);
+    const lossFn =
+      options.loss ??
+      namedLoss(config.loss, { labelSmoothing: config.labelSmoothing, classWeights: config.classWeights });
+    const metrics = options.metrics ?? (options.loss === undefined ? [new LossAccuracy(config.loss)] : []);
+    const valLoss: LossName | LossFunction = options.loss ?? config.loss;
     const names = new Set<string>();
     for (const cb of callbacks) {
       if (names.has(cb.name)) {
@@ -270,7 +365,7 @@ export class Trainer {
         let batch = 0;
         let samples = 0;
         let lossSum = 0;
-        let correct = 0;
+        for (const metric of metrics) metric.reset();
         const iterator = iterate(batchesOf(options.trainData, epoch));
         let interrupted = stopTraining;
         while (!interrupted) {
@@ -279,34 +374,32 @@ export class Trainer {
           const { xs, ys } = next.value;
           for (const cb of callbacks) await cb.onBatchBegin?.(batch, ctx);
           let batchLoss: number;
-          let batchCorrect: number;
           const size = xs.shape[0] ?? 0;
           try {
             for (const layer of dropoutLayers) layer.seed = rng.uint32();
-            [batchLoss, batchCorrect] = await this.#step(model, trainable, optimizer, xs, ys, { epoch, batch });
+            batchLoss = await this.#step(model, trainable, optimizer, lossFn, metrics, xs, ys, { epoch, batch });
           } finally {
-            tf.dispose([xs, ys]);
+            tf.dispose([xs, ...tensorList(ys)]);
           }
           globalStep += 1;
           batch += 1;
           samples += size;
           lossSum += batchLoss * size;
-          correct += batchCorrect;
           const seconds = (performance.now() - epochStart) / 1000;
-          const batchLogs: Logs = {
-            loss: lossSum / samples,
-            accuracy: correct / samples,
+          const batchLogs: Logs = { loss: lossSum / samples };
+          for (const metric of metrics) logMetric(batchLogs, metric);
+          Object.assign(batchLogs, {
             batch_loss: batchLoss,
             batch_size: size,
             learning_rate: optimizer.learningRate,
             samples_per_second: seconds > 0 ? samples / seconds : 0,
-          };
+          });
           for (const cb of callbacks) await cb.onBatchEnd?.(batch - 1, batchLogs, ctx);
           if (stopTraining) {
             // Stopped inside the epoch unless that was its last batch: look one batch ahead to tell.
             const peek = await iterator.next();
             if (peek.done !== true) {
-              tf.dispose([peek.value.xs, peek.value.ys]);
+              tf.dispose([peek.value.xs, ...tensorList(peek.value.ys)]);
               interrupted = true;
               await iterator.return?.();
             }
@@ -322,14 +415,15 @@ export class Trainer {
         if (interrupted) break;
         stepsPerEpoch ??= batch;
         const trainSeconds = (performance.now() - epochStart) / 1000;
-        const logs: Logs = { loss: lossSum / samples, accuracy: correct / samples };
+        const logs: Logs = { loss: lossSum / samples };
+        for (const metric of metrics) logMetric(logs, metric);
         if (options.valData !== undefined) {
           const val = await evaluateBatches({
             model,
             data: batchesOf(options.valData, epoch),
-            loss: config.loss,
+            loss: valLoss,
             labelSmoothing: config.labelSmoothing,
-            metrics: options.valMetrics,
+            metrics: [...metrics, ...(options.valMetrics ?? [])],
           });
           for (const [key, value] of Object.entries(val)) logs[`val_${key}`] = value;
         }
@@ -405,34 +499,29 @@ export class Trainer {
     model: tf.LayersModel,
     trainable: tf.Variable[],
     optimizer: Optimizer,
+    lossFn: LossFunction,
+    metrics: readonly StreamingMetric[],
     xs: tf.Tensor,
-    ys: tf.Tensor,
+    ys: Tensors,
     where: { epoch: number; batch: number },
-  ): Promise<[number, number]> {
+  ): Promise<number> {
     const config = this.#config;
-    let pred: tf.Tensor | undefined;
+    let pred: tf.Tensor | tf.Tensor[] | undefined;
     let value: tf.Scalar | undefined;
     let grads: tf.NamedTensorMap = {};
     let clipped: tf.NamedTensorMap = {};
     try {
       ({ value, grads } = tf.variableGrads(() => {
-        const out = model.apply(xs, { training: true }) as tf.Tensor;
-        pred = tf.keep(out);
-        return computeLoss(config.loss, ys, out, {
-          labelSmoothing: config.labelSmoothing,
-          classWeights: config.classWeights,
-        });
+        const out = model.apply(xs, { training: true }) as tf.Tensor | tf.Tensor[];
+        pred = Array.isArray(out) ? out.map((t) => tf.keep(t)) : tf.keep(out);
+        return lossFn(ys, out);
       }, trainable));
       clipped = clipGradients(grads, config.gradientClip);
       optimizer.applyGradients(clipped);
-      const output = pred as unknown as tf.Tensor;
-      const correct = tf.tidy(() =>
-        tf.sum(tf.cast(tf.equal(trueClasses(config.loss, ys), predictedClasses(config.loss, output)), 'float32')),
-      );
+      const output = pred as unknown as tf.Tensor | tf.Tensor[];
+      for (const metric of metrics) await metric.update(ys, output);
       const [lossValue] = await value.data();
-      const [correctValue] = await correct.data();
-      correct.dispose();
-      return [lossValue ?? Number.NaN, correctValue ?? 0];
+      return lossValue ?? Number.NaN;
     } catch (error) {
       if (error instanceof OptikError) throw error;
       const message = error instanceof Error ? error.message : String(error);
@@ -440,15 +529,19 @@ export class Trainer {
         'TRAIN_FAILED',
         `The training step failed at epoch ${where.epoch}, batch ${where.batch}: ${message}`,
         {
-          received: { xs: xs.shape, ys: ys.shape, output: model.outputs[0]?.shape },
-          hint: 'Check that the batch shapes fit the model input and that the labels fit the loss.',
+          received: {
+            xs: xs.shape,
+            ys: tensorList(ys).map((t) => t.shape),
+            outputs: model.outputs.map((o) => o.shape),
+          },
+          hint: 'Check that the batch shapes fit the model input and that the targets fit the loss.',
         },
         { cause: error },
       );
     } finally {
       const extra = clipped === grads ? [] : Object.values(clipped);
       tf.dispose([...Object.values(grads), ...extra, ...(value === undefined ? [] : [value])]);
-      if (pred !== undefined) (pred as tf.Tensor).dispose();
+      if (pred !== undefined) tf.dispose(pred as tf.Tensor | tf.Tensor[]);
     }
   }
 
@@ -498,7 +591,19 @@ export class Trainer {
  * Builds a {@link Trainer} from the config keys of `options` and fits: the one-call form of
  * `new Trainer(config).fit({ model, trainData, ... })`.
  */
-export async function train(options: TrainerOptions & FitOptions): Promise<TrainResult> {
-  const { model, trainData, valData, callbacks, valMetrics, resumeFrom, ...config } = options;
-  return new Trainer(config).fit({ model, trainData, valData, callbacks, valMetrics, resumeFrom });
+export async function train(
+  options: Omit<TrainerOptions, 'loss'> & Omit<FitOptions, 'loss'> & { loss?: TrainerOptions['loss'] | LossFunction },
+): Promise<TrainResult> {
+  const { model, trainData, valData, callbacks, metrics, valMetrics, resumeFrom, loss, ...config } = options;
+  const named = typeof loss === 'function' ? {} : loss === undefined ? {} : { loss };
+  return new Trainer({ ...config, ...named }).fit({
+    model,
+    trainData,
+    valData,
+    callbacks,
+    metrics,
+    valMetrics,
+    resumeFrom,
+    ...(typeof loss === 'function' ? { loss } : {}),
+  });
 }

@@ -58,13 +58,26 @@ export interface Callback {
   setState?(state: CallbackState): void;
 }
 
+/** A model's outputs, or a batch's targets: one tensor, or one per model output (in the model's output order). */
+export type Tensors = tf.Tensor | readonly tf.Tensor[];
+
 /**
- * A streaming metric evaluated on the validation data (the `update / result / reset` contract of @optik/metrics).
- * `update` gets the labels and the predicted probabilities of one batch and must not keep the tensors.
+ * A loss as a plain function: the batch's targets and the model's outputs in, the mean loss over the batch out
+ * (a scalar). Every op on `yPred` must have a gradient in tfjs; targets are data (no gradient needed).
  */
-export interface ValidationMetric {
+export type LossFunction = (yTrue: Tensors, yPred: Tensors) => tf.Scalar;
+
+/**
+ * A streaming metric (the `update / result / reset` contract of @optik/metrics): the trainer feeds it the targets
+ * and the model's outputs of each batch, during training (logged as `<name>`) and validation (`val_<name>`).
+ * `update` must not keep the tensors. @optik/metrics' metrics fit this contract as they are.
+ */
+export interface StreamingMetric {
   readonly name: string;
   reset(): void;
-  update(yTrue: tf.Tensor, yPred: tf.Tensor): void | Promise<void>;
+  update(yTrue: Tensors, yPred: Tensors): void | Promise<void>;
   result(): number | Record<string, number>;
 }
+
+/** A metric evaluated on the validation data only: the same contract as {@link StreamingMetric}. */
+export type ValidationMetric = StreamingMetric;

@@ -15,6 +15,32 @@ export interface LabeledImage {
   readonly image: ImageData;
   readonly trueLabel: string;
   readonly predictedLabel: string;
+  /** Boxes to draw on the image (pixel xyxy): true boxes in green, predicted ones in orange (dashed). */
+  readonly boxes?: readonly OverlayBox[];
+}
+
+/** A box drawn over an image: pixel `[xMin, yMin, xMax, yMax]`, whether it is the truth or a prediction. */
+export interface OverlayBox {
+  readonly box: readonly [number, number, number, number];
+  readonly kind: 'true' | 'predicted';
+}
+
+const BOX_COLORS = { true: '#1a7f37', predicted: '#ff7f0e' } as const;
+
+/** SVG rectangles of `boxes` on an image of `width × height` shown at `scale` from `(left, top)`. */
+function boxesSvg(
+  boxes: readonly OverlayBox[],
+  placement: { left: number; top: number; scale: number },
+  strokeWidth = 2,
+): string {
+  return boxes
+    .map(({ box, kind }) => {
+      const [x0, y0, x1, y1] = box;
+      const { left, top, scale } = placement;
+      const dash = kind === 'predicted' ? ` stroke-dasharray="${3 * strokeWidth},${2 * strokeWidth}"` : '';
+      return `<rect x="${left + x0 * scale}" y="${top + y0 * scale}" width="${Math.max(0, (x1 - x0) * scale)}" height="${Math.max(0, (y1 - y0) * scale)}" fill="none" stroke="${BOX_COLORS[kind]}" stroke-width="${strokeWidth}"${dash}/>`;
+    })
+    .join('');
 }
 
 const GridSchema = z.strictObject({
@@ -132,6 +158,18 @@ export async function imageGrid(items: readonly LabeledImage[], options: ImageGr
     svg.push(
       `<rect x="${x + BORDER / 2}" y="${y + BORDER / 2}" width="${cellWidth - BORDER}" height="${o.cellSize + BORDER}" fill="none" stroke="${frame}" stroke-width="${BORDER}"/>`,
     );
+    if (item.boxes !== undefined && item.boxes.length > 0) {
+      // The tile is the image fitted ('contain') into the cell, centred.
+      const { width: w, height: h } = item.image;
+      const scale = Math.min(o.cellSize / w, o.cellSize / h);
+      svg.push(
+        boxesSvg(item.boxes, {
+          left: x + BORDER + (o.cellSize - w * scale) / 2,
+          top: y + BORDER + (o.cellSize - h * scale) / 2,
+          scale,
+        }),
+      );
+    }
     const textY = y + o.cellSize + 2 * BORDER + FONT_SIZE + 2;
     svg.push(`<text x="${x}" y="${textY}" fill="#222">${escapeXml(fit(`true: ${item.trueLabel}`, cellWidth))}</text>`);
     svg.push(
@@ -142,6 +180,44 @@ export async function imageGrid(items: readonly LabeledImage[], options: ImageGr
 
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .composite([...tiles, { input: Buffer.from(svg.join('')), left: 0, top: 0 }])
+    .png()
+    .toBuffer();
+}
+
+/**
+ * One image as a PNG with boxes drawn on it (true boxes green, predictions orange and dashed) and an optional
+ * caption per box — what `optik predict --out` writes. Small images are enlarged to `minSize` without smoothing.
+ *
+ * @example
+ * ```ts
+ * const png = await drawBoxes(image, [{ box: [4, 6, 30, 40], kind: 'predicted', caption: 'Sneaker 0.97' }]);
+ * ```
+ */
+export async function drawBoxes(
+  image: ImageData,
+  boxes: readonly (OverlayBox & { readonly caption?: string })[],
+  options: { readonly minSize?: number } = {},
+): Promise<Buffer> {
+  const { width: w, height: h, channels } = image;
+  const scale = Math.max(1, Math.ceil((options.minSize ?? 256) / Math.max(w, h)));
+  const width = w * scale;
+  const height = h * scale;
+  const base = await sharp(toBytes(image, 0), { raw: { width: w, height: h, channels } })
+    .resize(width, height, { kernel: 'nearest' })
+    .toColourspace('srgb')
+    .png()
+    .toBuffer();
+  const captions = boxes
+    .filter((b) => b.caption !== undefined)
+    .map(({ box, kind, caption }) => {
+      const x = Math.max(0, box[0] * scale);
+      const y = Math.max(FONT_SIZE + 2, box[1] * scale - 3);
+      return `<text x="${x}" y="${y}" fill="${BOX_COLORS[kind]}" font-family="${CHART_FONT}" font-size="${FONT_SIZE + 2}" font-weight="bold" stroke="#fff" stroke-width="0.6">${escapeXml(caption as string)}</text>`;
+    })
+    .join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">${boxesSvg(boxes, { left: 0, top: 0, scale }, Math.max(2, scale / 2))}${captions}</svg>`;
+  return sharp(base)
+    .composite([{ input: Buffer.from(svg), left: 0, top: 0 }])
     .png()
     .toBuffer();
 }

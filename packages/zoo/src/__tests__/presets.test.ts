@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 const cases: Array<{ label: string; options: ClassifierOptions }> = PRESET_NAMES.flatMap((preset) => [
   { label: `${preset} softmax`, options: { preset, inputShape: [16, 16, 3], numClasses: 4, seed: 1 } },
-  { label: `${preset} sigmoid`, options: { preset, inputShape: [12, 12, 1], numClasses: 2, head: 'sigmoid' } },
+  { label: `${preset} sigmoid`, options: { preset, inputShape: [16, 20, 1], numClasses: 2, head: 'sigmoid' } },
 ]);
 
 describe.each(cases)('preset harness: $label', ({ options }) => {

@@ -1,9 +1,9 @@
 import { parseOrThrow } from '@optik/core';
-import type * as tf from '@tensorflow/tfjs';
-import { buildModel, inferShapes } from './build.js';
-import { presetLayers } from './presets.js';
-import { type ClassifierConfig, type ClassifierOptions, ClassifierSchema, type LayerConfig } from './schema.js';
-import { formatSummary, type ModelSummary, summarizeModel } from './summary.js';
+import * as tf from '@tensorflow/tfjs';
+import { buildBackbone, inferShapes, requireVector } from './backbone.js';
+import { classificationHead } from './heads.js';
+import { ZooModel } from './model.js';
+import { type ClassifierConfig, type ClassifierOptions, ClassifierSchema } from './schema.js';
 
 /**
  * A CNN classifier built from config in the course's vocabulary: a preset or explicit body layers, then a softmax
@@ -18,19 +18,23 @@ import { formatSummary, type ModelSummary, summarizeModel } from './summary.js';
  * console.error(classifier.summaryText());
  * ```
  */
-export class Classifier {
-  /** The tfjs LayersModel (functional API; only built-in layers, so it loads anywhere tfjs runs). */
+export class Classifier extends ZooModel<ClassifierConfig> {
   readonly model: tf.LayersModel;
-  readonly #config: ClassifierConfig;
 
   /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */
-
   constructor(options: ClassifierOptions, meta: { path?: string } = {}) {
     const prefix = meta.path ?? 'model';
-    this.#config = parseOrThrow(ClassifierSchema, options, { what: 'classifier config', prefix });
+    super(parseOrThrow(ClassifierSchema, options, { what: 'classifier config', prefix }), 'seed-cnn');
     const body = this.bodyLayers();
-    inferShapes(this.#config, body, prefix);
-    this.model = buildModel(this.#config, body);
+    requireVector(this.config, inferShapes(this.config, body, prefix), prefix, 'classification head');
+    // Backbone + classification head; the head layer keeps the name `head` that saved runs load by.
+    const backbone = buildBackbone(this.config, body);
+    const output = classificationHead(
+      backbone.output,
+      { numClasses: this.config.numClasses, head: this.config.head, name: 'head' },
+      backbone.init,
+    );
+    this.model = tf.model({ inputs: backbone.input, outputs: output, name: this.config.name });
   }
 
   /** Rebuilds a classifier from {@link Classifier.toConfig} output. */
@@ -38,36 +42,8 @@ export class Classifier {
     return new Classifier(config);
   }
 
-  /** The fully resolved config (defaults filled in); `fromConfig(toConfig())` rebuilds the same model. */
-  toConfig(): ClassifierConfig {
-    return structuredClone(this.#config);
-  }
-
-  /** The body layers (a preset expanded), head excluded. */
-  bodyLayers(): LayerConfig[] {
-    const config = this.#config;
-    if (config.layers !== undefined) return structuredClone(config.layers);
-    // The schema guarantees a preset when there are no layers.
-    return presetLayers(config.preset ?? 'seed-cnn', config.dropout);
-  }
-
   /** The loss that fits the head: binary cross-entropy for sigmoid, categorical for softmax. */
   get loss(): 'binaryCrossentropy' | 'categoricalCrossentropy' {
-    return this.#config.head === 'sigmoid' ? 'binaryCrossentropy' : 'categoricalCrossentropy';
-  }
-
-  /** Layers, output shapes and parameter counts as JSON. */
-  summary(): ModelSummary {
-    return summarizeModel(this.model);
-  }
-
-  /** The summary as a Keras-style text table. */
-  summaryText(): string {
-    return formatSummary(this.summary());
-  }
-
-  /** Frees the model's weights. */
-  dispose(): void {
-    this.model.dispose();
+    return this.config.head === 'sigmoid' ? 'binaryCrossentropy' : 'categoricalCrossentropy';
   }
 }

@@ -46,6 +46,21 @@ const PRESETS: Record<PresetName, PresetBuilder> = {
     { type: 'globalAvgPool' },
     { type: 'dropout', rate: dropout ?? 0.2 },
   ],
+  // Four `same` conv + max-pool stages (16, 32, 64, 64 filters), flattened at 1/16 of the input: a 64×64 image
+  // keeps a 4×4 map, so where the object is survives into the dense layer (global pooling would average it away).
+  'loc-cnn': (dropout) => [
+    { type: 'conv', filters: 16, kernelSize: 3, padding: 'same' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 64, kernelSize: 3, padding: 'same' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'conv', filters: 64, kernelSize: 3, padding: 'same' },
+    { type: 'pool', mode: 'max', poolSize: 2 },
+    { type: 'flatten' },
+    ...(dropout !== undefined && dropout > 0 ? [{ type: 'dropout' as const, rate: dropout }] : []),
+    { type: 'dense', units: 256, activation: 'relu' },
+  ],
 };
 
 /** The body layers of a preset (the head is added by the classifier), with defaults filled in. */

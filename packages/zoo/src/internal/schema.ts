@@ -104,39 +104,55 @@ export const LayerSchema = z.discriminatedUnion('type', [
   ActivationLayerSchema,
 ]);
 
-/** The preset names. */
-export const PRESET_NAMES = ['seed-cnn', 'vgg-small', 'resnet-small', 'mobilenet-small'] as const;
+/** The preset names. `loc-cnn` keeps a 4×4 map before its dense layer, so positions survive (for localizers). */
+export const PRESET_NAMES = ['seed-cnn', 'vgg-small', 'resnet-small', 'mobilenet-small', 'loc-cnn'] as const;
+
+const modelName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and use letters, digits, _ or -')
+    .default(fallback);
+
+/** The fields of every model's backbone: input shape, a preset or explicit body layers, preset dropout, seed. */
+const backboneFields = {
+  inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+  preset: z.enum(PRESET_NAMES).optional(),
+  layers: z.array(LayerSchema).optional(),
+  dropout: z.number().min(0).lt(1).optional(),
+  seed: z.number().int().min(0).max(4294967295).default(0),
+};
+
+/** The backbone's cross-field rules (preset xor layers; `dropout` only with a preset), shared by every model. */
+function refineBackbone(
+  value: { preset?: string | undefined; layers?: unknown[] | undefined; dropout?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((value.preset === undefined) === (value.layers === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: value.layers === undefined ? ['preset'] : ['layers'],
+      message: `give exactly one of \`preset\` (${PRESET_NAMES.join(', ')}) or \`layers\``,
+    });
+  }
+  if (value.dropout !== undefined && value.layers !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dropout'],
+      message: '`dropout` sets the rate of a preset; with explicit `layers`, set `rate` on each dropout layer',
+    });
+  }
+}
 
 /** A classifier: an input shape, a body (a preset or explicit layers) and a sigmoid or softmax head. */
 export const ClassifierSchema = z
   .strictObject({
-    name: z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and use letters, digits, _ or -')
-      .default('classifier'),
-    inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+    name: modelName('classifier'),
+    ...backboneFields,
     numClasses: z.number().int().min(2),
     head: z.enum(['softmax', 'sigmoid']).default('softmax'),
-    preset: z.enum(PRESET_NAMES).optional(),
-    layers: z.array(LayerSchema).optional(),
-    dropout: z.number().min(0).lt(1).optional(),
-    seed: z.number().int().min(0).max(4294967295).default(0),
   })
   .superRefine((value, ctx) => {
-    if ((value.preset === undefined) === (value.layers === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: value.layers === undefined ? ['preset'] : ['layers'],
-        message: 'give exactly one of `preset` (seed-cnn, vgg-small, resnet-small, mobilenet-small) or `layers`',
-      });
-    }
-    if (value.dropout !== undefined && value.layers !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['dropout'],
-        message: '`dropout` sets the rate of a preset; with explicit `layers`, set `rate` on each dropout layer',
-      });
-    }
+    refineBackbone(value, ctx);
     if (value.head === 'sigmoid' && value.numClasses !== 2) {
       ctx.addIssue({
         code: 'custom',
@@ -146,8 +162,24 @@ export const ClassifierSchema = z
     }
   });
 
+/**
+ * A localizer (one object per image): the classifier's backbone, then two heads on its vector — the class
+ * (softmax) and the box (four sigmoid units: normalised centre x, centre y, width, height).
+ */
+export const LocalizerSchema = z
+  .strictObject({
+    name: modelName('localizer'),
+    ...backboneFields,
+    numClasses: z.number().int().min(1),
+    /** Units of a hidden dense layer in the box head only (0: the box is regressed from the backbone's vector). */
+    boxHiddenUnits: z.number().int().min(0).default(0),
+  })
+  .superRefine(refineBackbone);
+
 export type LayerConfig = z.output<typeof LayerSchema>;
 export type LayerOptions = z.input<typeof LayerSchema>;
 export type ClassifierConfig = z.output<typeof ClassifierSchema>;
 export type ClassifierOptions = z.input<typeof ClassifierSchema>;
+export type LocalizerConfig = z.output<typeof LocalizerSchema>;
+export type LocalizerOptions = z.input<typeof LocalizerSchema>;
 export type PresetName = (typeof PRESET_NAMES)[number];

@@ -14,6 +14,7 @@ import {
 } from '@optik/tune';
 import { z } from 'zod';
 import { mergeOverrides, type PipelineConfig, readConfigFile, resolvePipelineConfig } from '../config.js';
+import { taskOf } from '../tasks/registry.js';
 
 const positiveInt = z.number().int().min(1);
 const overridesSchema = z.record(z.string().min(1), z.unknown());
@@ -42,7 +43,7 @@ export const TuneConfigSchema = z
     /** `{ type: none | median | asha, … }`, fed with `objective` after every epoch (default none). */
     pruner: overridesSchema.default({ type: 'none' }),
     /** A per-epoch log key of the trainer: `val_accuracy`, `val_loss`, `val_f1`… */
-    objective: z.string().min(1).default('val_accuracy'),
+    objective: z.string().min(1).optional(),
     /** Default: minimize for losses and errors, maximize otherwise. */
     direction: z.enum(['maximize', 'minimize']).optional(),
     /** Trials in the whole study (a resumed study counts the ones it has). Optional for a grid: all its points. */
@@ -187,7 +188,7 @@ export function retrainPipelineConfig(
     ...config,
     model: { ...config.model, seed: config.model.seed + rank },
     train: { ...config.train, seed: config.train.seed + rank },
-  };
+  } as PipelineConfig;
 }
 
 function fileMeta(tune: TuneConfig): { file?: string } {
@@ -271,6 +272,8 @@ export function resolveTuneConfig(
     withMeta(error, 'pruner');
   }
 
+  // The task's own objective (classification: val_accuracy; localization: val_iou) unless the config names one.
+  const objective = c.objective ?? taskOf(String(base.task ?? 'classification')).defaultObjective;
   const tune: TuneConfig = {
     name: c.name,
     base,
@@ -279,8 +282,8 @@ export function resolveTuneConfig(
     space: space.toConfig(),
     sampler: c.sampler as SamplerConfig,
     pruner: c.pruner as PrunerConfig,
-    objective: c.objective,
-    direction: c.direction ?? (metricGoal(c.objective) === 'min' ? 'minimize' : 'maximize'),
+    objective,
+    direction: c.direction ?? (metricGoal(objective) === 'min' ? 'minimize' : 'maximize'),
     trials: c.trials ?? null,
     parallel: c.parallel ?? os.availableParallelism(),
     timeLimit: c.timeLimit ?? null,

@@ -1,5 +1,3 @@
-import type { HeadlineMetrics } from '../evaluate.js';
-
 /** Parent → worker: train one trial. */
 export interface TrialJob {
   readonly type: 'trial';
@@ -46,7 +44,8 @@ export type WorkerMessage =
 /** What a completed trial sends back. */
 export interface TrialOutcome {
   readonly backend: string;
-  readonly metrics: HeadlineMetrics;
+  /** The task's headline metrics. */
+  readonly metrics: Record<string, unknown>;
   readonly epochs: number;
   readonly bestEpoch: number | null;
   readonly stopReason: string | null;

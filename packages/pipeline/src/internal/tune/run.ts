@@ -18,8 +18,8 @@ import {
 } from '@optik/tune';
 import { stringify as toYaml } from 'yaml';
 import { mergeOverrides } from '../config.js';
-import type { HeadlineMetrics } from '../evaluate.js';
-import { runTraining } from '../train.js';
+
+import { runTraining } from '../run/lifecycle.js';
 import { expandDotted, retrainPipelineConfig, type TuneConfig, trialPipelineConfig } from './config.js';
 import { type EnsembleMember, evaluateEnsemble } from './ensemble.js';
 import { TrialPool } from './pool.js';
@@ -57,6 +57,11 @@ export interface RunTuneOptions {
   readonly log?: ((line: string) => void) | undefined;
 }
 
+/** A number when `value` is a finite number, else null (headline metrics differ between tasks). */
+function finite(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
 /** A retrain of a trial's parameters on train + validation. */
 export interface TuneRetrainResult {
   /** The trial whose parameters were retrained. */
@@ -65,7 +70,7 @@ export interface TuneRetrainResult {
   readonly runName: string;
   readonly runDir: string;
   /** Test-split metrics of the retrained model. */
-  readonly metrics: HeadlineMetrics;
+  readonly metrics: Record<string, unknown>;
   readonly epochs: number;
   readonly seconds: number;
 }
@@ -75,7 +80,7 @@ export interface TuneEnsembleResult {
   readonly members: readonly { readonly trial: number; readonly runId: number; readonly runName: string }[];
   /** `<studyDir>/ensemble/`: metrics.json, predictions.csv, plots/. */
   readonly dir: string;
-  readonly metrics: HeadlineMetrics;
+  readonly metrics: Record<string, unknown>;
 }
 
 /** Time kept for each test evaluation when `totalTimeLimit` shares the time left among the retrains. */
@@ -183,6 +188,7 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
   const store = openStore({ root });
   const storage = new TrackStudyStorage({
     store,
+    task: String(config.base.task ?? 'classification'),
     objective: config.objective,
     sampler: config.sampler as Record<string, unknown>,
     pruner: config.pruner as Record<string, unknown>,
@@ -280,11 +286,11 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
         } else if (end.kind === 'done') {
           const values = trial.intermediateValues.map((v) => v.value).filter((v) => Number.isFinite(v));
           const m = end.outcome.metrics;
-          trial.setUserAttr('accuracy', m.accuracy);
-          trial.setUserAttr('precision', m.precision);
-          trial.setUserAttr('recall', m.recall);
-          trial.setUserAttr('f1', m.f1);
-          trial.setUserAttr('loss', Number.isFinite(m.logLoss) ? m.logLoss : null);
+          trial.setUserAttr('accuracy', finite(m.accuracy));
+          trial.setUserAttr('precision', finite(m.precision));
+          trial.setUserAttr('recall', finite(m.recall));
+          trial.setUserAttr('f1', finite(m.f1));
+          trial.setUserAttr('loss', finite(m.logLoss));
           trial.setUserAttr('epochs', end.outcome.epochs);
           trial.setUserAttr('trainSeconds', Math.round(end.outcome.seconds * 1000) / 1000);
           storage.attachMetrics(study.id, trial.number, end.outcome.finalMetrics);

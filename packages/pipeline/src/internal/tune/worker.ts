@@ -2,8 +2,7 @@
 // backend instance. Per epoch it reports the logs and waits for the parent's pruning decision.
 import { isOptikError } from '@optik/core';
 import type { PipelineConfig } from '../config.js';
-import { cachedDataLoader } from '../data.js';
-import { trainPipeline } from '../train.js';
+import { cachedDataLoader, trainPipeline } from '../run/lifecycle.js';
 import type { EpochDecision, TrialJob, WorkerMessage } from './protocol.js';
 
 const pending = new Map<string, (stop: boolean) => void>();

@@ -1,14 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { fromConfig as augmentFromConfig, type Compose } from '@optik/augment';
+import { join } from 'node:path';
 import { createRng, OptikError } from '@optik/core';
-import { type BatchHook, type InMemoryDataset, type LabelMode, makeBatches } from '@optik/data';
-import { type ClassificationReport, diagnoseFit, type FitDiagnosis } from '@optik/metrics';
+import { makeBatches } from '@optik/data';
+import { diagnoseFit, type FitDiagnosis } from '@optik/metrics';
 import { guardRun, openStore, type Run, type RunRef } from '@optik/track';
 import {
   type Callback,
   EarlyStopping,
-  type EpochLogs,
   LearningRateScheduler,
   ModelCheckpoint,
   ProgressBar,
@@ -19,21 +17,11 @@ import {
   Trainer,
 } from '@optik/train';
 import { learningCurvesChart, renderPng } from '@optik/viz';
-import { Classifier } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
-import type { PipelineConfig } from './config.js';
-import { type ClassificationData, loadClassificationData } from './data.js';
-import {
-  type HeadlineMetrics,
-  headline,
-  type PredictOptions,
-  predictDataset,
-  predictionRows,
-  reportOf,
-  writeEvaluationPlots,
-} from './evaluate.js';
+import { initRunBackend, loadRunModel } from '../runs.js';
+import { type PipelineConfig, taskOf } from '../tasks/registry.js';
+import type { TaskData } from '../tasks/types.js';
 import { renderReportHtml } from './report.js';
-import { initRunBackend, loadRunModel } from './runs.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -59,8 +47,8 @@ export interface TrainingResult {
   readonly runName: string;
   readonly runDir: string;
   readonly backend: string;
-  /** Test-set metrics of the best checkpoint: accuracy, macro precision/recall/F1, and more. */
-  readonly metrics: HeadlineMetrics;
+  /** Test-set headline metrics of the best checkpoint (the task's: accuracy and macro P/R/F1, IoU, …). */
+  readonly metrics: Record<string, unknown>;
   readonly diagnosis: FitDiagnosis;
   /** Epochs finished in total (including those before a resume). */
   readonly epochs: number;
@@ -69,8 +57,10 @@ export interface TrainingResult {
   readonly stopReason: string | null;
   /** Wall time of this call. */
   readonly seconds: number;
-  /** The full classification report written to metrics.json. */
-  readonly report: ClassificationReport;
+  /** The task's full test report written to metrics.json. */
+  readonly report: Record<string, unknown>;
+  /** Samples the data loader left out (unreadable images, images without one box…), also in `skipped.csv`. */
+  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
 }
 
 /**
@@ -85,18 +75,12 @@ export interface TrialHooks {
   /** Called after each epoch is logged; resolves to true to stop the trial (pruned: no test evaluation). */
   readonly afterEpoch: (epoch: number, logs: Readonly<Record<string, number>>) => Promise<boolean>;
   /** Loads the splits (a worker passes a cached loader, so its trials share one decoded dataset). */
-  readonly loadData?: ((config: PipelineConfig) => Promise<ClassificationData>) | undefined;
+  readonly loadData?: ((config: PipelineConfig) => Promise<TaskData>) | undefined;
 }
 
 /** A trial's training result: what runTraining returns, plus the final metrics it would have finished the run with. */
 export interface TrialTrainingResult extends TrainingResult {
   readonly finalMetrics: Record<string, unknown>;
-}
-
-/** Label mode that fits a loss. */
-function labelModeOf(loss: PipelineConfig['train']['loss']): LabelMode {
-  if (loss === 'sparseCategoricalCrossentropy') return 'int';
-  return loss === 'binaryCrossentropy' ? 'binary' : 'categorical';
 }
 
 /** An abort signal as a callback: stops after the current batch. */
@@ -179,16 +163,6 @@ function buildCallbacks(
   return callbacks;
 }
 
-/** The on-the-fly augmentation of training batches (labels mixed too when the pipeline has MixUp/CutMix). */
-function augmentHook(config: PipelineConfig, labelMode: LabelMode): BatchHook | undefined {
-  if (config.augment === undefined) return undefined;
-  const pipeline = augmentFromConfig(config.augment, 'augment') as Compose;
-  if (labelMode === 'categorical') {
-    return (batch, rng) => pipeline.augmentBatchWithLabels(batch.xs, batch.ys as tf.Tensor2D, rng);
-  }
-  return (batch, rng) => ({ xs: pipeline.augmentBatch(batch.xs, rng), ys: batch.ys });
-}
-
 function lastCheckpointEpoch(dir: string): number | null {
   try {
     return readCheckpoint(dir).epoch;
@@ -198,9 +172,9 @@ function lastCheckpointEpoch(dir: string): number | null {
 }
 
 /**
- * Trains a classification pipeline end to end and records it: backend, data, model, a tracked run (config.yaml,
+ * Trains a pipeline of any task end to end and records it: backend, data, model, a tracked run (config.yaml,
  * results.csv per epoch, weights/best and weights/last), then the test-set evaluation of the best checkpoint
- * (predictions.csv, metrics.json with the report, diagnosis, timings and backend), plots and report.html.
+ * (predictions.csv, metrics.json with the task's report, diagnosis, timings and backend), plots and report.html.
  */
 export async function runTraining(config: PipelineConfig, options: RunTrainingOptions = {}): Promise<TrainingResult> {
   const { finalMetrics: _finalMetrics, ...result } = await trainPipeline(config, options, undefined);
@@ -218,19 +192,25 @@ export async function trainPipeline(
 ): Promise<TrialTrainingResult> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const task = taskOf(config.task);
   if (options.resume !== undefined) checkResumable(config.output.root, options.resume);
   const backend = await initRunBackend(config.backend, options.backend, trial?.threads);
-  const data = await (trial?.loadData ?? loadClassificationData)(config);
+  const data = await (trial?.loadData ?? ((c: PipelineConfig) => task.loadData(c)))(config);
   log(
     `data: ${data.origin}; ${data.train.length} train / ${data.validation.length} validation / ${data.test.length} test images, ${data.classNames.length} classes, ${data.inputShape.join('×')}`,
   );
+  if (data.skipped.length > 0) {
+    log(
+      `warning: ${data.skipped.length} images were left out (${data.skipped[0]?.file}: ${data.skipped[0]?.reason}${data.skipped.length > 1 ? ', …' : ''}); the list is in the run's skipped.csv`,
+    );
+  }
   const tensorsBefore = tf.memory().numTensors;
-  const classifier = new Classifier(
-    { ...config.model, inputShape: data.inputShape, numClasses: data.classNames.length },
-    { path: 'model' },
-  );
+  const built = task.buildModel(config, data);
   const store = openStore({ root: config.output.root });
   let run: Run | undefined;
+  // True once this call owns the run (created it, holds its guard, or is the trial that logs into it): only
+  // then may a failure mark it failed. A refused second `--resume` must leave the live run alone.
+  let owned = false;
   let release = () => {};
   try {
     let resumeFrom: string | undefined;
@@ -238,35 +218,43 @@ export async function trainPipeline(
       run = store.openRun(trial.runId);
     } else if (options.resume !== undefined) {
       run = store.openRun(store.getRun(options.resume).id);
+      release = guardRun(run);
       run.reopen();
       if (lastCheckpointEpoch(run.paths.weightsLast) !== null) resumeFrom = run.paths.weightsLast;
     } else {
       run = store.createRun({
-        task: 'classification',
+        task: config.task,
         ...(config.name === undefined ? {} : { name: config.name }),
         config: config as unknown as Record<string, unknown>,
         seed: config.seed,
         backend: backend.name,
       });
+      release = guardRun(run);
     }
-    if (trial === undefined) release = guardRun(run);
+    owned = true;
     const activeRun = run;
+    if (data.skipped.length > 0) writeSkipped(activeRun.dir, data.skipped);
     log(
       `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
     );
-    log(`model: ${classifier.summary().totalParams.toLocaleString('en')} parameters`);
+    log(`model: ${built.summary().totalParams.toLocaleString('en')} parameters`);
 
-    const labelMode = labelModeOf(config.train.loss);
-    const hook = augmentHook(config, labelMode);
+    const setup = task.training(config, data);
     const { batchSize } = config.data;
+    const hooks = {
+      ...(setup.augment === undefined ? {} : { augmentBatch: setup.augment }),
+      ...(setup.encodeTargets === undefined ? {} : { encodeTargets: setup.encodeTargets }),
+    };
+    const labelMode = setup.labelMode;
     const trainData = (epoch: number) =>
       makeBatches(
         data.train,
         { batchSize, labelMode, seed: createRng(config.seed).fork(`batches:${epoch}`).uint32() },
-        hook === undefined ? {} : { augmentBatch: hook },
+        hooks,
       );
+    const valHooks = setup.encodeTargets === undefined ? {} : { encodeTargets: setup.encodeTargets };
     const valData = () =>
-      makeBatches(data.validation, { batchSize: Math.max(batchSize, 256), shuffle: false, labelMode });
+      makeBatches(data.validation, { batchSize: Math.max(batchSize, 256), shuffle: false, labelMode }, valHooks);
     const callbacks = buildCallbacks(config, activeRun, options.onEpoch, started);
     let pruned = false;
     if (trial !== undefined) {
@@ -285,8 +273,16 @@ export async function trainPipeline(
     if (options.progress ?? true) callbacks.push(new ProgressBar({ enabled: true }));
     if (options.signal !== undefined) callbacks.push(abortCallback(options.signal));
 
-    const trainer = new Trainer(config.train, { path: 'train' });
-    const fit = await trainer.fit({ model: classifier.model, trainData, valData, callbacks, resumeFrom });
+    const trainer = new Trainer(config.train as ConstructorParameters<typeof Trainer>[0], { path: 'train' });
+    const fit = await trainer.fit({
+      model: built.model,
+      trainData,
+      valData,
+      callbacks,
+      resumeFrom,
+      ...(setup.loss === undefined ? {} : { loss: setup.loss }),
+      ...(setup.metrics === undefined ? {} : { metrics: setup.metrics }),
+    });
     if (options.signal?.aborted) {
       if (trial === undefined) activeRun.markInterrupted('aborted');
       throw options.signal.reason ?? new Error('aborted');
@@ -309,13 +305,35 @@ export async function trainPipeline(
     }
     const evalStarted = performance.now();
     const bestEpoch = config.callbacks.checkpoint.enabled ? lastCheckpointEpoch(activeRun.paths.weightsBest) : null;
-    const evaluated = await evaluateBest(classifier.model, activeRun.dir, bestEpoch !== null, data.test, {
-      tta: config.test.tta,
+    const predictions = await predictBest(built.model, activeRun.dir, bestEpoch !== null, (model) =>
+      task.predict(model, data.test, config),
+    );
+    const evaluation = task.evaluate(predictions, data.test, data.classNames);
+    const diagnosis = diagnoseFit(fit.history);
+    const artifacts = await task.writeArtifacts({
+      dir: activeRun.dir,
+      plotsDir: activeRun.paths.plots,
+      predictions,
+      evaluation,
+      dataset: data.test,
+      classNames: data.classNames,
     });
-    const report = reportOf(evaluated, data.classNames);
-    activeRun.writePredictions(predictionRows(evaluated, data.test, data.classNames), { classNames: data.classNames });
-    const diagnosis = diagnoseFit(fit.history.map(toFitEpoch));
-    const plots = await writePlots(activeRun.paths.plots, fit.history, evaluated, report, data.test, data.classNames);
+    writeFileSync(
+      join(activeRun.paths.plots, 'learning-curves.png'),
+      await renderPng(
+        learningCurvesChart(
+          fit.history.map((h) => ({ ...h, epoch: h.epoch + 1 })),
+          { title: 'Learning curves', metrics: [...task.curveMetrics] },
+        ),
+      ),
+    );
+    const plots = [
+      {
+        file: 'learning-curves.png',
+        caption: `Learning curves: training vs validation ${task.curveMetrics.join(', ')} per epoch.`,
+      },
+      ...artifacts.plots,
+    ];
     const evalSeconds = (performance.now() - evalStarted) / 1000;
 
     const trainSeconds = fit.history.reduce((sum, h) => sum + (h.epoch_seconds ?? 0), 0);
@@ -329,10 +347,11 @@ export async function trainPipeline(
       evalSeconds,
       samplesPerSecond,
     };
+    const source = typeof config.data.dataset === 'string' ? config.data.dataset : data.origin;
     writeFileSync(
       join(activeRun.dir, 'report.html'),
       renderReportHtml({
-        title: `Classification of ${config.data.dataset ?? basename(config.data.directory ?? '')}`,
+        title: `${task.title} of ${source}`,
         runName: `${activeRun.task}/${activeRun.name}`,
         runId: activeRun.id,
         runDir: activeRun.dir,
@@ -340,7 +359,7 @@ export async function trainPipeline(
         dataset: data.origin,
         splits: { train: data.train.length, validation: data.validation.length, test: data.test.length },
         config: config as unknown as Record<string, unknown>,
-        report,
+        results: artifacts.report,
         diagnosis,
         training,
         plots,
@@ -349,7 +368,7 @@ export async function trainPipeline(
     );
     const seconds = (performance.now() - started) / 1000;
     const finalMetrics = {
-      ...report,
+      ...evaluation.report,
       split: 'test',
       weights: bestEpoch === null ? 'final' : 'best',
       diagnosis,
@@ -360,6 +379,7 @@ export async function trainPipeline(
         train: data.train.length,
         validation: data.validation.length,
         test: data.test.length,
+        skipped: data.skipped.length,
       },
     };
     if (trial === undefined) activeRun.finish({ metrics: finalMetrics });
@@ -368,25 +388,57 @@ export async function trainPipeline(
       runName: activeRun.name,
       runDir: activeRun.dir,
       backend: backend.name,
-      metrics: headline(report),
+      metrics: evaluation.headline,
       diagnosis,
       epochs: fit.epochsCompleted,
       bestEpoch,
       stopReason: fit.stopReason ?? null,
       seconds,
-      report,
+      report: evaluation.report,
+      skipped: data.skipped,
       finalMetrics,
     };
   } catch (error) {
-    if (trial === undefined && run !== undefined && run.status === 'running') run.markFailed(error);
+    if (owned && trial === undefined && run !== undefined && run.status === 'running') run.markFailed(error);
     throw error;
   } finally {
     release();
-    classifier.dispose();
+    built.dispose();
     store.close();
     const leaked = tf.memory().numTensors - tensorsBefore;
     if (leaked > 0) log(`warning: ${leaked} tensors were not released`);
   }
+}
+
+/** `skipped.csv` in the run folder: every image the loader left out, and why. */
+function writeSkipped(dir: string, skipped: readonly { file: string; reason: string }[]): void {
+  const cell = (text: string) => `"${text.replace(/"/g, '""')}"`;
+  writeFileSync(
+    join(dir, 'skipped.csv'),
+    `file,reason\n${skipped.map((s) => `${cell(s.file)},${cell(s.reason)}`).join('\n')}\n`,
+  );
+}
+
+/**
+ * A loader that remembers the last splits it loaded: a tuning worker trains many trials on the same data, and
+ * decoding + splitting it again for each trial is pure overhead. `batchSize` is the only data setting that does not
+ * change what is loaded, so trials that search it share the cache too. The datasets are read-only.
+ */
+export function cachedDataLoader(): (config: PipelineConfig) => Promise<TaskData> {
+  let last: { key: string; data: Promise<TaskData> } | undefined;
+  return (config) => {
+    const { batchSize: _batchSize, ...loading } = config.data;
+    const key = JSON.stringify({ task: config.task, loading, seed: config.seed });
+    if (last?.key !== key) {
+      const data = taskOf(config.task).loadData(config);
+      last = { key, data };
+      // A failed load is not remembered: the next trial tries again (and reports its own error).
+      data.catch(() => {
+        if (last?.data === data) last = undefined;
+      });
+    }
+    return last.data;
+  };
 }
 
 /** Fails fast (before loading anything) when the run to resume does not exist or has completed. */
@@ -409,50 +461,18 @@ function checkResumable(root: string, ref: RunRef): void {
   }
 }
 
-/** Predictions on the test set from `weights/best` (the final model when there is no best checkpoint). */
-async function evaluateBest(
+/** The task's predictions from `weights/best` (the final model when there is no best checkpoint). */
+async function predictBest<P>(
   model: tf.LayersModel,
   runDir: string,
   hasBest: boolean,
-  test: InMemoryDataset,
-  options: PredictOptions,
-) {
-  if (!hasBest) return predictDataset(model, test, options);
+  predict: (model: tf.LayersModel) => Promise<P>,
+): Promise<P> {
+  if (!hasBest) return predict(model);
   const loaded = await loadRunModel(runDir);
   try {
-    return await predictDataset(loaded.model, test, options);
+    return await predict(loaded.model);
   } finally {
     loaded.model.dispose();
   }
-}
-
-function toFitEpoch(h: EpochLogs) {
-  return {
-    loss: h.loss ?? Number.NaN,
-    valLoss: h.val_loss ?? Number.NaN,
-    ...(h.accuracy === undefined ? {} : { accuracy: h.accuracy }),
-    ...(h.val_accuracy === undefined ? {} : { valAccuracy: h.val_accuracy }),
-  };
-}
-
-async function writePlots(
-  dir: string,
-  history: readonly EpochLogs[],
-  predictions: Awaited<ReturnType<typeof predictDataset>>,
-  report: ClassificationReport,
-  test: InMemoryDataset,
-  classNames: readonly string[],
-): Promise<{ file: string; caption: string }[]> {
-  const rows = history.map((h) => ({ ...h, epoch: h.epoch + 1 }));
-  writeFileSync(
-    join(dir, 'learning-curves.png'),
-    await renderPng(learningCurvesChart(rows, { title: 'Learning curves' })),
-  );
-  const files = await writeEvaluationPlots(dir, predictions, report, test, classNames);
-  return [
-    { file: 'learning-curves.png', caption: 'Learning curves: training vs validation loss and accuracy per epoch.' },
-    { file: files.confusionMatrix as string, caption: 'Confusion matrix on the test set (rows: true class).' },
-    { file: files.prCurves as string, caption: 'Precision–recall curve per class on the test set.' },
-    { file: files.testPredictions as string, caption: 'Test images with true and predicted labels; mistakes in red.' },
-  ];
 }

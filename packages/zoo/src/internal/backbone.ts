@@ -1,9 +1,19 @@
 import { createRng, OptikError, type Rng } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import type { ClassifierConfig, LayerConfig } from './schema.js';
+import type { LayerConfig } from './schema.js';
+
+// A backbone is a list of body layers (a preset expanded, or the user's `layers`) on an input shape. It ends in a
+// feature map or, after flatten/globalAvgPool (and dense layers), in a vector; each head says which it needs.
+
+/** What every model config shares: the input shape and the seed of its initialisers. */
+export interface BackboneConfig {
+  readonly inputShape: readonly [number, number, number];
+  readonly seed: number;
+}
 
 type Spatial = { kind: 'spatial'; h: number; w: number; c: number };
-type Shape = Spatial | { kind: 'flat'; n: number };
+/** The shape of a backbone's output (or of any layer's), without the batch axis. */
+export type Shape = Spatial | { kind: 'flat'; n: number };
 
 function describeShape(shape: Shape): string {
   return shape.kind === 'spatial' ? `${shape.h}×${shape.w}×${shape.c}` : `a vector of ${shape.n}`;
@@ -18,7 +28,7 @@ function windowOutput(size: number, window: number, stride: number, padding: 'va
  * Walks the body layers with their output shapes, so that a config that cannot work fails before tfjs is involved,
  * with the layer's key path in the message.
  */
-export function inferShapes(config: ClassifierConfig, layers: readonly LayerConfig[], prefix: string): Shape[] {
+export function inferShapes(config: BackboneConfig, layers: readonly LayerConfig[], prefix: string): Shape[] {
   const [h, w, c] = config.inputShape;
   let shape: Shape = { kind: 'spatial', h, w, c };
   const shapes: Shape[] = [];
@@ -88,30 +98,47 @@ export function inferShapes(config: ClassifierConfig, layers: readonly LayerConf
     }
     shapes.push(shape);
   });
-  // The closure above reassigns `shape`; widen it back for the final check.
-  const last = shape as Shape;
+  return shapes;
+}
+
+/** Refuses a backbone that does not end in a vector, for heads built of dense layers (`what` names the head). */
+export function requireVector(config: BackboneConfig, shapes: readonly Shape[], prefix: string, what: string): void {
+  const [h, w, c] = config.inputShape;
+  const last: Shape = shapes.at(-1) ?? { kind: 'spatial', h, w, c };
   if (last.kind !== 'flat') {
     throw new OptikError(
       'CONFIG_INVALID',
-      `${prefix}.layers ends with the feature map ${describeShape(last)}, but the classification head needs a vector.`,
+      `${prefix}.layers ends with the feature map ${describeShape(last)}, but the ${what} needs a vector.`,
       { path: `${prefix}.layers`, hint: "End the body with { type: 'flatten' } or { type: 'globalAvgPool' }." },
     );
   }
-  return shapes;
 }
 
 type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 
+/** Seeded initialisers, shared by a backbone and its heads (drawn in build order, so a build is reproducible). */
+export interface Initializers {
+  glorot(): Initializer;
+  he(): Initializer;
+}
+
 /** Seeded initialisers: one fresh seed per weight, drawn from the config's seed, so a build is reproducible. */
-function initializers(rng: Rng): { glorot: () => Initializer; he: () => Initializer } {
+function initializers(rng: Rng): Initializers {
   return {
     glorot: () => tf.initializers.glorotUniform({ seed: rng.uint32() }),
     he: () => tf.initializers.heNormal({ seed: rng.uint32() }),
   };
 }
 
-/** Builds the tfjs LayersModel (functional API) for an already validated config and body. */
-export function buildModel(config: ClassifierConfig, layers: readonly LayerConfig[]): tf.LayersModel {
+/** A built backbone: the model input, the backbone's output, and the initialisers its heads continue with. */
+export interface Backbone {
+  readonly input: tf.SymbolicTensor;
+  readonly output: tf.SymbolicTensor;
+  readonly init: Initializers;
+}
+
+/** Builds the backbone's layers (functional API) for an already validated config and body. */
+export function buildBackbone(config: BackboneConfig, layers: readonly LayerConfig[]): Backbone {
   const init = initializers(createRng(config.seed));
   const input = tf.input({ shape: [...config.inputShape], name: 'input' });
   let x = input;
@@ -260,15 +287,5 @@ export function buildModel(config: ClassifierConfig, layers: readonly LayerConfi
     }
   });
 
-  const binary = config.head === 'sigmoid';
-  const output = apply(
-    tf.layers.dense({
-      name: 'head',
-      units: binary ? 1 : config.numClasses,
-      activation: binary ? 'sigmoid' : 'softmax',
-      kernelInitializer: init.glorot(),
-    }),
-    x,
-  );
-  return tf.model({ inputs: input, outputs: output, name: config.name });
+  return { input, output: x, init };
 }

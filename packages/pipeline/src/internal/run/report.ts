@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClassificationReport, FitDiagnosis } from '@optik/metrics';
+import type { FitDiagnosis } from '@optik/metrics';
 import { stringify as toYaml } from 'yaml';
 
 /** What the HTML report shows. */
@@ -13,7 +13,8 @@ export interface ReportInput {
   readonly dataset: string;
   readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
   readonly config: Record<string, unknown>;
-  readonly report: ClassificationReport;
+  /** The task's part: its headline rows (label, HTML value) and its sections (e.g. the per-class table). */
+  readonly results: ReportSection;
   readonly diagnosis: FitDiagnosis;
   readonly training: {
     readonly epochs: number;
@@ -28,15 +29,25 @@ export interface ReportInput {
   readonly plotsDir: string;
 }
 
-const escapeHtml = (text: string): string =>
+/** A task's part of report.html: the rows of the results table and further sections, as HTML. */
+export interface ReportSection {
+  readonly metricsRows: readonly (readonly [string, string])[];
+  readonly sections: readonly { readonly title: string; readonly html: string }[];
+}
+
+/** Escapes text for HTML. */
+export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
 
-const fmt = (value: number | null | undefined, digits = 4): string =>
+/** A number with `digits` decimals, `–` when missing. */
+export const fmt = (value: number | null | undefined, digits = 4): string =>
   value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 
-const pct = (value: number): string => `${(value * 100).toFixed(2)} %`;
+/** A fraction as a percentage. */
+export const pct = (value: number): string => `${(value * 100).toFixed(2)} %`;
 
-function table(head: readonly string[], rows: readonly (readonly string[])[], numeric = true): string {
+/** An HTML table; cells are HTML (escape text first), numeric columns right-aligned. */
+export function table(head: readonly string[], rows: readonly (readonly string[])[], numeric = true): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const body = rows
     .map(
@@ -51,31 +62,8 @@ function table(head: readonly string[], rows: readonly (readonly string[])[], nu
  * metrics, per-class table, the fit diagnosis with its rule and remedies, plots and the resolved config.
  */
 export function renderReportHtml(input: ReportInput): string {
-  const { report, diagnosis, training } = input;
-  const metricsRows = [
-    ['Accuracy', pct(report.accuracy)],
-    ['Precision (macro)', fmt(report.precision)],
-    ['Recall (macro)', fmt(report.recall)],
-    ['F1 (macro)', fmt(report.f1)],
-    [
-      'Precision / recall / F1 (weighted)',
-      `${fmt(report.weighted.precision)} / ${fmt(report.weighted.recall)} / ${fmt(report.weighted.f1)}`,
-    ],
-    ['Log loss', fmt(report.logLoss)],
-    ['ROC-AUC (macro, one-vs-rest)', fmt(report.rocAuc)],
-    ['Average precision (macro)', fmt(report.averagePrecision)],
-    ...report.topK.map((t) => [`Top-${t.k} accuracy`, pct(t.accuracy)]),
-    ['Test images', String(report.numSamples)],
-  ];
-  const perClassRows = report.perClass.map((c) => [
-    escapeHtml(c.name),
-    fmt(c.precision),
-    fmt(c.recall),
-    fmt(c.f1),
-    String(c.support),
-    fmt(c.rocAuc),
-    fmt(c.averagePrecision),
-  ]);
+  const { results, diagnosis, training } = input;
+  const metricsRows = results.metricsRows.map(([label, value]) => [escapeHtml(label), value]);
   const trainingRows = [
     ['Epochs run', String(training.epochs)],
     ['Best epoch (checkpoint)', training.bestEpoch === null ? '–' : String(training.bestEpoch + 1)],
@@ -133,8 +121,7 @@ pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; 
 <p><strong>Rule:</strong> ${escapeHtml(diagnosis.rule)}</p>
 ${diagnosis.remedies.length > 0 ? `<p><strong>Remedies:</strong></p><ul>${diagnosis.remedies.map((r) => `<li>${escapeHtml(r)}</li>`).join('')}</ul>` : ''}
 
-<h2>Per class</h2>
-${table(['Class', 'Precision', 'Recall', 'F1', 'Support', 'ROC-AUC', 'Avg. precision'], perClassRows)}
+${results.sections.map((section) => `<h2>${escapeHtml(section.title)}</h2>\n${section.html}`).join('\n')}
 
 <h2>Plots</h2>
 ${figures}

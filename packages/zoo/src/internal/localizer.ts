@@ -1,0 +1,43 @@
+import { parseOrThrow } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
+import { buildBackbone, inferShapes, requireVector } from './backbone.js';
+import { boxHead, classificationHead } from './heads.js';
+import { ZooModel } from './model.js';
+import { type LocalizerConfig, type LocalizerOptions, LocalizerSchema } from './schema.js';
+
+/**
+ * A single-object localizer built from config: a backbone (a preset or explicit layers, as for the classifier)
+ * and two heads on its vector, `class` (softmax over `numClasses`) and `box` (four sigmoid units: the box as
+ * normalised `[cx, cy, w, h]`). The model's outputs are `[class, box]`, in that order. Checked at construction
+ * like the classifier (`CONFIG_INVALID` naming the key path).
+ *
+ * @example
+ * ```ts
+ * const localizer = new Localizer({ preset: 'loc-cnn', inputShape: [64, 64, 1], numClasses: 10 });
+ * const [probabilities, box] = localizer.model.predict(tf.zeros([1, 64, 64, 1])) as tf.Tensor[];
+ * ```
+ */
+export class Localizer extends ZooModel<LocalizerConfig> {
+  readonly model: tf.LayersModel;
+
+  /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */
+  constructor(options: LocalizerOptions, meta: { path?: string } = {}) {
+    const prefix = meta.path ?? 'model';
+    super(parseOrThrow(LocalizerSchema, options, { what: 'localizer config', prefix }), 'loc-cnn');
+    const body = this.bodyLayers();
+    requireVector(this.config, inferShapes(this.config, body, prefix), prefix, 'localization heads');
+    const backbone = buildBackbone(this.config, body);
+    const probabilities = classificationHead(
+      backbone.output,
+      { numClasses: this.config.numClasses, head: 'softmax', name: 'class' },
+      backbone.init,
+    );
+    const box = boxHead(backbone.output, { hiddenUnits: this.config.boxHiddenUnits, name: 'box' }, backbone.init);
+    this.model = tf.model({ inputs: backbone.input, outputs: [probabilities, box], name: this.config.name });
+  }
+
+  /** Rebuilds a localizer from {@link Localizer.toConfig} output. */
+  static fromConfig(config: LocalizerOptions): Localizer {
+    return new Localizer(config);
+  }
+}

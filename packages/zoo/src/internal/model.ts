@@ -1,0 +1,54 @@
+import type * as tf from '@tensorflow/tfjs';
+import { presetLayers } from './presets.js';
+import type { LayerConfig, PresetName } from './schema.js';
+import { formatSummary, type ModelSummary, summarizeModel } from './summary.js';
+
+/** What a zoo model's resolved config holds of its backbone. */
+interface BackboneFields {
+  readonly preset?: PresetName | undefined;
+  readonly layers?: LayerConfig[] | undefined;
+  readonly dropout?: number | undefined;
+}
+
+/**
+ * What every zoo model shares (a backbone plus the heads of its task): the built tfjs model, the resolved config
+ * and its round trip, the body layers, the summary and `dispose`.
+ */
+export abstract class ZooModel<C extends BackboneFields> {
+  /** The tfjs LayersModel (functional API; only built-in layers, so it loads anywhere tfjs runs). */
+  abstract readonly model: tf.LayersModel;
+  protected readonly config: C;
+
+  protected constructor(
+    config: C,
+    private readonly defaultPreset: PresetName,
+  ) {
+    this.config = config;
+  }
+
+  /** The fully resolved config (defaults filled in); `fromConfig(toConfig())` rebuilds the same model. */
+  toConfig(): C {
+    return structuredClone(this.config);
+  }
+
+  /** The body layers (a preset expanded), heads excluded. */
+  bodyLayers(): LayerConfig[] {
+    if (this.config.layers !== undefined) return structuredClone(this.config.layers);
+    return presetLayers(this.config.preset ?? this.defaultPreset, this.config.dropout);
+  }
+
+  /** Layers, output shapes and parameter counts as JSON. */
+  summary(): ModelSummary {
+    return summarizeModel(this.model);
+  }
+
+  /** The summary as a Keras-style text table. */
+  summaryText(): string {
+    return formatSummary(this.summary());
+  }
+
+  /** Frees the model's weights. */
+  dispose(): void {
+    this.model.dispose();
+  }
+}
