@@ -15,6 +15,8 @@ import {
   TerminateOnNaN,
   type TrainContext,
   Trainer,
+  type TrainerOptions,
+  TrainerSchema,
 } from '@optik/train';
 import { learningCurvesChart, renderPng } from '@optik/viz';
 import * as tf from '@tensorflow/tfjs';
@@ -273,7 +275,11 @@ export async function trainPipeline(
     if (options.progress ?? true) callbacks.push(new ProgressBar({ enabled: true }));
     if (options.signal !== undefined) callbacks.push(abortCallback(options.signal));
 
-    const trainer = new Trainer(config.train as ConstructorParameters<typeof Trainer>[0], { path: 'train' });
+    // The train section may hold task keys (e.g. localization's lossWeights, read by its loss): the trainer gets its own.
+    const trainerConfig = Object.fromEntries(
+      Object.entries(config.train).filter(([key]) => key in TrainerSchema.shape),
+    ) as TrainerOptions;
+    const trainer = new Trainer(trainerConfig, { path: 'train' });
     const fit = await trainer.fit({
       model: built.model,
       trainData,
