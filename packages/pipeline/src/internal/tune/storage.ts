@@ -50,7 +50,9 @@ export class TrackStudyStorage implements StudyStorage {
   }
 
   async createStudy(input: { readonly name: string; readonly direction: Direction }): Promise<StudyInfo> {
+    // loadIfExists: a study of this name created meanwhile by another process goes through its owner lock.
     const record = this.store.createStudy({
+      loadIfExists: true,
       name: input.name,
       task: this.task,
       direction: input.direction,
@@ -73,6 +75,9 @@ export class TrackStudyStorage implements StudyStorage {
           { received: this.objective, hint: 'Use a new study name for a different objective.' },
         );
       }
+      // Take the study's owner lock before its trials are read (and running ones marked failed): STUDY_BUSY while
+      // another live process runs it, so a second `optik tune` never touches the first one's trials.
+      this.store.updateStudy(record.id, { status: 'running' });
       return { id: String(record.id), name: record.name, direction: record.direction, createdAt: record.createdAt };
     } catch (error) {
       if (isOptikError(error, 'RUN_NOT_FOUND')) return undefined;
