@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { BoxXyxy } from '@optik/core';
 import { boxArea, createRng, parseOrThrow } from '@optik/core';
 import sharp, { type OverlayOptions } from 'sharp';
 import { z } from 'zod';
 import { barChartSvg, escapeXml, writeSvgPng } from './charts.js';
+import { readRegularFile } from './decode.js';
 import type { InMemoryDataset } from './memory.js';
 import { openSource, type SourceConfig } from './sources.js';
 
@@ -128,7 +128,7 @@ export async function inspectDataset(
         split: r.split ?? 'all',
         labels: r.label !== undefined ? [r.label] : [...(r.labels ?? [])],
         boxes: [...(r.boxes ?? [])],
-        load: async () => new Uint8Array(await readFile(r.file)),
+        load: async () => new Uint8Array(await readRegularFile(r.file)),
       });
     }
   } else {
