@@ -49,8 +49,8 @@ export function splitKeyPath(dotted: string, details: { file?: string } = {}): s
 }
 
 /**
- * Walks plain data (parsed JSON or YAML) and throws `CONFIG_UNSAFE_KEY` at the first object key that is
- * `__proto__`, `constructor` or `prototype`, naming its path.
+ * Walks plain data (parsed JSON or YAML) and throws `CONFIG_UNSAFE_KEY` at the first object key that is, or has a
+ * dotted segment that is, `__proto__`, `constructor` or `prototype`, naming its path.
  *
  * @example
  * ```ts
@@ -65,7 +65,8 @@ export function assertSafeKeys(value: unknown, path = '', details: { file?: stri
   }
   for (const [key, item] of Object.entries(value)) {
     const at = path === '' ? key : `${path}.${key}`;
-    assertSafeKey(key, { ...details, path: at });
+    // A key may itself be a dotted path (tune parameters, trialOverrides): each of its segments counts.
+    for (const segment of key.split('.')) assertSafeKey(segment, { ...details, path: at });
     assertSafeKeys(item, at, details);
   }
 }
