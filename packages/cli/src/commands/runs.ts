@@ -25,6 +25,8 @@ const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
   optik runs studies
   common: --root DIR (default runs)`;
 
+const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies'];
+
 /** `optik runs`: list, show, compare and export the runs in the store. */
 export const runs: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
@@ -35,6 +37,9 @@ export const runs: Command = async (args, ctx) => {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
+  if (sub === undefined || !SUBCOMMANDS.includes(sub)) {
+    throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
+  }
   const store = openForReading(values.root ?? 'runs');
   try {
     const filter: RunFilter = {

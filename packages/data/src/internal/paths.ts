@@ -28,7 +28,6 @@ export function resolveInside(root: string, relPath: string, where: string): str
   }
   const absRoot = resolve(root);
   const full = resolve(absRoot, relPath);
-  const rel = relative(absRoot, full);
   if (!isInside(absRoot, full)) {
     throw new OptikError('DATA_PATH_ESCAPE', 'An image path escapes the dataset root.', {
       file: where,
