@@ -32,7 +32,9 @@ const TRIAL_FILE = 'trial.json';
  * told the result, the run is finished with status `completed`, `pruned` or `failed`, the final metrics attached
  * with {@link TrackStudyStorage.attachMetrics} (test metrics of a completed trial), the objective value under the
  * objective's name and the whole trial record under `trial`. `trial.json` in the run folder mirrors the record
- * while it runs. A run the store marked `interrupted` (its process died) is read back as a failed trial.
+ * while it runs. A run the store marked `interrupted` (its process died) is read back as a failed trial. Loading
+ * or creating a study takes its owner lock in the store (`STUDY_BUSY` while another live process runs it), so two
+ * searches never share the trials of one study.
  */
 export class TrackStudyStorage implements StudyStorage {
   readonly store: Store;
