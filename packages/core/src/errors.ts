@@ -9,6 +9,8 @@ export type OptikErrorCode =
   | 'CONFIG_INVALID'
   | 'CONFIG_UNKNOWN_KEY'
   | 'CONFIG_PARSE'
+  /** A config or override key path through `__proto__`, `constructor` or `prototype` (prototype pollution). */
+  | 'CONFIG_UNSAFE_KEY'
   | 'ARGUMENT_INVALID'
   // backends
   | 'BACKEND_UNAVAILABLE'
@@ -20,6 +22,10 @@ export type OptikErrorCode =
   | 'DATA_FORMAT'
   | 'DATA_MISMATCH'
   | 'DATA_PATH_ESCAPE'
+  /** A dataset path that is not a regular file (FIFO, device, socket, folder). */
+  | 'DATA_NOT_A_FILE'
+  /** A file above the size an image or manifest may have. */
+  | 'DATA_TOO_LARGE'
   | 'DATA_UNKNOWN_CLASS'
   | 'DATA_DOWNLOAD'
   // models, training, runs
@@ -27,9 +33,21 @@ export type OptikErrorCode =
   | 'TRAIN_FAILED'
   | 'RUN_NOT_FOUND'
   | 'STORE_ERROR'
+  /** No run store where one was expected (a typo in --root). */
+  | 'STORE_NOT_FOUND'
+  /** The run store (database or folder) cannot be written. */
+  | 'STORE_READONLY'
+  /** The run store database is damaged or not a database. */
+  | 'STORE_CORRUPT'
+  /** A checkpoint or saved model (model.json, weights.bin, trainer.json, …) is truncated or damaged. */
+  | 'CHECKPOINT_CORRUPT'
+  /** The disk (or quota) is full: a write failed with ENOSPC, EDQUOT or SQLITE_FULL. */
+  | 'DISK_FULL'
   | 'INTERNAL'
   // hyperparameter search (@optik/tune)
   | 'STUDY_NOT_FOUND'
+  /** The study is being run by another live process (its owner lock is held). */
+  | 'STUDY_BUSY'
   | 'TRIAL_PRUNED'
   | 'SEARCH_SPACE_EXHAUSTED';
 

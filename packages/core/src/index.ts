@@ -4,6 +4,7 @@ export type { OptikEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { OptikErrorCode, OptikErrorDetails } from './errors.js';
 export { describeValue, formatPath, fromZodError, isOptikError, OptikError, parseOrThrow } from './errors.js';
+export { assertSafeKeys, splitKeyPath } from './keys.js';
 export type { Rng, RngState } from './rng.js';
 export { createRng } from './rng.js';
 export type { BoxXyxy, ImageData, ImageSample, Mask, SampleTarget, TaskKind } from './types.js';

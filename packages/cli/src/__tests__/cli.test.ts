@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { openStore } from '@optik/track';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -65,6 +66,8 @@ describe('optik CLI contract', () => {
 describe('optik runs', () => {
   it('lists an empty store and refuses an unknown run with a coded error', () => {
     const dir = `${tmpdir()}/optik-cli-runs-${process.pid}`;
+    // `runs` only reads: the store must exist (a missing one is refused, see hostile.test.ts).
+    openStore({ root: dir }).close();
     const ls = optik('runs', 'ls', '--root', dir, '--json');
     expect(ls.code).toBe(0);
     expect(JSON.parse(ls.stdout.trim().split('\n').at(-1) as string)).toEqual({ runs: [] });

@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { createDemoSample, fromConfig, parsePipeline, renderPreview, type Transform } from '@optik/augment';
 import { OptikError } from '@optik/core';
 import { readSample } from '@optik/data';
@@ -30,10 +30,31 @@ export const augment: Command = async (args, ctx) => {
   const pipeline = readPipeline(file);
   const sample = values.source === undefined ? createDemoSample() : await readImage(values.source);
   const png = await renderPreview(pipeline, sample, { count, seed });
-  const out = resolve(values.out);
-  writeFileSync(out, png);
+  const out = writePreview(resolve(values.out), png);
   ctx.result({ out, count, seed, source: values.source ?? 'demo' }, `wrote ${out} (original + ${count} variants)`);
 };
+
+/** Writes the grid to `out`, or to `out/augment-preview.png` when `out` is a folder; a failure is a coded error. */
+function writePreview(out: string, png: Uint8Array): string {
+  let file = out;
+  try {
+    if (statSync(out).isDirectory()) file = join(out, 'augment-preview.png');
+  } catch {
+    // a new file
+  }
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, png);
+  } catch (cause) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      `Cannot write the preview to ${file}: ${(cause as Error).message}.`,
+      { received: out, hint: 'Give --out a writable .png file path (or a folder), e.g. --out grid.png.' },
+      { cause },
+    );
+  }
+  return file;
+}
 
 function readPipeline(file: string): Transform {
   let text: string;

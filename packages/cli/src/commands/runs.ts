@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isOptikError } from '@optik/core';
 import {
   formatComparison,
   formatRunDetails,
@@ -11,6 +12,7 @@ import {
   runCompareJson,
   runListJson,
   runShowJson,
+  type Store,
 } from '@optik/track';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
@@ -23,6 +25,8 @@ const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
   optik runs studies
   common: --root DIR (default runs)`;
 
+const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies'];
+
 /** `optik runs`: list, show, compare and export the runs in the store. */
 export const runs: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
@@ -33,7 +37,10 @@ export const runs: Command = async (args, ctx) => {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
   const { values, positionals } = parsed;
-  const store = openStore({ root: values.root ?? 'runs' });
+  if (sub === undefined || !SUBCOMMANDS.includes(sub)) {
+    throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
+  }
+  const store = openForReading(values.root ?? 'runs');
   try {
     const filter: RunFilter = {
       ...(values.task === undefined ? {} : { task: values.task }),
@@ -81,6 +88,22 @@ export const runs: Command = async (args, ctx) => {
     store.close();
   }
 };
+
+/**
+ * Every `runs` verb only reads. A missing store is refused (a typo in --root must not create one); a store that
+ * cannot be written now (full disk, read-only folder) is listed read-only, without the sweep of dead runs.
+ */
+function openForReading(root: string): Store {
+  try {
+    return openStore({ root, create: false });
+  } catch (error) {
+    if (!isOptikError(error, 'DISK_FULL') && !isOptikError(error, 'STORE_READONLY')) throw error;
+    process.stderr.write(
+      `optik runs: note: ${error.code === 'DISK_FULL' ? 'the disk is full' : 'the store cannot be written'}; reading it as it is (runs of dead processes may still show as running).\n`,
+    );
+    return openStore({ root, readOnly: true });
+  }
+}
 
 function parse(args: readonly string[]) {
   return parseArgs({

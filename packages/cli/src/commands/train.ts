@@ -1,4 +1,5 @@
 import { loadPipelineConfig, locateRun, type PipelineConfig, runTraining, type TrainingResult } from '@optik/pipeline';
+import { openStore, type RunInfo } from '@optik/track';
 import { fixed, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { parseOverrides, UsageError } from '../internal/context.js';
@@ -34,15 +35,35 @@ export const train: Command = async (args, ctx) => {
     config = loadPipelineConfig(file, parseOverrides(rest));
   }
   const interactive = process.stderr.isTTY === true;
-  const result = await runTraining(config, {
-    backend: ctx.backend,
-    ...(resume === undefined ? {} : { resume }),
-    log: (line) => process.stderr.write(`${line}\n`),
-    // The progress bar draws on a terminal; elsewhere (logs, CI, --json pipes) one line per epoch.
-    onEpoch: interactive
-      ? undefined
-      : ({ epoch, epochs, logs }) => process.stderr.write(`${formatEpoch(epoch, epochs, logs)}\n`),
-  });
+  const started = Date.now();
+  // Ctrl-C stops after the current batch (the run keeps its epochs and checkpoint) and says how to resume; a
+  // second Ctrl-C quits at once.
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\noptik train: stopping after the current batch (Ctrl-C again to quit at once)…\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  let result: TrainingResult;
+  try {
+    result = await runTraining(config, {
+      backend: ctx.backend,
+      ...(resume === undefined ? {} : { resume }),
+      signal: controller.signal,
+      log: (line) => process.stderr.write(`${line}\n`),
+      // The progress bar draws on a terminal; elsewhere (logs, CI, --json pipes) one line per epoch.
+      onEpoch: interactive
+        ? undefined
+        : ({ epoch, epochs, logs }) => process.stderr.write(`${formatEpoch(epoch, epochs, logs)}\n`),
+    });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    reportInterrupted(config, resume, started, ctx);
+    return;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   ctx.result(
     {
       runId: result.runId,
@@ -57,6 +78,59 @@ export const train: Command = async (args, ctx) => {
     formatResult(result),
   );
 };
+
+/** After Ctrl-C: which run stopped, what it kept, and the command that continues it. */
+function reportInterrupted(
+  config: PipelineConfig,
+  resume: number | string | undefined,
+  started: number,
+  ctx: Parameters<Command>[1],
+): void {
+  process.exitCode = 130;
+  const root = config.output.root;
+  let run: RunInfo | undefined;
+  try {
+    const store = openStore({ root, readOnly: true });
+    try {
+      // The run this process trained: the resumed one, else the newest run it created.
+      run =
+        resume !== undefined
+          ? store.getRun(resume)
+          : store
+              .listRuns({ sortBy: 'id', order: 'desc', limit: 50 })
+              .find((r) => r.pid === process.pid && Date.parse(r.createdAt) >= started - 1000);
+    } finally {
+      store.close();
+    }
+  } catch {
+    run = undefined;
+  }
+  const quote = (text: string) => (/^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`);
+  const ref = run === undefined ? (resume === undefined ? '<run>' : String(resume)) : String(run.id);
+  const command = `optik train --resume ${ref}${root === 'runs' ? '' : ` --root ${quote(root)}`}`;
+  const kept =
+    run === undefined
+      ? 'The run keeps the epochs it finished.'
+      : `Run ${run.task}/${run.name} (id ${run.id}) keeps its ${run.epochCount} finished epoch${run.epochCount === 1 ? '' : 's'}${config.callbacks.checkpoint.enabled ? ' and its last checkpoint' : ''}.`;
+  const lines = [
+    `optik train: interrupted. ${kept}`,
+    config.callbacks.checkpoint.enabled
+      ? `Continue it with: ${command}`
+      : `Checkpoints are off (callbacks.checkpoint.enabled: false), so it cannot continue where it stopped; train it again instead.`,
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+  if (ctx.json) {
+    ctx.result(
+      {
+        interrupted: true,
+        runId: run?.id ?? null,
+        runDir: run?.dir ?? null,
+        resume: config.callbacks.checkpoint.enabled ? command : null,
+      },
+      '',
+    );
+  }
+}
 
 function formatEpoch(epoch: number, epochs: number, logs: Readonly<Record<string, number>>): string {
   const parts = [`epoch ${epoch + 1}/${epochs}`];

@@ -1,4 +1,4 @@
-import { OptikError } from '@optik/core';
+import { assertSafeKeys, OptikError, splitKeyPath } from '@optik/core';
 
 /** A usage error: bad flags or arguments. Exit code 2. */
 export class UsageError extends Error {
@@ -18,37 +18,44 @@ export interface CommandContext {
 
 export type Command = (args: readonly string[], ctx: CommandContext) => Promise<void>;
 
-/** Parses trailing `key=value` overrides (`train.epochs=3 model.dropout=0.5`) into a nested object. */
+/**
+ * Parses trailing `key=value` overrides (`train.epochs=3 model.dropout=0.5`) into a nested object. A key path or a
+ * JSON value through `__proto__`, `constructor` or `prototype` is refused (`CONFIG_UNSAFE_KEY`).
+ */
 export function parseOverrides(args: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
     if (eq <= 0) throw new UsageError(`Expected key=value, got "${arg}".`);
-    const path = arg.slice(0, eq).split('.');
+    const key = arg.slice(0, eq);
+    const path = splitKeyPath(key);
     let node = out;
-    for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      if (next === undefined || next === null || typeof next !== 'object') node[key] = {};
-      node = node[key] as Record<string, unknown>;
+    for (const part of path.slice(0, -1)) {
+      const next = Object.hasOwn(node, part) ? node[part] : undefined;
+      if (next === undefined || next === null || typeof next !== 'object') node[part] = {};
+      node = node[part] as Record<string, unknown>;
     }
-    node[path.at(-1) as string] = coerce(arg.slice(eq + 1));
+    node[path.at(-1) as string] = coerce(arg.slice(eq + 1), key);
   }
   return out;
 }
 
-function coerce(text: string): unknown {
+function coerce(text: string, key: string): unknown {
   if (text === 'true') return true;
   if (text === 'false') return false;
   if (text === 'null') return null;
   if (text !== '' && !Number.isNaN(Number(text))) return Number(text);
   if ((text.startsWith('[') && text.endsWith(']')) || (text.startsWith('{') && text.endsWith('}'))) {
+    let parsed: unknown;
     try {
-      return JSON.parse(text);
+      parsed = JSON.parse(text);
     } catch {
       throw new OptikError('CONFIG_PARSE', `Could not parse the override value ${text} as JSON.`, {
         hint: 'Quote strings inside lists, e.g. key=["a","b"].',
       });
     }
+    assertSafeKeys(parsed, key);
+    return parsed;
   }
   return text;
 }

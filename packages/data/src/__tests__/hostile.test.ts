@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import {
   readVoc,
   readYolo,
   scanImageFolder,
+  stratifiedSplit,
 } from '../index.js';
 import { caught, idxBytes, tempDir, writeImage, writeText } from './fixtures.js';
 
@@ -219,5 +221,108 @@ describe('malformed annotation files', () => {
     expect(error.code).toBe('DATA_FORMAT');
     expect(error.details.file).toBe(`${file}:2`);
     expect(readFileSync(file, 'utf8')).toContain('extra');
+  });
+});
+
+// Issue #11: manifests that lead out of the dataset through links, or to files that never end.
+describe('CSV manifest rows that are links, FIFOs, devices or huge files', () => {
+  it('refuses a row that is a symbolic link out of the root (to /etc/passwd, /dev/zero) or through a linked folder', async () => {
+    const root = join(tmp.dir, 'links');
+    await writeImage(join(root, 'ok.png'), { seed: 4 });
+    mkdirSync(join(root, 'inside'), { recursive: true });
+    symlinkSync(join(root, 'ok.png'), join(root, 'inside', 'alias.png'));
+    symlinkSync('/etc/passwd', join(root, 'passwd.png'));
+    symlinkSync('/dev/zero', join(root, 'zero.png'));
+    symlinkSync('/etc', join(root, 'etc'));
+    const file = join(root, 'm.csv');
+    // A link that stays inside the root is fine.
+    writeText(file, 'path,label\nok.png,a\ninside/alias.png,b\n');
+    expect((await readCsvManifest(file)).records).toHaveLength(2);
+    for (const [row, target] of [
+      ['passwd.png', '/etc/passwd'],
+      ['zero.png', '/dev/zero'],
+      ['etc/hostname', '/etc/hostname'],
+    ] as const) {
+      writeText(file, `path,label\nok.png,a\n${row},b\n`);
+      const error = await caught(() => readCsvManifest(file));
+      expect(error.code, row).toBe('DATA_PATH_ESCAPE');
+      expect(error.details.file).toBe(`${file}:3`);
+      expect(error.message).toContain(`to ${target}`);
+      expect(error.message).toMatch(/Copy the file into/);
+    }
+  });
+
+  it('a FIFO named by a row is refused at once (DATA_NOT_A_FILE) instead of blocking forever', {
+    timeout: 15_000,
+  }, async () => {
+    const root = join(tmp.dir, 'fifo');
+    await writeImage(join(root, 'ok.png'), { seed: 5 });
+    execFileSync('mkfifo', [join(root, 'pipe.png')]);
+    const file = join(root, 'm.csv');
+    writeText(file, 'ok.png,a\npipe.png,b\n');
+    const dataset = await readCsvManifest(file);
+    const error = await caught(() => readSample(dataset, 1, { colorMode: 'rgb' }));
+    expect(error.code).toBe('DATA_NOT_A_FILE');
+    expect(error.message).toMatch(/is a FIFO \(named pipe\), not a regular file/);
+    // Not a damaged image to skip: the whole load stops with the coded error.
+    expect((await caught(() => loadImages(dataset, { imageSize: [8, 8] }))).code).toBe('DATA_NOT_A_FILE');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('a character device inside the root (mknod, as root) is refused', async () => {
+    const root = join(tmp.dir, 'device');
+    mkdirSync(root, { recursive: true });
+    execFileSync('mknod', [join(root, 'zero.png'), 'c', '1', '5']);
+    const file = join(root, 'm.csv');
+    writeText(file, 'zero.png,a\n');
+    const error = await caught(async () => readSample(await readCsvManifest(file), 0, {}));
+    expect(error.code).toBe('DATA_NOT_A_FILE');
+    expect(error.message).toMatch(/is a device/);
+  });
+
+  it('a file above the size cap is DATA_TOO_LARGE, without reading it', async () => {
+    const root = join(tmp.dir, 'huge');
+    const big = join(root, 'big.png');
+    writeText(big, new Uint8Array(16));
+    truncateSync(big, 600 * 1024 * 1024); // sparse: no disk used
+    const file = join(root, 'm.csv');
+    writeText(file, 'big.png,a\n');
+    const error = await caught(async () => readSample(await readCsvManifest(file), 0, {}));
+    expect(error.code).toBe('DATA_TOO_LARGE');
+    expect(error.message).toMatch(/600 MiB, above the 512 MiB/);
+  });
+});
+
+// Issue #11: `limit.validation: 100` gave 101 images (each class rounded on its own).
+describe('a stratified split takes exactly the asked count', () => {
+  it('test: limit / N gives exactly limit images for every limit, over uneven classes', () => {
+    for (const sizes of [
+      [34, 33, 33],
+      [50, 7, 1, 42, 3],
+      [101, 99, 100, 100, 1, 3, 17, 35, 45, 99],
+    ]) {
+      const labels = sizes.flatMap((n, c) => Array.from({ length: n }, () => c));
+      for (let limit = 1; limit < labels.length; limit++) {
+        const split = stratifiedSplit(labels, { test: limit / labels.length, seed: 3 });
+        expect(split.test.length, `${sizes} limit ${limit}`).toBe(limit);
+        expect(split.train.length + split.test.length).toBe(labels.length);
+      }
+    }
+    // The case reported: 100 of 3 classes (334 + 333 + 333) → 100, not 101.
+    const labels = [334, 333, 333].flatMap((n, c) => Array.from({ length: n }, () => c));
+    expect(stratifiedSplit(labels, { test: 100 / labels.length }).test.length).toBe(100);
+  });
+
+  it('validation and test both come out exact, stay stratified and disjoint', () => {
+    const labels = [13, 27, 9, 51].flatMap((n, c) => Array.from({ length: n }, () => c));
+    const split = stratifiedSplit(labels, { validation: 0.15, test: 0.2, seed: 7 });
+    expect(split.test.length).toBe(Math.round(labels.length * 0.2));
+    expect(split.validation.length).toBe(Math.round(labels.length * 0.15));
+    const all = [...split.train, ...split.validation, ...split.test];
+    expect(new Set(all).size).toBe(labels.length);
+    for (let c = 0; c < 4; c++) {
+      const inTest = Array.from(split.test).filter((i) => labels[i] === c).length;
+      const share = labels.filter((l) => l === c).length * 0.2;
+      expect(Math.abs(inTest - share)).toBeLessThan(1);
+    }
   });
 });

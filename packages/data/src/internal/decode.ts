@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
 import type { ImageData, Mask } from '@optik/core';
 import { OptikError, parseOrThrow } from '@optik/core';
 import sharp from 'sharp';
@@ -38,14 +39,69 @@ function corrupt(file: string, cause: unknown): OptikError {
   );
 }
 
-/** Reads a file, refusing zero-byte files with a coded error. */
-export async function readBytes(file: string): Promise<Buffer> {
-  let bytes: Buffer;
+/**
+ * The most bytes one image or mask file may have. Far above any real photo (the decoder's pixel limit bounds the
+ * decoded size); it stops a manifest row from reading a huge or endless file into memory.
+ */
+export const MAX_IMAGE_FILE_BYTES = 512 * 1024 * 1024;
+
+function fileKind(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
+  if (stat.isDirectory()) return 'a folder';
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
+  if (stat.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads a dataset file that must be a regular file of at most `maxBytes`: a FIFO (which would block forever), a
+ * device such as `/dev/zero` (which never ends) or a folder is `DATA_NOT_A_FILE`, a larger file `DATA_TOO_LARGE`.
+ * The file is opened without blocking and checked on the open handle, so a swap after a check changes nothing.
+ */
+export async function readRegularFile(file: string, maxBytes = MAX_IMAGE_FILE_BYTES): Promise<Buffer> {
+  let handle: FileHandle;
   try {
-    bytes = await readFile(file);
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw new OptikError('DATA_NOT_FOUND', 'Cannot read the file.', { file }, { cause });
   }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) {
+      throw new OptikError('DATA_NOT_A_FILE', `${file} is ${fileKind(stat)}, not a regular file.`, {
+        file,
+        hint: 'Dataset entries must name image files; remove the entry or replace it with the image file itself.',
+      });
+    }
+    if (stat.size > maxBytes) {
+      throw new OptikError(
+        'DATA_TOO_LARGE',
+        `${file} is ${(stat.size / 1024 / 1024).toFixed(0)} MiB, above the ${(maxBytes / 1024 / 1024).toFixed(0)} MiB an image file may have.`,
+        { file, hint: 'Remove the entry, or downscale the image before adding it to the dataset.' },
+      );
+    }
+    const buffer = Buffer.alloc(stat.size);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads an image file (see {@link readRegularFile}), refusing zero-byte files with a coded error. */
+export async function readBytes(file: string): Promise<Buffer> {
+  const bytes = await readRegularFile(file);
   if (bytes.length === 0) throw corrupt(file, new Error('the file is empty (0 bytes)'));
   return bytes;
 }

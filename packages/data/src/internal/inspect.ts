@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdirSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { BoxXyxy } from '@optik/core';
-import { boxArea, createRng, parseOrThrow } from '@optik/core';
+import { boxArea, createRng, OptikError, parseOrThrow } from '@optik/core';
 import sharp, { type OverlayOptions } from 'sharp';
 import { z } from 'zod';
 import { barChartSvg, escapeXml, writeSvgPng } from './charts.js';
+import { readRegularFile } from './decode.js';
 import type { InMemoryDataset } from './memory.js';
 import { openSource, type SourceConfig } from './sources.js';
 
@@ -116,6 +116,33 @@ async function mapPool<T>(items: readonly T[], limit: number, fn: (item: T) => P
   );
 }
 
+/** Creates the report folder, or says in a coded error why it cannot be one (a file of that name, no permission). */
+function prepareOutDir(out: string): void {
+  let stat: Stats | undefined;
+  try {
+    stat = statSync(out);
+  } catch {
+    stat = undefined;
+  }
+  if (stat !== undefined && !stat.isDirectory()) {
+    throw new OptikError('ARGUMENT_INVALID', `The report folder ${out} is a file, not a folder.`, {
+      path: 'outDir',
+      received: out,
+      hint: 'Give a folder for report.json, the charts and the sample grid (it is created when missing), e.g. --out inspect-report.',
+    });
+  }
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (cause) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      `Cannot create the report folder ${out}: ${(cause as Error).message}.`,
+      { path: 'outDir', received: out, hint: 'Give a folder that can be created and written.' },
+      { cause },
+    );
+  }
+}
+
 /**
  * Inspects a dataset for the problems that spoil training: class imbalance (with suggested weights), unreadable
  * files, exact duplicates and train/test leakage, odd image sizes and box statistics. Unreadable files are skipped
@@ -126,6 +153,8 @@ export async function inspectDataset(
   options: InspectOptions = {},
 ): Promise<InspectReport> {
   const o = parseOrThrow(InspectOptionsSchema, options, { what: 'inspect options' });
+  // Before the (possibly long) analysis: the report folder must be a folder that can be written.
+  if (o.outDir !== undefined) prepareOutDir(resolve(o.outDir));
   const opened = await openSource(input);
   const items: Item[] = [];
   let clipped = 0;
@@ -144,7 +173,7 @@ export async function inspectDataset(
         split: r.split ?? 'all',
         labels: r.label !== undefined ? [r.label] : [...(r.labels ?? [])],
         boxes: [...(r.boxes ?? [])],
-        load: async () => new Uint8Array(await readFile(r.file)),
+        load: async () => new Uint8Array(await readRegularFile(r.file)),
       });
     }
   } else {
@@ -313,7 +342,6 @@ export async function inspectDataset(
   };
   if (o.outDir !== undefined) {
     const out = resolve(o.outDir);
-    mkdirSync(out, { recursive: true });
     const chart = async (name: string, title: string, bars: { label: string; value: number }[], yLabel: string) => {
       const file = join(out, name);
       await writeSvgPng(barChartSvg(title, bars, { yLabel }), file);

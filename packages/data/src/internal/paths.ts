@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { OptikError, readEnv } from '@optik/core';
@@ -13,7 +14,9 @@ export function isImageFile(name: string): boolean {
 
 /**
  * Resolves `relPath` (as written in a manifest) inside `root`, refusing absolute paths and `..` escapes: a
- * manifest must never make Optik read files outside the dataset it describes.
+ * manifest must never make Optik read files outside the dataset it describes. An existing path is also resolved
+ * through its symbolic links and must stay inside the real root (a link to `/etc/passwd` or `/dev/zero` is an
+ * escape too); a missing one is left for the reader to report.
  */
 export function resolveInside(root: string, relPath: string, where: string): string {
   if (relPath === '' || isAbsolute(relPath) || /^[a-zA-Z]:[\\/]/.test(relPath) || relPath.startsWith('\\')) {
@@ -25,15 +28,42 @@ export function resolveInside(root: string, relPath: string, where: string): str
   }
   const absRoot = resolve(root);
   const full = resolve(absRoot, relPath);
-  const rel = relative(absRoot, full);
-  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+  if (!isInside(absRoot, full)) {
     throw new OptikError('DATA_PATH_ESCAPE', 'An image path escapes the dataset root.', {
       file: where,
       received: relPath,
       hint: `Keep every image inside ${absRoot}.`,
     });
   }
+  const real = realPath(full);
+  if (real !== undefined) {
+    const realRoot = realPath(absRoot) ?? absRoot;
+    if (!isInside(realRoot, real)) {
+      throw new OptikError(
+        'DATA_PATH_ESCAPE',
+        `An image path leads out of the dataset root through a symbolic link, to ${real}.`,
+        {
+          file: where,
+          received: relPath,
+          hint: `Copy the file into ${absRoot} instead of linking to it, or point the dataset root at a folder that holds it.`,
+        },
+      );
+    }
+  }
   return full;
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return !(rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel));
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The cache directory: `OPTIK_CACHE_DIR`, else `~/.cache/optik`. */

@@ -22,9 +22,10 @@ export interface SplitIndices {
 }
 
 /**
- * Stratified, seeded split: inside each class (labels < 0 form one group of their own) the indices are shuffled
- * with the seed and `round(n × fraction)` go to test, then validation; the rest is train. Same labels and seed ⇒
- * same split on every machine.
+ * Stratified, seeded split: `round(N × test)` images go to test and `round(N × validation)` to validation,
+ * exactly, shared among the classes (labels < 0 form one group of their own) in proportion to their sizes by the
+ * largest-remainder method; inside each class the indices are shuffled with the seed. The rest is train. So
+ * `test: limit / N` takes exactly `limit` images, and the same labels and seed give the same split everywhere.
  */
 export function stratifiedSplit(labels: ArrayLike<number>, options: SplitOptions = {}): SplitIndices {
   const { validation, test, seed } = parseOrThrow(SplitOptionsSchema, options, { what: 'split options' });
@@ -36,23 +37,59 @@ export function stratifiedSplit(labels: ArrayLike<number>, options: SplitOptions
     if (group === undefined) groups.set(key, [i]);
     else group.push(i);
   }
+  const keys = [...groups.keys()].sort((a, b) => a - b);
+  const sizes = keys.map((key) => groups.get(key)?.length ?? 0);
+  const nTest = apportion(sizes, test, sizes);
+  const nVal = apportion(
+    sizes,
+    validation,
+    sizes.map((n, i) => n - (nTest[i] ?? 0)),
+  );
   const rng = createRng(seed);
   const out = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  for (const key of [...groups.keys()].sort((a, b) => a - b)) {
+  keys.forEach((key, i) => {
     const shuffled = rng.fork(key).shuffle(groups.get(key) ?? []);
-    const nTest = Math.round(shuffled.length * test);
-    const nVal = Math.round(shuffled.length * validation);
-    if (nTest + nVal > shuffled.length) {
-      throw new OptikError('ARGUMENT_INVALID', `Class ${key} has too few images to split.`, {
-        received: shuffled.length,
-      });
-    }
-    out.test.push(...shuffled.slice(0, nTest));
-    out.validation.push(...shuffled.slice(nTest, nTest + nVal));
-    out.train.push(...shuffled.slice(nTest + nVal));
-  }
+    const t = nTest[i] ?? 0;
+    const v = nVal[i] ?? 0;
+    out.test.push(...shuffled.slice(0, t));
+    out.validation.push(...shuffled.slice(t, t + v));
+    out.train.push(...shuffled.slice(t + v));
+  });
   const sorted = (list: number[]) => Int32Array.from(list).sort();
   return { train: sorted(out.train), validation: sorted(out.validation), test: sorted(out.test) };
+}
+
+/**
+ * Shares `round(total × fraction)` among groups of `sizes` in proportion (largest remainder, ties to the earlier
+ * group), never giving a group more than its `capacity`.
+ */
+function apportion(sizes: readonly number[], fraction: number, capacity: readonly number[]): number[] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const quotas = sizes.map((n) => n * fraction);
+  const counts = quotas.map((q, i) => Math.min(Math.floor(q), capacity[i] ?? 0));
+  let left = Math.round(total * fraction) - counts.reduce((a, b) => a + b, 0);
+  const order = quotas
+    .map((q, i) => ({ i, remainder: q - Math.floor(q) }))
+    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  // Largest remainders first; what a full group cannot take goes to the next with room.
+  for (const { i } of order) {
+    if (left === 0) break;
+    if ((counts[i] ?? 0) < (capacity[i] ?? 0)) {
+      counts[i] = (counts[i] ?? 0) + 1;
+      left -= 1;
+    }
+  }
+  for (let i = 0; left > 0 && i < counts.length; i++) {
+    const add = Math.min((capacity[i] ?? 0) - (counts[i] ?? 0), left);
+    counts[i] = (counts[i] ?? 0) + add;
+    left -= add;
+  }
+  if (left > 0) {
+    throw new OptikError('ARGUMENT_INVALID', 'There are too few images to split.', {
+      received: { images: total, validation: fraction },
+    });
+  }
+  return counts;
 }
 
 /** {@link stratifiedSplit} applied to a dataset. */

@@ -119,7 +119,9 @@ describe('optik runs ls | show | compare', () => {
     store.createRun({ task: 'classification', studyId: study.id }).finish({ metrics: { accuracy: 0.9 } });
     store.createRun({ task: 'classification', studyId: study.id }).finish({ status: 'pruned' });
     const lines = formatStudyList(store.listStudies()).split('\n');
-    expect(lines[0]).toMatch(/^id\s+name\s+objective\s+status\s+trials\s+completed\s+pruned\s+failed\s+best run$/);
+    expect(lines[0]).toMatch(
+      /^id\s+name\s+objective\s+status\s+trials\s+completed\s+pruned\s+failed\s+interrupted\s+running\s+best run$/,
+    );
     expect(lines[2]).toMatch(/^ 1\s+grid\s+max accuracy\s+running\s+2\s+1\s+1\s+0\s+-$/);
   });
 });

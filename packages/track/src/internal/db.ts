@@ -1,5 +1,9 @@
-import { OptikError } from '@optik/core';
+import { existsSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { isOptikError, OptikError } from '@optik/core';
 import Database from 'better-sqlite3';
+import { storeOp, toStoreError } from './errors.js';
+import { readDatabaseSnapshot } from './snapshot.js';
 
 /** Bumped when the layout changes; `migrate` brings older files forward. */
 export const SCHEMA_VERSION = 1;
@@ -61,19 +65,30 @@ CREATE TABLE IF NOT EXISTS epochs (
 ) WITHOUT ROWID;
 `;
 
-/** Opens (creating when needed) the store database: WAL, busy timeout, foreign keys, schema up to date. */
-export function openDatabase(file: string, busyTimeoutMs: number): Database.Database {
-  let db: Database.Database;
-  try {
-    db = new Database(file, { timeout: busyTimeoutMs });
-  } catch (cause) {
-    throw new OptikError(
-      'STORE_ERROR',
-      `Cannot open the run store database.`,
-      { file, hint: 'Check that the folder exists and is writable.' },
-      { cause },
-    );
+/** How {@link openDatabase} opens the file. */
+export interface OpenDatabaseOptions {
+  readonly busyTimeoutMs: number;
+  /** Read only: no schema changes, no writes; a store whose -shm cannot be created is read from a snapshot. */
+  readonly readOnly: boolean;
+  /** Create the file when it is missing (else STORE_NOT_FOUND). */
+  readonly create: boolean;
+}
+
+/**
+ * Opens (creating when asked) the store database: WAL, busy timeout, foreign keys, schema up to date. Read only, it
+ * changes nothing: when SQLite cannot open the file in place (a full or read-only disk leaves it no room for its
+ * `-shm` file), the committed contents are read into memory instead. Failures are coded: `STORE_NOT_FOUND`,
+ * `DISK_FULL`, `STORE_READONLY`, `STORE_CORRUPT`, each naming the cause and the fix.
+ */
+export function openDatabase(file: string, options: OpenDatabaseOptions): Database.Database {
+  if (!options.create && !existsSync(file)) {
+    throw new OptikError('STORE_NOT_FOUND', `There is no run store at ${dirname(file)} (no ${basename(file)}).`, {
+      file,
+      hint: 'Check the --root folder (or output.root): it is the folder that holds optik.db and the task folders, e.g. runs.',
+    });
   }
+  if (options.readOnly) return openReadOnly(file, options.busyTimeoutMs);
+  const db = storeOp('opening the run store', file, () => new Database(file, { timeout: options.busyTimeoutMs }));
   try {
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL mode survives a process crash (only a power loss may drop the last commits).
@@ -82,21 +97,52 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database.Data
     migrate(db);
   } catch (cause) {
     db.close();
-    throw new OptikError('STORE_ERROR', `Cannot prepare the run store database.`, { file }, { cause });
+    throw toStoreError(cause, 'preparing the run store', file);
   }
   return db;
+}
+
+function openReadOnly(file: string, busyTimeoutMs: number): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    db.pragma('foreign_keys = ON');
+    checkVersion(db);
+    return db;
+  } catch (cause) {
+    if (isOptikError(cause)) throw cause;
+    const code = (cause as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
+      throw toStoreError(cause, 'opening the run store read-only', file);
+    }
+  }
+  // SQLite could not open it in place (no room or no permission for optik.db-shm): read the committed contents.
+  try {
+    db = new Database(readDatabaseSnapshot(file), { readonly: true });
+    checkVersion(db);
+    return db;
+  } catch (cause) {
+    throw toStoreError(cause, 'reading the run store', file);
+  }
+}
+
+function checkVersion(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw newerSchema(version);
+}
+
+function newerSchema(version: number): OptikError {
+  return new OptikError(
+    'STORE_ERROR',
+    `The run store was written by a newer Optik (schema ${version}, this one reads up to ${SCHEMA_VERSION}).`,
+    { hint: 'Upgrade @optik/track.' },
+  );
 }
 
 function migrate(db: Database.Database): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new OptikError(
-        'STORE_ERROR',
-        `The run store was written by a newer Optik (schema ${version}, this one reads up to ${SCHEMA_VERSION}).`,
-        { hint: 'Upgrade @optik/track.' },
-      );
-    }
+    if (version > SCHEMA_VERSION) throw newerSchema(version);
     if (version < 1) {
       db.exec(SCHEMA_V1);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);

@@ -1,9 +1,16 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
-/** Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). */
+/**
+ * Quotes a CSV field when it holds a comma, quote or line break (RFC 4180). A text field that begins with `=`, `+`,
+ * `-`, `@`, a tab or a carriage return would run as a formula in a spreadsheet (CSV injection, e.g. a class
+ * named `=HYPERLINK(…)`): as OWASP recommends, it gets a leading `'` and quotes, so it reads as text. Numbers are
+ * written as they are (`-0.5` stays a number).
+ */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  if (typeof value === 'number') return String(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  if (/^[=+\-@\t\r]/.test(text)) return `"'${text.replaceAll('"', '""')}"`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -12,17 +19,25 @@ export function csvLine(fields: readonly unknown[]): string {
   return `${fields.map(csvField).join(',')}\n`;
 }
 
-/** Writes a file through a temporary sibling and a rename, flushed to disk, so readers never see half of it. */
+/**
+ * Writes a file through a temporary sibling and a rename, flushed to disk, so readers never see half of it. A
+ * failed write (a full disk) removes the temporary file and leaves the old file as it was.
+ */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
   }
-  renameSync(tmp, path);
 }
 
 /** Appends text and flushes it to disk before returning: a crash right after never loses the line. */

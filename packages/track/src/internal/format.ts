@@ -231,7 +231,19 @@ export function formatComparison(comparison: RunComparison, options: FormatCompa
 export function formatStudyList(studies: readonly StudyRecord[]): string {
   if (studies.length === 0) return 'No studies yet.';
   return renderTable(
-    ['id', 'name', 'objective', 'status', 'trials', 'completed', 'pruned', 'failed', 'best run'],
+    [
+      'id',
+      'name',
+      'objective',
+      'status',
+      'trials',
+      'completed',
+      'pruned',
+      'failed',
+      'interrupted',
+      'running',
+      'best run',
+    ],
     studies.map((s) => [
       String(s.id),
       s.name,
@@ -241,6 +253,8 @@ export function formatStudyList(studies: readonly StudyRecord[]): string {
       String(s.trials.completed),
       String(s.trials.pruned),
       String(s.trials.failed),
+      String(s.trials.interrupted),
+      String(s.trials.running),
       s.bestRunId === null ? '-' : String(s.bestRunId),
     ]),
   );

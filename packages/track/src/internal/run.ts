@@ -4,6 +4,7 @@ import { OptikError, parseOrThrow } from '@optik/core';
 import type Database from 'better-sqlite3';
 import { stringify as toYaml } from 'yaml';
 import type { z } from 'zod';
+import { storeOp } from './errors.js';
 import { appendFlushed, csvLine, writeFileAtomic } from './files.js';
 import { currentHost, isProcessAlive } from './proc.js';
 import {
@@ -154,46 +155,48 @@ export class Run {
    * at or below the last one logged (a resume from an earlier checkpoint) drops the later epochs first.
    */
   logEpoch(epoch: number, metrics: EpochMetrics, options: { durationMs?: number } = {}): void {
-    if (!Number.isInteger(epoch) || epoch < 0) {
-      throw new OptikError('ARGUMENT_INVALID', 'The epoch must be an integer ≥ 0.', { received: epoch });
-    }
-    const values = checkEpochMetrics(metrics);
-    const now = Date.now();
-    const durationMs = options.durationMs ?? now - this.#lastMark;
-    const db = this.#ctx.db;
-    const rolledBack = db
-      .transaction(() => {
-        const row = db
-          .prepare<[number], { status: RunStatus; last: number | null }>(
-            'SELECT status, (SELECT MAX(epoch) FROM epochs WHERE run_id = runs.id) AS last FROM runs WHERE id = ?',
-          )
-          .get(this.id);
-        if (row === undefined) throw this.#gone();
-        if (row.status !== 'running') {
-          throw new OptikError('STORE_ERROR', `Run ${this.#label()} is ${row.status}; it takes no more epochs.`, {
-            hint: 'Call run.reopen() first to resume it.',
-          });
-        }
-        const rollback = row.last !== null && epoch <= row.last;
-        if (rollback) db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(this.id, epoch);
-        db.prepare('INSERT INTO epochs (run_id, epoch, metrics, logged_at, duration_ms) VALUES (?, ?, ?, ?, ?)').run(
-          this.id,
-          epoch,
-          encodeJson(values),
-          now,
-          Math.round(durationMs),
-        );
-        db.prepare('UPDATE runs SET updated_at = ? WHERE id = ?').run(now, this.id);
-        return rollback;
-      })
-      .immediate();
-    this.#lastMark = now;
-    const columns = this.#csvColumns;
-    if (rolledBack || columns === undefined || Object.keys(values).some((key) => !columns.includes(key))) {
-      this.#rewriteResults();
-    } else {
-      appendFlushed(this.paths.results, csvLine(columns.map((c) => (c === 'epoch' ? epoch : values[c]))));
-    }
+    storeOp(`logging epoch ${epoch} of run ${this.#label()}`, this.dir, () => {
+      if (!Number.isInteger(epoch) || epoch < 0) {
+        throw new OptikError('ARGUMENT_INVALID', 'The epoch must be an integer ≥ 0.', { received: epoch });
+      }
+      const values = checkEpochMetrics(metrics);
+      const now = Date.now();
+      const durationMs = options.durationMs ?? now - this.#lastMark;
+      const db = this.#ctx.db;
+      const rolledBack = db
+        .transaction(() => {
+          const row = db
+            .prepare<[number], { status: RunStatus; last: number | null }>(
+              'SELECT status, (SELECT MAX(epoch) FROM epochs WHERE run_id = runs.id) AS last FROM runs WHERE id = ?',
+            )
+            .get(this.id);
+          if (row === undefined) throw this.#gone();
+          if (row.status !== 'running') {
+            throw new OptikError('STORE_ERROR', `Run ${this.#label()} is ${row.status}; it takes no more epochs.`, {
+              hint: 'Call run.reopen() first to resume it.',
+            });
+          }
+          const rollback = row.last !== null && epoch <= row.last;
+          if (rollback) db.prepare('DELETE FROM epochs WHERE run_id = ? AND epoch >= ?').run(this.id, epoch);
+          db.prepare('INSERT INTO epochs (run_id, epoch, metrics, logged_at, duration_ms) VALUES (?, ?, ?, ?, ?)').run(
+            this.id,
+            epoch,
+            encodeJson(values),
+            now,
+            Math.round(durationMs),
+          );
+          db.prepare('UPDATE runs SET updated_at = ? WHERE id = ?').run(now, this.id);
+          return rollback;
+        })
+        .immediate();
+      this.#lastMark = now;
+      const columns = this.#csvColumns;
+      if (rolledBack || columns === undefined || Object.keys(values).some((key) => !columns.includes(key))) {
+        this.#rewriteResults();
+      } else {
+        appendFlushed(this.paths.results, csvLine(columns.map((c) => (c === 'epoch' ? epoch : values[c]))));
+      }
+    });
   }
 
   /**
@@ -201,16 +204,18 @@ export class Run {
    * failed run. Releases the guards installed by `guardRun`.
    */
   finish(options: FinishOptions = {}): RunInfo {
-    const input = parseOrThrow(FinishSchema, options, { what: 'finish options' });
-    const metrics = input.metrics === undefined ? undefined : toPlainObject(input.metrics, 'final metrics');
-    const ended = this.#end(input.status, input.error ?? null, metrics);
-    if (!ended) {
-      throw new OptikError('STORE_ERROR', `Run ${this.#label()} is ${this.status}, not running; it cannot finish.`, {
-        hint: 'Call run.reopen() first to resume it.',
-      });
-    }
-    if (metrics !== undefined) writeFileAtomic(this.paths.metrics, `${encodeJson(metrics, 2)}\n`);
-    return this.info();
+    return storeOp(`finishing run ${this.#label()}`, this.dir, () => {
+      const input = parseOrThrow(FinishSchema, options, { what: 'finish options' });
+      const metrics = input.metrics === undefined ? undefined : toPlainObject(input.metrics, 'final metrics');
+      const ended = this.#end(input.status, input.error ?? null, metrics);
+      if (!ended) {
+        throw new OptikError('STORE_ERROR', `Run ${this.#label()} is ${this.status}, not running; it cannot finish.`, {
+          hint: 'Call run.reopen() first to resume it.',
+        });
+      }
+      if (metrics !== undefined) writeFileAtomic(this.paths.metrics, `${encodeJson(metrics, 2)}\n`);
+      return this.info();
+    });
   }
 
   /** Marks a running run interrupted (Ctrl-C, SIGTERM, exit before finish). False when it was not running. */
@@ -228,68 +233,74 @@ export class Run {
    * metrics and rebuilds `results.csv` from the store. Refuses while another live process runs it.
    */
   reopen(): RunInfo {
-    const db = this.#ctx.db;
-    const host = currentHost();
-    const now = Date.now();
-    db.transaction(() => {
-      const row = this.#row();
-      if (row.status === 'running' && row.pid !== process.pid) {
-        const otherAlive = row.host !== host || (row.pid !== null && isProcessAlive(row.pid));
-        if (otherAlive) {
-          throw new OptikError(
-            'STORE_ERROR',
-            `Run ${this.#label()} is running in process ${row.pid} on ${row.host}; it cannot be resumed twice.`,
-            { hint: 'Stop that process first, or wait for it to finish.' },
-          );
+    return storeOp(`reopening run ${this.#label()}`, this.dir, () => {
+      const db = this.#ctx.db;
+      const host = currentHost();
+      const now = Date.now();
+      db.transaction(() => {
+        const row = this.#row();
+        if (row.status === 'running' && row.pid !== process.pid) {
+          const otherAlive = row.host !== host || (row.pid !== null && isProcessAlive(row.pid));
+          if (otherAlive) {
+            throw new OptikError(
+              'STORE_ERROR',
+              `Run ${this.#label()} is running in process ${row.pid} on ${row.host}; it cannot be resumed twice.`,
+              { hint: 'Stop that process first, or wait for it to finish.' },
+            );
+          }
         }
-      }
-      db.prepare(
-        `UPDATE runs SET status = 'running', pid = ?, host = ?, segment_start = ?, updated_at = ?,
-           finished_at = NULL, error = NULL, metrics = NULL,
-           elapsed_ms = elapsed_ms + CASE WHEN status = 'running' THEN MAX(0, updated_at - segment_start) ELSE 0 END
-         WHERE id = ?`,
-      ).run(process.pid, host, now, now, this.id);
-    }).immediate();
-    this.#lastMark = now;
-    rmSync(this.paths.metrics, { force: true });
-    this.#rewriteResults();
-    this.writeRunJson();
-    return this.info();
+        db.prepare(
+          `UPDATE runs SET status = 'running', pid = ?, host = ?, segment_start = ?, updated_at = ?,
+             finished_at = NULL, error = NULL, metrics = NULL,
+             elapsed_ms = elapsed_ms + CASE WHEN status = 'running' THEN MAX(0, updated_at - segment_start) ELSE 0 END
+           WHERE id = ?`,
+        ).run(process.pid, host, now, now, this.id);
+      }).immediate();
+      this.#lastMark = now;
+      rmSync(this.paths.metrics, { force: true });
+      this.#rewriteResults();
+      this.writeRunJson();
+      return this.info();
+    });
   }
 
   /** Replaces the run's tags. */
   setTags(tags: readonly string[]): void {
-    const clean = [...new Set(tags.map((t) => t.trim()))];
-    if (clean.some((t) => t === '' || t.length > 64)) {
-      throw new OptikError('ARGUMENT_INVALID', 'Tags must be 1 to 64 characters.', { received: tags });
-    }
-    this.#ctx.db
-      .prepare('UPDATE runs SET tags = ?, updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(clean), Date.now(), this.id);
-    this.writeRunJson();
+    storeOp(`tagging run ${this.#label()}`, this.dir, () => {
+      const clean = [...new Set(tags.map((t) => t.trim()))];
+      if (clean.some((t) => t === '' || t.length > 64)) {
+        throw new OptikError('ARGUMENT_INVALID', 'Tags must be 1 to 64 characters.', { received: tags });
+      }
+      this.#ctx.db
+        .prepare('UPDATE runs SET tags = ?, updated_at = ? WHERE id = ?')
+        .run(JSON.stringify(clean), Date.now(), this.id);
+      this.writeRunJson();
+    });
   }
 
   /** Merges parameters into the run's flat parameter map (define-by-run tuners add them as they are drawn). */
   updateParams(params: Params): void {
-    for (const [key, value] of Object.entries(params)) {
-      const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
-      if (key === '' || !ok || (typeof value === 'number' && Number.isNaN(value))) {
-        throw new OptikError('ARGUMENT_INVALID', 'Params are a flat map of name → string, number, boolean or null.', {
-          path: `params.${key}`,
-          received: value,
-        });
+    storeOp(`updating the params of run ${this.#label()}`, this.dir, () => {
+      for (const [key, value] of Object.entries(params)) {
+        const ok = value === null || ['string', 'number', 'boolean'].includes(typeof value);
+        if (key === '' || !ok || (typeof value === 'number' && Number.isNaN(value))) {
+          throw new OptikError('ARGUMENT_INVALID', 'Params are a flat map of name → string, number, boolean or null.', {
+            path: `params.${key}`,
+            received: value,
+          });
+        }
       }
-    }
-    const db = this.#ctx.db;
-    db.transaction(() => {
-      const current = JSON.parse(this.#row().params) as Params;
-      db.prepare('UPDATE runs SET params = ?, updated_at = ? WHERE id = ?').run(
-        JSON.stringify({ ...current, ...params }),
-        Date.now(),
-        this.id,
-      );
-    }).immediate();
-    this.writeRunJson();
+      const db = this.#ctx.db;
+      db.transaction(() => {
+        const current = JSON.parse(this.#row().params) as Params;
+        db.prepare('UPDATE runs SET params = ?, updated_at = ? WHERE id = ?').run(
+          JSON.stringify({ ...current, ...params }),
+          Date.now(),
+          this.id,
+        );
+      }).immediate();
+      this.writeRunJson();
+    });
   }
 
   /**
@@ -297,24 +308,28 @@ export class Run {
    * Returns the file path.
    */
   writePredictions(rows: readonly PredictionRow[], options: WritePredictionsOptions = {}): string {
-    const fileName = options.fileName ?? 'predictions.csv';
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.csv$/.test(fileName)) {
-      throw new OptikError('ARGUMENT_INVALID', 'fileName must be a plain file name ending in .csv.', {
-        received: fileName,
-      });
-    }
-    const path = join(this.dir, fileName);
-    writeFileAtomic(path, predictionsCsv(rows, options));
-    return path;
+    return storeOp(`writing predictions of run ${this.#label()}`, this.dir, () => {
+      const fileName = options.fileName ?? 'predictions.csv';
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]*\.csv$/.test(fileName)) {
+        throw new OptikError('ARGUMENT_INVALID', 'fileName must be a plain file name ending in .csv.', {
+          received: fileName,
+        });
+      }
+      const path = join(this.dir, fileName);
+      writeFileAtomic(path, predictionsCsv(rows, options));
+      return path;
+    });
   }
 
   /** @internal Creates the folder layout and writes `config.yaml` and `run.json`. */
   initFolder(config: Record<string, unknown>): void {
-    for (const dir of [this.paths.plots, this.paths.weightsBest, this.paths.weightsLast]) {
-      mkdirSync(dir, { recursive: true });
-    }
-    writeFileAtomic(this.paths.config, toYaml(config));
-    this.writeRunJson();
+    storeOp(`creating the folder of run ${this.#label()}`, this.dir, () => {
+      for (const dir of [this.paths.plots, this.paths.weightsBest, this.paths.weightsLast]) {
+        mkdirSync(dir, { recursive: true });
+      }
+      writeFileAtomic(this.paths.config, toYaml(config));
+      this.writeRunJson();
+    });
   }
 
   /** @internal Rewrites `run.json` from the store. */
@@ -323,18 +338,20 @@ export class Run {
   }
 
   #end(status: Exclude<RunStatus, 'running'>, error: string | null, metrics: Record<string, unknown> | undefined) {
-    const now = Date.now();
-    const changed = this.#ctx.db
-      .prepare(
-        `UPDATE runs SET status = ?, error = ?, metrics = COALESCE(?, metrics), finished_at = ?, updated_at = ?,
-           elapsed_ms = elapsed_ms + MAX(0, ? - segment_start)
-         WHERE id = ? AND status = 'running'`,
-      )
-      .run(status, error, metrics === undefined ? null : encodeJson(metrics), now, now, now, this.id).changes;
-    if (changed === 0) return false;
-    for (const release of [...this[GUARDS]]) release();
-    this.writeRunJson();
-    return true;
+    return storeOp(`recording the end (${status}) of run ${this.#label()}`, this.dir, () => {
+      const now = Date.now();
+      const changed = this.#ctx.db
+        .prepare(
+          `UPDATE runs SET status = ?, error = ?, metrics = COALESCE(?, metrics), finished_at = ?, updated_at = ?,
+             elapsed_ms = elapsed_ms + MAX(0, ? - segment_start)
+           WHERE id = ? AND status = 'running'`,
+        )
+        .run(status, error, metrics === undefined ? null : encodeJson(metrics), now, now, now, this.id).changes;
+      if (changed === 0) return false;
+      for (const release of [...this[GUARDS]]) release();
+      this.writeRunJson();
+      return true;
+    });
   }
 
   #rewriteResults(): void {

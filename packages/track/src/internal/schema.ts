@@ -41,6 +41,16 @@ export const StoreOptionsSchema = z
     busyTimeoutMs: z.number().int().min(0).max(600_000).default(30_000),
     /** Mark runs and studies left `running` by dead processes on this host as interrupted when opening. */
     sweep: z.boolean().default(true),
+    /**
+     * Create the folder and the database when they are missing (default). With `false`, a missing store is
+     * `STORE_NOT_FOUND` (a typo in `--root` must not start a new, empty store).
+     */
+    create: z.boolean().default(true),
+    /**
+     * Open for reading only: nothing is created, migrated or swept, and writes fail with `STORE_READONLY`. Works
+     * on a full or read-only disk (the committed contents are read into memory when SQLite cannot open in place).
+     */
+    readOnly: z.boolean().default(false),
     /** Record the git commit of this folder (`git rev-parse HEAD`); null when not a repository. */
     gitCwd: z.string().min(1).nullable().default(null),
   })

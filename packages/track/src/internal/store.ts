@@ -1,10 +1,11 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { OptikError, parseOrThrow } from '@optik/core';
+import { isOptikError, OptikError, parseOrThrow } from '@optik/core';
 import type Database from 'better-sqlite3';
 import type { z } from 'zod';
 import { compareRecords, type RunComparison, runsToCsv } from './compare.js';
 import { openDatabase } from './db.js';
+import { storeOp } from './errors.js';
 import { writeFileAtomic } from './files.js';
 import { currentHost, isProcessAlive, readGitCommit } from './proc.js';
 import {
@@ -89,14 +90,30 @@ export class Store {
     this.#config = parseOrThrow(StoreOptionsSchema, options, { what: 'store options' });
     this.root = resolve(this.#config.root);
     this.dbPath = isAbsolute(this.#config.dbFile) ? this.#config.dbFile : join(this.root, this.#config.dbFile);
-    try {
-      mkdirSync(this.root, { recursive: true });
-    } catch (cause) {
-      throw new OptikError('STORE_ERROR', 'Cannot create the runs folder.', { file: this.root }, { cause });
-    }
-    this.#db = openDatabase(this.dbPath, this.#config.busyTimeoutMs);
+    const create = this.#config.create && !this.#config.readOnly;
+    if (create) storeOp('creating the runs folder', this.root, () => mkdirSync(this.root, { recursive: true }));
+    this.#db = openDatabase(this.dbPath, {
+      busyTimeoutMs: this.#config.busyTimeoutMs,
+      readOnly: this.#config.readOnly,
+      create,
+    });
     this.#ctx = { db: this.#db, root: this.root, selectRun: SELECT_RUN };
-    if (this.#config.sweep) this.sweep();
+    if (this.#config.sweep && !this.#config.readOnly) {
+      try {
+        this.sweep();
+      } catch (error) {
+        // Housekeeping only: a store that cannot be written now (full disk) still opens; its next write says why.
+        if (!isOptikError(error, 'DISK_FULL') && !isOptikError(error, 'STORE_READONLY')) {
+          this.#db.close();
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** True when opened with `readOnly` (nothing can be written through this handle). */
+  get readOnly(): boolean {
+    return this.#config.readOnly;
   }
 
   /** The resolved options; `openStore(store.toConfig())` opens the same store. */
@@ -114,54 +131,56 @@ export class Store {
    * a worker) as `interrupted`. Runs on other hosts are left alone. Called by `openStore` unless `sweep: false`.
    */
   sweep(): SweepResult {
-    const host = currentHost();
-    const db = this.#db;
-    const runs: number[] = [];
-    const studies: number[] = [];
-    const candidates = db
-      .prepare<[string], { id: number; pid: number | null }>(
-        "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
-      )
-      .all(host);
-    for (const { id, pid } of candidates) {
-      if (pid === null || isProcessAlive(pid)) continue;
-      const changed = db
-        .prepare(
-          `UPDATE runs SET status = 'interrupted', error = ?, finished_at = updated_at,
-             elapsed_ms = elapsed_ms + MAX(0, updated_at - segment_start)
-           WHERE id = ? AND status = 'running' AND pid = ?`,
+    return storeOp('sweeping runs left by dead processes', this.dbPath, () => {
+      const host = currentHost();
+      const db = this.#db;
+      const runs: number[] = [];
+      const studies: number[] = [];
+      const candidates = db
+        .prepare<[string], { id: number; pid: number | null }>(
+          "SELECT id, pid FROM runs WHERE status = 'running' AND host = ?",
         )
-        .run(`process ${pid} on ${host} stopped without finishing the run (killed or crashed)`, id, pid).changes;
-      if (changed > 0) {
-        runs.push(id);
-        const row = db.prepare<[number], RunRow>(`${SELECT_RUN} WHERE r.id = ?`).get(id);
-        if (row !== undefined) {
-          try {
-            writeFileAtomic(
-              join(this.root, row.rel_dir, 'run.json'),
-              `${encodeJson(toRunInfo(row, this.root, Date.now()), 2)}\n`,
-            );
-          } catch {
-            // the folder may be gone; the store is the record
+        .all(host);
+      for (const { id, pid } of candidates) {
+        if (pid === null || isProcessAlive(pid)) continue;
+        const changed = db
+          .prepare(
+            `UPDATE runs SET status = 'interrupted', error = ?, finished_at = updated_at,
+               elapsed_ms = elapsed_ms + MAX(0, updated_at - segment_start)
+             WHERE id = ? AND status = 'running' AND pid = ?`,
+          )
+          .run(`process ${pid} on ${host} stopped without finishing the run (killed or crashed)`, id, pid).changes;
+        if (changed > 0) {
+          runs.push(id);
+          const row = db.prepare<[number], RunRow>(`${SELECT_RUN} WHERE r.id = ?`).get(id);
+          if (row !== undefined) {
+            try {
+              writeFileAtomic(
+                join(this.root, row.rel_dir, 'run.json'),
+                `${encodeJson(toRunInfo(row, this.root, Date.now()), 2)}\n`,
+              );
+            } catch {
+              // the folder may be gone; the store is the record
+            }
           }
         }
       }
-    }
-    const openStudies = db
-      .prepare<[string], { id: number; pid: number | null }>(
-        "SELECT id, pid FROM studies WHERE status = 'running' AND host = ?",
-      )
-      .all(host);
-    for (const { id, pid } of openStudies) {
-      if (pid === null || isProcessAlive(pid)) continue;
-      const changed = db
-        .prepare(
-          "UPDATE studies SET status = 'interrupted', finished_at = updated_at WHERE id = ? AND status = 'running' AND pid = ?",
+      const openStudies = db
+        .prepare<[string], { id: number; pid: number | null }>(
+          "SELECT id, pid FROM studies WHERE status = 'running' AND host = ?",
         )
-        .run(id, pid).changes;
-      if (changed > 0) studies.push(id);
-    }
-    return { runs, studies };
+        .all(host);
+      for (const { id, pid } of openStudies) {
+        if (pid === null || isProcessAlive(pid)) continue;
+        const changed = db
+          .prepare(
+            "UPDATE studies SET status = 'interrupted', finished_at = updated_at WHERE id = ? AND status = 'running' AND pid = ?",
+          )
+          .run(id, pid).changes;
+        if (changed > 0) studies.push(id);
+      }
+      return { runs, studies };
+    });
   }
 
   /**
@@ -170,96 +189,110 @@ export class Store {
    * records it as `running` with this pid and host. `params` defaults to the flattened config.
    */
   createRun(options: CreateRunOptions): Run {
-    const input = parseOrThrow(CreateRunSchema, options, { what: 'run options' });
-    const config = toPlainObject(input.config, 'config');
-    const params = input.params ?? flattenParams(config);
-    const gitCommit = input.gitCommit !== undefined ? input.gitCommit : this.#commit();
-    const db = this.#db;
-    const host = currentHost();
-    const taskDir = join(this.root, input.task);
-    mkdirSync(taskDir, { recursive: true });
-    const created = db
-      .transaction(() => {
-        let base = input.name;
-        let trialNumber: number | null = null;
-        if (input.studyId !== undefined) {
-          const study = db
-            .prepare<[number], { name: string }>('SELECT name FROM studies WHERE id = ?')
-            .get(input.studyId);
-          if (study === undefined) {
-            throw new OptikError('ARGUMENT_INVALID', `No study with id ${input.studyId} in the store.`, {
-              received: input.studyId,
-            });
-          }
-          trialNumber =
-            input.trialNumber ??
-            db
-              .prepare<[number], { next: number }>(
-                'SELECT COALESCE(MAX(trial_number) + 1, 0) AS next FROM runs WHERE study_id = ?',
-              )
-              .get(input.studyId)?.next ??
-            0;
-          base ??= `${study.name}-trial${trialNumber}`;
-        } else if (input.trialNumber !== undefined) {
-          throw new OptikError('ARGUMENT_INVALID', 'trialNumber needs a studyId.', { received: input.trialNumber });
-        }
-        base ??= 'exp';
-        const exists = db.prepare<[string, string], { id: number }>('SELECT id FROM runs WHERE task = ? AND name = ?');
-        for (let n = 1; ; n++) {
-          const name = n === 1 ? base : `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
-          if (exists.get(input.task, name) !== undefined) continue;
-          const dir = join(taskDir, name);
-          try {
-            mkdirSync(dir);
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
-            throw new OptikError('STORE_ERROR', 'Cannot create the run folder.', { file: dir }, { cause: error });
-          }
-          const now = Date.now();
-          try {
-            const id = db
-              .prepare(
-                `INSERT INTO runs (task, name, rel_dir, status, config, params, seed, backend, git_commit, tags,
-                   study_id, trial_number, pid, host, created_at, segment_start, updated_at)
-                 VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-              )
-              .run(
-                input.task,
-                name,
-                join(input.task, name),
-                encodeJson(config),
-                JSON.stringify(params),
-                input.seed,
-                input.backend,
-                gitCommit,
-                JSON.stringify([...new Set(input.tags)]),
-                input.studyId ?? null,
-                trialNumber,
-                process.pid,
-                host,
-                now,
-                now,
-                now,
-              ).lastInsertRowid;
-            return { id: Number(id), name, dir };
-          } catch (error) {
-            rmdirSync(dir);
-            if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-              throw new OptikError(
-                'STORE_ERROR',
-                `Trial ${trialNumber} already exists in study ${input.studyId}.`,
-                { hint: 'Leave trialNumber out to get the next free number.' },
-                { cause: error },
-              );
+    return storeOp('creating a run', this.dbPath, () => {
+      const input = parseOrThrow(CreateRunSchema, options, { what: 'run options' });
+      const config = toPlainObject(input.config, 'config');
+      const params = input.params ?? flattenParams(config);
+      const gitCommit = input.gitCommit !== undefined ? input.gitCommit : this.#commit();
+      const db = this.#db;
+      const host = currentHost();
+      const taskDir = join(this.root, input.task);
+      mkdirSync(taskDir, { recursive: true });
+      const created = db
+        .transaction(() => {
+          let base = input.name;
+          let trialNumber: number | null = null;
+          if (input.studyId !== undefined) {
+            const study = db
+              .prepare<[number], { name: string }>('SELECT name FROM studies WHERE id = ?')
+              .get(input.studyId);
+            if (study === undefined) {
+              throw new OptikError('ARGUMENT_INVALID', `No study with id ${input.studyId} in the store.`, {
+                received: input.studyId,
+              });
             }
-            throw error;
+            trialNumber =
+              input.trialNumber ??
+              db
+                .prepare<[number], { next: number }>(
+                  'SELECT COALESCE(MAX(trial_number) + 1, 0) AS next FROM runs WHERE study_id = ?',
+                )
+                .get(input.studyId)?.next ??
+              0;
+            base ??= `${study.name}-trial${trialNumber}`;
+          } else if (input.trialNumber !== undefined) {
+            throw new OptikError('ARGUMENT_INVALID', 'trialNumber needs a studyId.', { received: input.trialNumber });
           }
+          base ??= 'exp';
+          const exists = db.prepare<[string, string], { id: number }>(
+            'SELECT id FROM runs WHERE task = ? AND name = ?',
+          );
+          for (let n = 1; ; n++) {
+            const name = n === 1 ? base : `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
+            if (exists.get(input.task, name) !== undefined) continue;
+            const dir = join(taskDir, name);
+            try {
+              mkdirSync(dir);
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+              throw new OptikError('STORE_ERROR', 'Cannot create the run folder.', { file: dir }, { cause: error });
+            }
+            const now = Date.now();
+            try {
+              const id = db
+                .prepare(
+                  `INSERT INTO runs (task, name, rel_dir, status, config, params, seed, backend, git_commit, tags,
+                     study_id, trial_number, pid, host, created_at, segment_start, updated_at)
+                   VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                )
+                .run(
+                  input.task,
+                  name,
+                  join(input.task, name),
+                  encodeJson(config),
+                  JSON.stringify(params),
+                  input.seed,
+                  input.backend,
+                  gitCommit,
+                  JSON.stringify([...new Set(input.tags)]),
+                  input.studyId ?? null,
+                  trialNumber,
+                  process.pid,
+                  host,
+                  now,
+                  now,
+                  now,
+                ).lastInsertRowid;
+              return { id: Number(id), name, dir };
+            } catch (error) {
+              rmdirSync(dir);
+              if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+                throw new OptikError(
+                  'STORE_ERROR',
+                  `Trial ${trialNumber} already exists in study ${input.studyId}.`,
+                  { hint: 'Leave trialNumber out to get the next free number.' },
+                  { cause: error },
+                );
+              }
+              throw error;
+            }
+          }
+        })
+        .immediate();
+      const run = new Run(this.#ctx, { ...created, task: input.task });
+      try {
+        run.initFolder(config);
+      } catch (error) {
+        // A run whose folder could not be written (full disk) is not left `running`.
+        try {
+          run.markFailed(error);
+        } catch {
+          // the store row still says why once the disk has room; keep the original error
         }
-      })
-      .immediate();
-    const run = new Run(this.#ctx, { ...created, task: input.task });
-    run.initFolder(config);
-    return run;
+        throw error;
+      }
+      return run;
+    });
   }
 
   /** A handle on an existing run (to resume it with `run.reopen()`, or to add predictions to it). */
@@ -342,65 +375,68 @@ export class Store {
    * study set back to `running` in this process instead (how an interrupted study resumes).
    */
   createStudy(options: CreateStudyOptions): StudyRecord {
-    const input = parseOrThrow(CreateStudySchema, options, { what: 'study options' });
-    const db = this.#db;
-    const host = currentHost();
-    const sampler = toPlainObject(input.sampler, 'sampler');
-    const json = (value: Record<string, unknown> | null, what: string) =>
-      value === null ? null : encodeJson(toPlainObject(value, what));
-    const id = db
-      .transaction(() => {
-        const now = Date.now();
-        const byName = db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE name = ?');
-        if (input.name !== undefined) {
-          const existing = byName.get(input.name);
-          if (existing !== undefined) {
-            if (!input.loadIfExists) {
-              throw new OptikError('ARGUMENT_INVALID', `A study named "${input.name}" already exists.`, {
-                received: input.name,
-                hint: 'Pass loadIfExists: true to resume it, or choose another name.',
-              });
+    return storeOp('creating a study', this.dbPath, () => {
+      const input = parseOrThrow(CreateStudySchema, options, { what: 'study options' });
+      const db = this.#db;
+      const host = currentHost();
+      const sampler = toPlainObject(input.sampler, 'sampler');
+      const json = (value: Record<string, unknown> | null, what: string) =>
+        value === null ? null : encodeJson(toPlainObject(value, what));
+      const id = db
+        .transaction(() => {
+          const now = Date.now();
+          const byName = db.prepare<[string], StudyRow>('SELECT * FROM studies WHERE name = ?');
+          if (input.name !== undefined) {
+            const existing = byName.get(input.name);
+            if (existing !== undefined) {
+              if (!input.loadIfExists) {
+                throw new OptikError('ARGUMENT_INVALID', `A study named "${input.name}" already exists.`, {
+                  received: input.name,
+                  hint: 'Pass loadIfExists: true to resume it, or choose another name.',
+                });
+              }
+              if (existing.direction !== input.direction || existing.objective !== input.objective) {
+                throw new OptikError(
+                  'ARGUMENT_INVALID',
+                  `Study "${input.name}" ${existing.direction}s "${existing.objective}", not ${input.direction} "${input.objective}".`,
+                  { hint: 'Use a new study name for a different objective.' },
+                );
+              }
+              assertStudyFree(existing);
+              db.prepare(
+                "UPDATE studies SET status = 'running', pid = ?, host = ?, updated_at = ?, finished_at = NULL WHERE id = ?",
+              ).run(process.pid, host, now, existing.id);
+              return existing.id;
             }
-            if (existing.direction !== input.direction || existing.objective !== input.objective) {
-              throw new OptikError(
-                'ARGUMENT_INVALID',
-                `Study "${input.name}" ${existing.direction}s "${existing.objective}", not ${input.direction} "${input.objective}".`,
-                { hint: 'Use a new study name for a different objective.' },
-              );
-            }
-            db.prepare(
-              "UPDATE studies SET status = 'running', pid = ?, host = ?, updated_at = ?, finished_at = NULL WHERE id = ?",
-            ).run(process.pid, host, now, existing.id);
-            return existing.id;
           }
-        }
-        const base = input.name ?? 'study';
-        let name = base;
-        for (let n = 2; byName.get(name) !== undefined; n++) name = `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
-        return Number(
-          db
-            .prepare(
-              `INSERT INTO studies (name, task, direction, objective, sampler, pruner, space, config, status, pid, host,
-                 created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
-            )
-            .run(
-              name,
-              input.task,
-              input.direction,
-              input.objective,
-              encodeJson(sampler),
-              json(input.pruner, 'pruner'),
-              json(input.space, 'space'),
-              json(input.config, 'config'),
-              process.pid,
-              host,
-              now,
-              now,
-            ).lastInsertRowid,
-        );
-      })
-      .immediate();
-    return this.getStudy(id);
+          const base = input.name ?? 'study';
+          let name = base;
+          for (let n = 2; byName.get(name) !== undefined; n++) name = `${base}${/\d$/.test(base) ? '-' : ''}${n}`;
+          return Number(
+            db
+              .prepare(
+                `INSERT INTO studies (name, task, direction, objective, sampler, pruner, space, config, status, pid, host,
+                   created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, ?)`,
+              )
+              .run(
+                name,
+                input.task,
+                input.direction,
+                input.objective,
+                encodeJson(sampler),
+                json(input.pruner, 'pruner'),
+                json(input.space, 'space'),
+                json(input.config, 'config'),
+                process.pid,
+                host,
+                now,
+                now,
+              ).lastInsertRowid,
+          );
+        })
+        .immediate();
+      return this.getStudy(id);
+    });
   }
 
   /** A study by id or name, with its trial counts by status. Its trials: `listRuns({ studyId })`. */
@@ -427,30 +463,34 @@ export class Store {
 
   /** Sets a study's status (`running` records this pid and host) and/or its best run. */
   updateStudy(ref: number | string, update: UpdateStudyOptions): StudyRecord {
-    const input = parseOrThrow(UpdateStudySchema, update, { what: 'study update' });
-    const { id } = this.getStudy(ref);
-    const now = Date.now();
-    const db = this.#db;
-    db.transaction(() => {
-      if (input.status !== undefined) {
-        if (input.status === 'running') {
-          db.prepare(
-            "UPDATE studies SET status = 'running', pid = ?, host = ?, finished_at = NULL, updated_at = ? WHERE id = ?",
-          ).run(process.pid, currentHost(), now, id);
-        } else {
-          db.prepare('UPDATE studies SET status = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
-            input.status,
-            now,
-            now,
-            id,
-          );
+    return storeOp('updating a study', this.dbPath, () => {
+      const input = parseOrThrow(UpdateStudySchema, update, { what: 'study update' });
+      const { id } = this.getStudy(ref);
+      const now = Date.now();
+      const db = this.#db;
+      db.transaction(() => {
+        if (input.status !== undefined) {
+          if (input.status === 'running') {
+            const row = db.prepare<[number], StudyRow>('SELECT * FROM studies WHERE id = ?').get(id);
+            if (row !== undefined) assertStudyFree(row);
+            db.prepare(
+              "UPDATE studies SET status = 'running', pid = ?, host = ?, finished_at = NULL, updated_at = ? WHERE id = ?",
+            ).run(process.pid, currentHost(), now, id);
+          } else {
+            db.prepare('UPDATE studies SET status = ?, finished_at = ?, updated_at = ? WHERE id = ?').run(
+              input.status,
+              now,
+              now,
+              id,
+            );
+          }
         }
-      }
-      if (input.bestRunId !== undefined) {
-        db.prepare('UPDATE studies SET best_run_id = ?, updated_at = ? WHERE id = ?').run(input.bestRunId, now, id);
-      }
-    }).immediate();
-    return this.getStudy(id);
+        if (input.bestRunId !== undefined) {
+          db.prepare('UPDATE studies SET best_run_id = ?, updated_at = ? WHERE id = ?').run(input.bestRunId, now, id);
+        }
+      }).immediate();
+      return this.getStudy(id);
+    });
   }
 
   #trialCounts(studyId: number): Record<RunStatus | 'total', number> {
@@ -510,6 +550,24 @@ export class Store {
     }
     return rows[0] as RunRow;
   }
+}
+
+/**
+ * The study owner lock: a study `running` in another live process (or on another host, which cannot be checked)
+ * belongs to that process; taking it over would interleave two searches in the same trials. A dead owner (kill
+ * -9, crash) holds nothing.
+ */
+function assertStudyFree(row: StudyRow): void {
+  if (row.status !== 'running' || row.pid === null || (row.pid === process.pid && row.host === currentHost())) return;
+  if (row.host === currentHost() && !isProcessAlive(row.pid)) return;
+  throw new OptikError(
+    'STUDY_BUSY',
+    `Study "${row.name}" is being run by process ${row.pid} on ${row.host ?? 'an unknown host'}; a study has one owner at a time.`,
+    {
+      received: row.name,
+      hint: 'Wait for that search to finish, or stop it (Ctrl-C, or kill the process) and run the same command again to resume the study; use another study name to run a separate search in parallel.',
+    },
+  );
 }
 
 /**

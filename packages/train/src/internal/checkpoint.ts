@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { fileSystemIO } from './io.js';
+import { checkWeightBytes, corruptHint, fileSystemIO, writeError } from './io.js';
 import type { NamedTensor, Optimizer } from './optimizers.js';
 import type { CallbackState, EpochLogs } from './types.js';
 
@@ -46,8 +46,20 @@ function bytes(data: ArrayBuffer): Uint8Array {
   return new Uint8Array(data);
 }
 
-function readBuffer(path: string): ArrayBuffer {
-  const b = readFileSync(path);
+/** A checkpoint's binary file, checked against the specs that describe it (`CHECKPOINT_CORRUPT` otherwise). */
+function readBuffer(path: string, specs: readonly tf.io.WeightsManifestEntry[]): ArrayBuffer {
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (cause) {
+    throw new OptikError(
+      'CHECKPOINT_CORRUPT',
+      `The checkpoint file ${path} cannot be read.`,
+      { file: path, hint: corruptHint(path) },
+      { cause },
+    );
+  }
+  checkWeightBytes(path, b.byteLength, specs, `the checkpoint's ${STATE_FILE}`);
   return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
 }
 
@@ -57,6 +69,16 @@ function readBuffer(path: string): ArrayBuffer {
  */
 export async function writeCheckpoint(dir: string, contents: CheckpointContents): Promise<void> {
   const tmp = `${dir}.tmp`;
+  try {
+    await writeCheckpointFiles(dir, tmp, contents);
+  } catch (cause) {
+    // A full disk: remove the partial folder (it frees the space it took) and say so; `dir` is untouched.
+    rmSync(tmp, { recursive: true, force: true });
+    throw writeError(cause, tmp, `saving the checkpoint of epoch ${contents.info.epoch + 1} to ${dir}`);
+  }
+}
+
+async function writeCheckpointFiles(dir: string, tmp: string, contents: CheckpointContents): Promise<void> {
   const old = `${dir}.old`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -127,20 +149,55 @@ export function readCheckpoint(dir: string): CheckpointInfo {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new OptikError(
-      'DATA_CORRUPT',
-      `The checkpoint state ${path} is not valid JSON.`,
-      { file: path },
+      'CHECKPOINT_CORRUPT',
+      `The checkpoint state ${path} is not valid JSON (${(error as Error).message}): the file is truncated or damaged.`,
+      { file: path, hint: corruptHint(path) },
       { cause: error },
     );
   }
-  const info = parsed as Partial<CheckpointInfo>;
+  const info = (parsed ?? {}) as Partial<CheckpointInfo>;
   if (info.format !== 'optik-checkpoint' || info.version !== 1) {
     throw new OptikError('DATA_FORMAT', `${path} is not an Optik checkpoint (format optik-checkpoint, version 1).`, {
       file: path,
       received: { format: info.format, version: info.version },
     });
   }
+  const problem = checkInfo(info);
+  if (problem !== undefined) {
+    throw new OptikError('CHECKPOINT_CORRUPT', `The checkpoint state ${path} is damaged: ${problem}.`, {
+      file: path,
+      hint: corruptHint(path),
+    });
+  }
   return info as CheckpointInfo;
+}
+
+const isSpecList = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  value.every(
+    (s) =>
+      s !== null &&
+      typeof s === 'object' &&
+      typeof (s as { name?: unknown }).name === 'string' &&
+      Array.isArray((s as { shape?: unknown }).shape),
+  );
+
+/** What is wrong with a parsed trainer.json's fields, or undefined when they have the shape a resume reads. */
+function checkInfo(info: Partial<CheckpointInfo>): string | undefined {
+  const int = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  if (!int(info.epoch) || (info.epoch as number) < 0) return `epoch is ${JSON.stringify(info.epoch)}`;
+  if (!int(info.epochs) || !int(info.globalStep)) return 'epochs or globalStep is not an integer';
+  if (typeof info.learningRate !== 'number' || !Number.isFinite(info.learningRate))
+    return 'learningRate is not a number';
+  if (!Array.isArray(info.rngState) || info.rngState.length !== 4) return 'rngState is not 4 numbers';
+  if (!Array.isArray(info.history)) return 'history is not a list';
+  if (info.optimizer === null || typeof info.optimizer !== 'object' || !isSpecList(info.optimizer.specs)) {
+    return 'optimizer.specs is missing';
+  }
+  if (!Array.isArray(info.callbacks) || !info.callbacks.every((c) => isSpecList(c?.specs))) {
+    return 'callbacks is not a list of states';
+  }
+  return undefined;
 }
 
 /** Loads the tensors of a checkpoint into an existing model and a fresh optimizer; returns the callback states. */
@@ -159,7 +216,10 @@ export async function restoreCheckpoint(
     tf.dispose(Object.values(weights));
   }
 
-  const optimizerTensors = tf.io.decodeWeights(readBuffer(join(folder, OPTIMIZER_FILE)), info.optimizer.specs);
+  const optimizerTensors = tf.io.decodeWeights(
+    readBuffer(join(folder, OPTIMIZER_FILE), info.optimizer.specs),
+    info.optimizer.specs,
+  );
   // decodeWeights returns a map in spec order; the optimizer's slots are positional.
   const ordered = info.optimizer.specs.map((spec) => ({
     name: spec.name,
@@ -172,7 +232,7 @@ export async function restoreCheckpoint(
   }
 
   const allSpecs = info.callbacks.flatMap((c) => c.specs);
-  const callbackTensors = tf.io.decodeWeights(readBuffer(join(folder, CALLBACKS_FILE)), allSpecs);
+  const callbackTensors = tf.io.decodeWeights(readBuffer(join(folder, CALLBACKS_FILE), allSpecs), allSpecs);
   const callbacks = info.callbacks.map(({ name, values, specs }) => ({
     name,
     state: {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { fromZodError, OptikError } from '@optik/core';
+import { assertSafeKeys, fromZodError, OptikError, splitKeyPath } from '@optik/core';
 import { metricGoal } from '@optik/track';
 import {
   createPruner,
@@ -122,12 +122,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Turns dotted keys into nested objects, at any depth: `{ 'data.limit': { train: 64 } }` → `{ data: { limit: {
- * train: 64 } } }`. Later keys merge into earlier ones.
+ * train: 64 } } }`. Later keys merge into earlier ones. A segment `__proto__`, `constructor` or `prototype` is
+ * refused (`CONFIG_UNSAFE_KEY`): written through, it would reach `Object.prototype`.
  */
 export function expandDotted(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, raw] of Object.entries(value)) {
-    const parts = key.split('.');
+    const parts = splitKeyPath(key);
     let node = out;
     for (const part of parts.slice(0, -1)) {
       if (!isPlainObject(node[part])) node[part] = {};
@@ -225,6 +226,7 @@ export function resolveTuneConfig(
 ): TuneConfig {
   const file = options.file === undefined ? null : resolve(options.file);
   const meta = file === null ? {} : { file };
+  assertSafeKeys(input, '', meta);
   const parsed = TuneConfigSchema.safeParse(input);
   if (!parsed.success) throw fromZodError(parsed.error, { input, what: 'tune config', ...meta });
   const c = parsed.data;
@@ -234,6 +236,7 @@ export function resolveTuneConfig(
   if (typeof c.base === 'string') {
     baseFile = resolve(file === null ? process.cwd() : dirname(file), c.base);
     base = readConfigFile(baseFile) as Record<string, unknown>;
+    assertSafeKeys(base, '', { file: baseFile });
   } else {
     base = c.base;
   }

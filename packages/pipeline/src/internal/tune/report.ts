@@ -14,7 +14,10 @@ import { barChart, type ChartRow, lineChart, parallelCoordinatesChart, renderPng
 /** One trial as the leaderboard, `trials.csv` and `--json` show it. */
 export interface TuneTrialSummary {
   readonly number: number;
-  /** `interrupted`: stopped with the study (`signal`); a resume reads it as failed and retries a grid point. */
+  /**
+   * `interrupted`: stopped with the study (`signal`), as the store records it, in this and every later session
+   * (the sampler reads it as failed, so a grid retries its point).
+   */
   readonly status: 'running' | 'completed' | 'pruned' | 'failed' | 'interrupted';
   /** The trial's run in the store, and its name (`<study>-trial<n>`). */
   readonly runId: number | null;

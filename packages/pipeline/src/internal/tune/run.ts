@@ -236,8 +236,11 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
     const runIdOf = (n: number) => storage.runIdOf(study.id, n);
     const summaryOf = (record: TrialRecord): TuneTrialSummary => {
       const runId = runIdOf(record.number);
-      const name = runId === undefined ? undefined : store.openRun(runId).name;
-      return summarizeTrial(record, runId === undefined || name === undefined ? undefined : { id: runId, name });
+      const run = runId === undefined ? undefined : store.openRun(runId);
+      const summary = summarizeTrial(record, run === undefined ? undefined : { id: run.id, name: run.name });
+      // The store's status is what `runs ls` and `runs studies` show: a trial stopped with its study stays
+      // `interrupted` in every later session too (the sampler reads it as failed to retry its point).
+      return run?.status === 'interrupted' ? { ...summary, status: 'interrupted' } : summary;
     };
 
     let asked = 0;

@@ -32,7 +32,9 @@ const TRIAL_FILE = 'trial.json';
  * told the result, the run is finished with status `completed`, `pruned` or `failed`, the final metrics attached
  * with {@link TrackStudyStorage.attachMetrics} (test metrics of a completed trial), the objective value under the
  * objective's name and the whole trial record under `trial`. `trial.json` in the run folder mirrors the record
- * while it runs. A run the store marked `interrupted` (its process died) is read back as a failed trial.
+ * while it runs. A run the store marked `interrupted` (its process died) is read back as a failed trial. Loading
+ * or creating a study takes its owner lock in the store (`STUDY_BUSY` while another live process runs it), so two
+ * searches never share the trials of one study.
  */
 export class TrackStudyStorage implements StudyStorage {
   readonly store: Store;
@@ -50,7 +52,9 @@ export class TrackStudyStorage implements StudyStorage {
   }
 
   async createStudy(input: { readonly name: string; readonly direction: Direction }): Promise<StudyInfo> {
+    // loadIfExists: a study of this name created meanwhile by another process goes through its owner lock.
     const record = this.store.createStudy({
+      loadIfExists: true,
       name: input.name,
       task: this.task,
       direction: input.direction,
@@ -73,6 +77,9 @@ export class TrackStudyStorage implements StudyStorage {
           { received: this.objective, hint: 'Use a new study name for a different objective.' },
         );
       }
+      // Take the study's owner lock before its trials are read (and running ones marked failed): STUDY_BUSY while
+      // another live process runs it, so a second `optik tune` never touches the first one's trials.
+      this.store.updateStudy(record.id, { status: 'running' });
       return { id: String(record.id), name: record.name, direction: record.direction, createdAt: record.createdAt };
     } catch (error) {
       if (isOptikError(error, 'RUN_NOT_FOUND')) return undefined;
