@@ -3,6 +3,7 @@ import { renderTable } from '@optik/track';
 import { fixed, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
+import { headlineInline } from '../internal/headline.js';
 
 const USAGE = `usage: optik eval <run> [--data SOURCE] [--root DIR] [--json]
   run     id, name, task/name, or a run folder
@@ -17,14 +18,22 @@ export const evaluate: Command = async (args, ctx) => {
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n${USAGE}`);
   const result = await runEvaluation(ref, { data: values.data, root: values.root ?? 'runs', backend: ctx.backend });
   const m = result.metrics;
+  // Every task's report has a per-class table with these columns (localization adds IoU columns to its own).
+  const perClass = (result.report.perClass ?? []) as {
+    name: string;
+    precision: number;
+    recall: number;
+    f1: number;
+    support: number;
+  }[];
   const human = [
     `run ${result.runId ?? '?'} (${result.runDir}), weights/${result.weights}, on ${result.backend}`,
     `${result.data}: ${m.numSamples} images`,
-    `  accuracy ${fixed(m.accuracy)}  precision ${fixed(m.precision)}  recall ${fixed(m.recall)}  F1 ${fixed(m.f1)}  (macro)`,
+    `  ${headlineInline(m)}  (P/R/F1 macro)`,
     '',
     renderTable(
       ['class', 'precision', 'recall', 'f1', 'support'],
-      result.report.perClass.map((c) => [c.name, fixed(c.precision), fixed(c.recall), fixed(c.f1), String(c.support)]),
+      perClass.map((c) => [c.name, fixed(c.precision), fixed(c.recall), fixed(c.f1), String(c.support)]),
     ),
   ].join('\n');
   ctx.result(
@@ -35,7 +44,7 @@ export const evaluate: Command = async (args, ctx) => {
       weights: result.weights,
       data: result.data,
       metrics: m,
-      perClass: result.report.perClass,
+      perClass,
     },
     human,
   );

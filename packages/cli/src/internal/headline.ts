@@ -1,0 +1,29 @@
+import { fixed } from './args.js';
+
+/** Labels of the headline metrics the pipeline's tasks report, in the order they are printed. */
+const HEADLINE_LABELS: readonly (readonly [key: string, label: string, note?: string])[] = [
+  ['locAccuracy50', 'loc. accuracy @0.5', '(right class and IoU ≥ 0.5)'],
+  ['locAccuracy75', 'loc. accuracy @0.75', '(right class and IoU ≥ 0.75)'],
+  ['meanIou', 'mean IoU'],
+  ['accuracy', 'accuracy'],
+  ['precision', 'precision', '(macro)'],
+  ['recall', 'recall', '(macro)'],
+  ['f1', 'F1', '(macro)'],
+];
+
+/** The lines of a task's headline metrics (whatever the task reports of the known keys), aligned. */
+export function headlineLines(metrics: Readonly<Record<string, unknown>>, indent = '  '): string[] {
+  const present = HEADLINE_LABELS.filter(([key]) => typeof metrics[key] === 'number');
+  const width = Math.max(...present.map(([, label]) => label.length));
+  return present.map(
+    ([key, label, note]) =>
+      `${indent}${label.padEnd(width)}  ${fixed(metrics[key] as number)}${note === undefined ? '' : `  ${note}`}`,
+  );
+}
+
+/** The headline metrics on one line (`accuracy 0.9248  precision …`). */
+export function headlineInline(metrics: Readonly<Record<string, unknown>>): string {
+  return HEADLINE_LABELS.filter(([key]) => typeof metrics[key] === 'number')
+    .map(([key, label]) => `${label} ${fixed(metrics[key] as number)}`)
+    .join('  ');
+}
