@@ -1,9 +1,43 @@
 /**
- * @optik/testing — private test helpers shared by Optik's packages: temporary folders, CSV and PNG files, the
- * model harness (every zoo model × preset) and the task harness (every registered task, end to end). It depends on
- * no other Optik package but core: what it tests is passed in by the package's own test files.
+ * @optik/testing — private test helpers shared by Optik's packages: temporary folders, CSV and PNG files,
+ * generated box datasets, a small tmpfs, the model harness (every zoo model × preset) and the task harness (every
+ * registered task, end to end). It depends on no other Optik package but core: what it tests is passed in by the
+ * package's own test files.
  */
 
+/**
+ * Generated box data: a generated grayscale image with its objects (`BoxImage`, `BoxObject`) and the options of
+ * {@link boxImages}.
+ *
+ * @example
+ * ```ts
+ * const noBox: BoxImage = { ...images[0], objects: [] };
+ * ```
+ */
+export type { BoxImage, BoxImagesOptions, BoxObject } from './boxes.js';
+/**
+ * Tiny box datasets for localization and detection tests: `boxImages` draws one bright rectangle per image
+ * (brightness by class, place and size from the seed) on dark noise; `writeVocFolder` writes any such images as a
+ * Pascal VOC folder, boxes exactly as given (so bad boxes can be written too).
+ *
+ * @example
+ * ```ts
+ * const images = boxImages({ count: 40, height: 32, width: 48, classes: ['dim', 'bright'], seed: 1 });
+ * const files = writeVocFolder(join(dir, 'voc'), images);
+ * ```
+ */
+export { boxImages, writeVocFolder } from './boxes.js';
+/**
+ * Parses CSV text (quoted fields, doubled quotes) into rows of strings: `parseCsv` all rows, `readCsv` the header
+ * and the data rows. For checking the CSV files runs and studies write.
+ *
+ * @example
+ * ```ts
+ * const { header, rows } = readCsv(readFileSync(join(runDir, 'results.csv'), 'utf8'));
+ * const [first, ...rest] = parseCsv('a,"b ""c"""\n1,2\n'); // ['a', 'b "c"'], [['1', '2']]
+ * ```
+ */
+export { parseCsv, readCsv } from './csv.js';
 /**
  * A small tmpfs of its own (`SmallDisk`: fill, unfill, free, remount read-only, release), or why it could not be
  * had (`NoSmallDisk`).
@@ -25,17 +59,6 @@ export type { NoSmallDisk, SmallDisk } from './disk.js';
  * ```
  */
 export { mountSmallDisk } from './disk.js';
-/**
- * Parses CSV text (quoted fields, doubled quotes) into rows of strings: `parseCsv` all rows, `readCsv` the header
- * and the data rows. For checking the CSV files runs and studies write.
- *
- * @example
- * ```ts
- * const { header, rows } = readCsv(readFileSync(join(runDir, 'results.csv'), 'utf8'));
- * const [first, ...rest] = parseCsv('a,"b ""c"""\n1,2\n'); // ['a', 'b "c"'], [['1', '2']]
- * ```
- */
-export { parseCsv, readCsv } from './csv.js';
 /**
  * A fresh temporary folder, removed after the test file (`tempDir`); 8-bit grayscale or RGB pixels written as a
  * PNG file with no image library (`writePng`).

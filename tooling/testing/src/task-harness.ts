@@ -194,6 +194,15 @@ export function describeTaskHarness<C extends { readonly task: string }>(
         expectJsonClose(evaluation.metrics, result.metrics, 1e-6, 'runEvaluation headline vs training headline');
       });
 
+      it('predictions.csv has one row per test image', () => {
+        const stored = JSON.parse(readFileSync(join(result.runDir, 'metrics.json'), 'utf8')) as {
+          dataset?: { test?: number };
+        };
+        const { rows } = readCsv(readFileSync(join(result.runDir, 'predictions.csv'), 'utf8'));
+        expect(stored.dataset?.test).toBeGreaterThan(0);
+        expect(rows).toHaveLength(stored.dataset?.test ?? -1);
+      });
+
       it('runPrediction returns one entry per image file, in order', () => {
         expect(files.length).toBeGreaterThan(0);
         expect(prediction.predictions.map((p) => p.file)).toEqual(files.map((f) => resolve(f)));

@@ -227,7 +227,7 @@ describe('malformed annotation files', () => {
 // Issue #11: manifests that lead out of the dataset through links, or to files that never end.
 describe('CSV manifest rows that are links, FIFOs, devices or huge files', () => {
   it('refuses a row that is a symbolic link out of the root (to /etc/passwd, /dev/zero) or through a linked folder', async () => {
-    const root = join(tmp.dir, 'links');
+    const root = join(tmp, 'links');
     await writeImage(join(root, 'ok.png'), { seed: 4 });
     mkdirSync(join(root, 'inside'), { recursive: true });
     symlinkSync(join(root, 'ok.png'), join(root, 'inside', 'alias.png'));
@@ -255,7 +255,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   it('a FIFO named by a row is refused at once (DATA_NOT_A_FILE) instead of blocking forever', {
     timeout: 15_000,
   }, async () => {
-    const root = join(tmp.dir, 'fifo');
+    const root = join(tmp, 'fifo');
     await writeImage(join(root, 'ok.png'), { seed: 5 });
     execFileSync('mkfifo', [join(root, 'pipe.png')]);
     const file = join(root, 'm.csv');
@@ -269,7 +269,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   });
 
   it.skipIf(process.getuid?.() !== 0)('a character device inside the root (mknod, as root) is refused', async () => {
-    const root = join(tmp.dir, 'device');
+    const root = join(tmp, 'device');
     mkdirSync(root, { recursive: true });
     execFileSync('mknod', [join(root, 'zero.png'), 'c', '1', '5']);
     const file = join(root, 'm.csv');
@@ -280,7 +280,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   });
 
   it('a file above the size cap is DATA_TOO_LARGE, without reading it', async () => {
-    const root = join(tmp.dir, 'huge');
+    const root = join(tmp, 'huge');
     const big = join(root, 'big.png');
     writeText(big, new Uint8Array(16));
     truncateSync(big, 600 * 1024 * 1024); // sparse: no disk used
