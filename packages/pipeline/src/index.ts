@@ -140,6 +140,16 @@ export type { ClassificationConfig } from './internal/tasks/classification/confi
 export type { HeadlineMetrics } from './internal/tasks/classification/evaluate.js';
 export type { LocalizationConfig } from './internal/tasks/localization/config.js';
 /**
+ * The task kinds Optik trains (the `task:` values its registry holds), e.g. for a tool that lists them or a test
+ * that must cover each.
+ *
+ * @example
+ * ```ts
+ * console.log(taskKinds()); // ['classification', 'localization']
+ * ```
+ */
+export { taskKinds } from './internal/tasks/registry.js';
+/**
  * A tune config: as written (`TuneConfigInput`) and resolved (`TuneConfig`: base loaded, space, sampler and
  * pruner validated, defaults filled in).
  *

@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { tempDir } from '@optik/testing';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FASHION_MNIST_CLASSES, inspectDataset, loadBuiltinDataset, makeBatches } from '../index.js';
-import { tempDir } from './fixtures.js';
 
 const SYSTEM = '/usr/share/datasets/fashion-mnist';
 const FILES = [
@@ -16,12 +16,11 @@ const FILES = [
 ];
 const hasFashion = FILES.every((f) => existsSync(join(SYSTEM, f)));
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(async () => {
-  tmp = tempDir();
+  tmp = tempDir('optik-data-');
   await tf.setBackend('cpu');
 });
-afterAll(() => tmp.cleanup());
 
 describe('fashion-mnist', () => {
   it.skipIf(!hasFashion)(
@@ -30,7 +29,7 @@ describe('fashion-mnist', () => {
       const data = await loadBuiltinDataset('fashion-mnist', {
         validationSplit: 0.1,
         seed: 42,
-        cacheDir: tmp.dir,
+        cacheDir: tmp,
         download: false,
         apt: false,
       });
@@ -67,7 +66,7 @@ describe('fashion-mnist', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
     try {
-      const cacheDir = join(tmp.dir, 'dl');
+      const cacheDir = join(tmp, 'dl');
       const options = {
         cacheDir,
         systemDirs: [],
@@ -87,10 +86,10 @@ describe('fashion-mnist', () => {
 });
 
 it('names every place tried when fashion-mnist cannot be found', async () => {
-  const empty = join(tmp.dir, 'nothing');
+  const empty = join(tmp, 'nothing');
   const error = await loadBuiltinDataset('fashion-mnist', {
     cacheDir: empty,
-    systemDirs: [join(tmp.dir, 'no-system')],
+    systemDirs: [join(tmp, 'no-system')],
     mirrors: ['http://127.0.0.1:9/'],
     downloadTimeoutMs: 2000,
     apt: false,
@@ -100,7 +99,7 @@ it('names every place tried when fashion-mnist cannot be found', async () => {
   );
   expect(error.code).toBe('DATA_NOT_FOUND');
   expect(error.message).toContain(join(empty, 'datasets', 'fashion-mnist'));
-  expect(error.message).toContain(join(tmp.dir, 'no-system'));
+  expect(error.message).toContain(join(tmp, 'no-system'));
   expect(error.message).toContain('http://127.0.0.1:9/');
   expect(error.message).toContain('apt: disabled');
   await expect(loadBuiltinDataset('cifar-1000')).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });

@@ -1,14 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { OptikError } from '@optik/core';
 import sharp from 'sharp';
-
-/** A fresh temporary folder; `cleanup()` removes it. */
-export function tempDir(prefix = 'optik-data-'): { dir: string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
 
 /** Writes a solid-colour image (with a lighter square so images differ by `seed`). */
 export async function writeImage(

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@optik/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   loadImages,
   readCoco,
@@ -14,17 +15,16 @@ import {
   scanImageFolder,
   stratifiedSplit,
 } from '../index.js';
-import { caught, idxBytes, tempDir, writeImage, writeText } from './fixtures.js';
+import { caught, idxBytes, writeImage, writeText } from './fixtures.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir('optik-data-');
 });
-afterAll(() => tmp.cleanup());
 
 describe('broken image files', () => {
   it('skips zero-byte, truncated JPEG/PNG and non-image files with a counted, listed reason', async () => {
-    const root = join(tmp.dir, 'broken');
+    const root = join(tmp, 'broken');
     await writeImage(join(root, 'ok', 'good.png'), { seed: 1 });
     const jpeg = await writeImage(join(root, 'ok', 'good.jpg'), { seed: 2, format: 'jpeg', width: 64, height: 64 });
     const png = await writeImage(join(root, 'ok', 'good2.png'), { seed: 3, width: 64, height: 64 });
@@ -55,32 +55,32 @@ describe('broken image files', () => {
 
 describe('IDX', () => {
   it('refuses a wrong magic number', async () => {
-    const file = join(tmp.dir, 'idx', 'bad-magic');
+    const file = join(tmp, 'idx', 'bad-magic');
     writeText(file, Uint8Array.from([1, 2, 8, 3, 0, 0, 0, 0]));
-    writeText(join(tmp.dir, 'idx', 'labels'), idxBytes([1], new Uint8Array([0])));
-    const error = await caught(() => readIdxDataset(file, join(tmp.dir, 'idx', 'labels')));
+    writeText(join(tmp, 'idx', 'labels'), idxBytes([1], new Uint8Array([0])));
+    const error = await caught(() => readIdxDataset(file, join(tmp, 'idx', 'labels')));
     expect(error.code).toBe('DATA_FORMAT');
     expect(error.details.file).toBe(file);
   });
 
   it('refuses a label count different from the image count', async () => {
-    writeText(join(tmp.dir, 'idx', 'img.gz'), gzipSync(idxBytes([2, 2, 2], new Uint8Array(8))));
-    writeText(join(tmp.dir, 'idx', 'lab3'), idxBytes([3], new Uint8Array(3)));
-    const error = await caught(() => readIdxDataset(join(tmp.dir, 'idx', 'img.gz'), join(tmp.dir, 'idx', 'lab3')));
+    writeText(join(tmp, 'idx', 'img.gz'), gzipSync(idxBytes([2, 2, 2], new Uint8Array(8))));
+    writeText(join(tmp, 'idx', 'lab3'), idxBytes([3], new Uint8Array(3)));
+    const error = await caught(() => readIdxDataset(join(tmp, 'idx', 'img.gz'), join(tmp, 'idx', 'lab3')));
     expect(error.code).toBe('DATA_MISMATCH');
     expect(error.message).toMatch(/label count \(3\) differs from the image count \(2\)/);
   });
 
   it('refuses a truncated body', async () => {
     const bytes = idxBytes([2, 2, 2], new Uint8Array(8));
-    writeText(join(tmp.dir, 'idx', 'short'), bytes.subarray(0, bytes.length - 3));
-    const error = await caught(() => readIdxDataset(join(tmp.dir, 'idx', 'short'), join(tmp.dir, 'idx', 'lab3')));
+    writeText(join(tmp, 'idx', 'short'), bytes.subarray(0, bytes.length - 3));
+    const error = await caught(() => readIdxDataset(join(tmp, 'idx', 'short'), join(tmp, 'idx', 'lab3')));
     expect(error.code).toBe('DATA_CORRUPT');
   });
 });
 
 function cocoWith(fileName: string, extra: Record<string, unknown> = {}): string {
-  const file = join(tmp.dir, 'coco', `${Math.abs(hash(fileName + JSON.stringify(extra)))}.json`);
+  const file = join(tmp, 'coco', `${Math.abs(hash(fileName + JSON.stringify(extra)))}.json`);
   writeText(
     file,
     JSON.stringify({
@@ -109,7 +109,7 @@ describe('paths escaping the dataset root', () => {
   });
 
   it('refuses CSV paths that escape, naming file:line', async () => {
-    const file = join(tmp.dir, 'csv', 'm.csv');
+    const file = join(tmp, 'csv', 'm.csv');
     writeText(file, 'path,label\nok.png,a\n../secret.png,b\n');
     const error = await caught(() => readCsvManifest(file));
     expect(error.code).toBe('DATA_PATH_ESCAPE');
@@ -143,7 +143,7 @@ describe('boxes outside the image', () => {
 
 describe('unknown class ids', () => {
   it('YOLO: names file:line', async () => {
-    const root = join(tmp.dir, 'yolo-bad');
+    const root = join(tmp, 'yolo-bad');
     await writeImage(join(root, 'images', 'train', 'a.png'));
     writeText(join(root, 'labels', 'train', 'a.txt'), '0 0.5 0.5 0.1 0.1\n\n2 0.5 0.5 0.1 0.1\n');
     writeText(join(root, 'data.yaml'), 'train: images/train\nnames: [a, b]\n');
@@ -153,7 +153,7 @@ describe('unknown class ids', () => {
   });
 
   it('YOLO: a malformed line names file:line too', async () => {
-    const root = join(tmp.dir, 'yolo-bad');
+    const root = join(tmp, 'yolo-bad');
     writeText(join(root, 'labels', 'train', 'a.txt'), '0 0.5 0.5\n');
     const error = await caught(() => readYolo(join(root, 'data.yaml')));
     expect(error.code).toBe('DATA_FORMAT');
@@ -168,7 +168,7 @@ describe('unknown class ids', () => {
   });
 
   it('CSV: names file:line', async () => {
-    const file = join(tmp.dir, 'csv', 'u.csv');
+    const file = join(tmp, 'csv', 'u.csv');
     writeText(file, 'a.png,cat\nb.png,zebra\n');
     const error = await caught(() => readCsvManifest(file, { classNames: ['cat', 'dog'] }));
     expect(error.code).toBe('DATA_UNKNOWN_CLASS');
@@ -176,7 +176,7 @@ describe('unknown class ids', () => {
   });
 
   it('VOC: names file:line of the <name> element', async () => {
-    const root = join(tmp.dir, 'voc-bad');
+    const root = join(tmp, 'voc-bad');
     writeText(
       join(root, 'Annotations', 'x.xml'),
       '<annotation>\n<filename>x.jpg</filename>\n<size><width>9</width><height>9</height></size>\n<object>\n<name>ufo</name>\n<bndbox><xmin>1</xmin><ymin>1</ymin><xmax>2</xmax><ymax>2</ymax></bndbox>\n</object>\n</annotation>\n',
@@ -189,7 +189,7 @@ describe('unknown class ids', () => {
 
 describe('malformed annotation files', () => {
   it('COCO schema errors name the file and JSON path', async () => {
-    const file = join(tmp.dir, 'coco', 'schema.json');
+    const file = join(tmp, 'coco', 'schema.json');
     writeText(
       file,
       JSON.stringify({
@@ -204,10 +204,10 @@ describe('malformed annotation files', () => {
   });
 
   it('invalid JSON and malformed XML are coded errors', async () => {
-    const file = join(tmp.dir, 'coco', 'broken.json');
+    const file = join(tmp, 'coco', 'broken.json');
     writeText(file, '{"images": [');
     expect((await caught(() => readCoco(file))).code).toBe('DATA_FORMAT');
-    const root = join(tmp.dir, 'voc-xml');
+    const root = join(tmp, 'voc-xml');
     writeText(join(root, 'Annotations', 'y.xml'), '<annotation>\n<filename>y.jpg</file>\n</annotation>');
     const error = await caught(() => readVoc(root));
     expect(error.code).toBe('DATA_FORMAT');
@@ -215,7 +215,7 @@ describe('malformed annotation files', () => {
   });
 
   it('a CSV row with the wrong number of fields names file:line', async () => {
-    const file = join(tmp.dir, 'csv', 'f.csv');
+    const file = join(tmp, 'csv', 'f.csv');
     writeText(file, 'a.png,cat\nb.png,dog,extra\n');
     const error = await caught(() => readCsvManifest(file));
     expect(error.code).toBe('DATA_FORMAT');
@@ -227,7 +227,7 @@ describe('malformed annotation files', () => {
 // Issue #11: manifests that lead out of the dataset through links, or to files that never end.
 describe('CSV manifest rows that are links, FIFOs, devices or huge files', () => {
   it('refuses a row that is a symbolic link out of the root (to /etc/passwd, /dev/zero) or through a linked folder', async () => {
-    const root = join(tmp.dir, 'links');
+    const root = join(tmp, 'links');
     await writeImage(join(root, 'ok.png'), { seed: 4 });
     mkdirSync(join(root, 'inside'), { recursive: true });
     symlinkSync(join(root, 'ok.png'), join(root, 'inside', 'alias.png'));
@@ -255,7 +255,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   it('a FIFO named by a row is refused at once (DATA_NOT_A_FILE) instead of blocking forever', {
     timeout: 15_000,
   }, async () => {
-    const root = join(tmp.dir, 'fifo');
+    const root = join(tmp, 'fifo');
     await writeImage(join(root, 'ok.png'), { seed: 5 });
     execFileSync('mkfifo', [join(root, 'pipe.png')]);
     const file = join(root, 'm.csv');
@@ -269,7 +269,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   });
 
   it.skipIf(process.getuid?.() !== 0)('a character device inside the root (mknod, as root) is refused', async () => {
-    const root = join(tmp.dir, 'device');
+    const root = join(tmp, 'device');
     mkdirSync(root, { recursive: true });
     execFileSync('mknod', [join(root, 'zero.png'), 'c', '1', '5']);
     const file = join(root, 'm.csv');
@@ -280,7 +280,7 @@ describe('CSV manifest rows that are links, FIFOs, devices or huge files', () =>
   });
 
   it('a file above the size cap is DATA_TOO_LARGE, without reading it', async () => {
-    const root = join(tmp.dir, 'huge');
+    const root = join(tmp, 'huge');
     const big = join(root, 'big.png');
     writeText(big, new Uint8Array(16));
     truncateSync(big, 600 * 1024 * 1024); // sparse: no disk used

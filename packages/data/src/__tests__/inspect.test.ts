@@ -1,25 +1,25 @@
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '@optik/testing';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { formatInspectReport, inspectDataset } from '../index.js';
-import { tempDir, writeImage, writeText } from './fixtures.js';
+import { writeImage, writeText } from './fixtures.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir('optik-data-');
 });
-afterAll(() => tmp.cleanup());
 
 describe('inspectDataset', () => {
   it('reports a corrupt image, a duplicate and a 10:1 imbalance, and writes JSON and PNG charts', async () => {
-    const root = join(tmp.dir, 'pets');
+    const root = join(tmp, 'pets');
     for (let i = 0; i < 20; i++) await writeImage(join(root, 'cat', `c${i}.png`), { seed: i, width: 16 + (i % 2) * 8 });
     await writeImage(join(root, 'dog', 'd0.png'), { seed: 100 });
     await writeImage(join(root, 'dog', 'd1.png'), { seed: 101 });
     copyFileSync(join(root, 'cat', 'c3.png'), join(root, 'cat', 'c3-copy.png'));
     writeText(join(root, 'dog', 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]));
-    const outDir = join(tmp.dir, 'report');
+    const outDir = join(tmp, 'report');
     const report = await inspectDataset(root, { outDir });
 
     expect(report.format).toBe('folder');
@@ -61,7 +61,7 @@ describe('inspectDataset', () => {
   });
 
   it('finds duplicates across splits (leakage) and reports boxes for detection', async () => {
-    const root = join(tmp.dir, 'yolo');
+    const root = join(tmp, 'yolo');
     await writeImage(join(root, 'images', 'train', 'a.png'), { width: 100, height: 100, seed: 1 });
     await writeImage(join(root, 'images', 'train', 'b.png'), { width: 100, height: 100, seed: 2 });
     writeText(join(root, 'images', 'val', 'a-again.png'), readFileSync(join(root, 'images', 'train', 'a.png')));
@@ -70,7 +70,7 @@ describe('inspectDataset', () => {
     writeText(join(root, 'data.yaml'), 'train: images/train\nval: images/val\nnames: [small, big]\n');
     const report = await inspectDataset(
       { format: 'yolo', path: join(root, 'data.yaml') },
-      { outDir: join(tmp.dir, 'yolo-report') },
+      { outDir: join(tmp, 'yolo-report') },
     );
     expect(report.task).toBe('detection');
     expect(report.leakage).toHaveLength(1);
@@ -89,13 +89,13 @@ describe('inspectDataset', () => {
       { label: '<96', count: 1 },
     ]);
     expect(report.perSplit).toEqual({ train: [1, 2], val: [0, 0] });
-    expect(existsSync(join(tmp.dir, 'yolo-report', 'box-sizes.png'))).toBe(true);
-    expect(existsSync(join(tmp.dir, 'yolo-report', 'boxes-per-image.png'))).toBe(true);
+    expect(existsSync(join(tmp, 'yolo-report', 'box-sizes.png'))).toBe(true);
+    expect(existsSync(join(tmp, 'yolo-report', 'boxes-per-image.png'))).toBe(true);
   });
 
   it('rejects unknown options and unknown sources with coded errors', async () => {
-    await expect(inspectDataset(join(tmp.dir, 'missing'))).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
-    await expect(inspectDataset(tmp.dir, { imbalanceThreshold: 0.5 })).rejects.toMatchObject({
+    await expect(inspectDataset(join(tmp, 'missing'))).rejects.toMatchObject({ code: 'DATA_NOT_FOUND' });
+    await expect(inspectDataset(tmp, { imbalanceThreshold: 0.5 })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
   });

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BoxXyxy, OptikError, SampleTarget } from '@optik/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@optik/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   FASHION_MNIST_CLASSES,
   type InMemoryDataset,
@@ -17,7 +18,6 @@ import {
   writeVoc,
   writeYolo,
 } from '../index.js';
-import { tempDir } from './fixtures.js';
 
 const NAME = 'fashion-mnist-localization';
 const FASHION = '/usr/share/datasets/fashion-mnist';
@@ -35,12 +35,11 @@ const realData = it.skipIf(missing !== undefined);
 /** Offline: the installed packages or nothing. */
 const local = { download: false, apt: false } as const;
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(() => {
-  tmp = tempDir();
-  process.env.OPTIK_CACHE_DIR = join(tmp.dir, 'default-cache');
+  tmp = tempDir('optik-data-');
+  process.env.OPTIK_CACHE_DIR = join(tmp, 'default-cache');
 });
-afterAll(() => tmp.cleanup());
 
 function boxOf(target: SampleTarget | undefined): BoxXyxy {
   if (target?.kind !== 'localization') throw new Error(`expected a localization target, got ${target?.kind}`);
@@ -121,11 +120,11 @@ describe(NAME, () => {
 
   realData('the same seed gives byte-identical images, labels and boxes; another seed does not', async () => {
     const small = { ...local, trainSize: 300, validationSize: 50, testSize: 50 };
-    const a = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp.dir, 'a') });
-    const b = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp.dir, 'b') });
-    const cached = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp.dir, 'a') });
-    const other = await loadBuiltinDataset(NAME, { ...small, seed: 8, cacheDir: join(tmp.dir, 'a') });
-    expect(readdirSync(join(tmp.dir, 'a', 'datasets', NAME)).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+    const a = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp, 'a') });
+    const b = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp, 'b') });
+    const cached = await loadBuiltinDataset(NAME, { ...small, seed: 7, cacheDir: join(tmp, 'a') });
+    const other = await loadBuiltinDataset(NAME, { ...small, seed: 8, cacheDir: join(tmp, 'a') });
+    expect(readdirSync(join(tmp, 'a', 'datasets', NAME)).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
     for (const split of ['train', 'validation', 'test'] as const) {
       for (const again of [b, cached]) {
         expect(Buffer.from(again[split].images).equals(Buffer.from(a[split].images))).toBe(true);
@@ -150,15 +149,15 @@ describe(NAME, () => {
       });
       const files = await writeImageFiles(
         { train: data.train, val: data.validation, test: data.test },
-        join(tmp.dir, 'png'),
+        join(tmp, 'png'),
       );
       expect(files.task).toBe('localization');
       const expected = [data.train, data.validation, data.test].flatMap((ds) =>
         (ds.targets ?? []).map((t) => [t.kind === 'localization' ? t.label : -1, [boxOf(t)]]),
       );
-      const voc = readVoc(await writeVoc(files, join(tmp.dir, 'voc')), { classNames: FASHION_MNIST_CLASSES });
-      const coco = readCoco(await writeCoco(files, join(tmp.dir, 'coco', 'instances.json')), { imageRoot: files.root });
-      const yolo = await readYolo(await writeYolo(files, join(tmp.dir, 'yolo')));
+      const voc = readVoc(await writeVoc(files, join(tmp, 'voc')), { classNames: FASHION_MNIST_CLASSES });
+      const coco = readCoco(await writeCoco(files, join(tmp, 'coco', 'instances.json')), { imageRoot: files.root });
+      const yolo = await readYolo(await writeYolo(files, join(tmp, 'yolo')));
       const order = (ds: typeof files) =>
         [...ds.records].sort((p, q) => {
           const rank = (f: string) => ['train', 'val', 'test'].findIndex((s) => f.includes(`/${s}/`));
@@ -207,15 +206,15 @@ describe(NAME, () => {
   realData('names the Debian package when the background photos are missing', async () => {
     const error = await loadBuiltinDataset(NAME, {
       ...local,
-      cacheDir: join(tmp.dir, 'empty-cache'),
-      backgroundDirs: [join(tmp.dir, 'no-photos')],
+      cacheDir: join(tmp, 'empty-cache'),
+      backgroundDirs: [join(tmp, 'no-photos')],
     }).then(
       () => undefined,
       (e: unknown) => e as OptikError,
     );
     expect(error?.code).toBe('DATA_NOT_FOUND');
     expect(error?.message).toContain('Debian package opencv-doc');
-    expect(error?.message).toContain(join(tmp.dir, 'no-photos'));
+    expect(error?.message).toContain(join(tmp, 'no-photos'));
     expect(error?.message).toContain('apt-get install opencv-doc');
   });
 });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@optik/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   formatInspectReport,
   inspectDataset,
@@ -15,13 +16,12 @@ import {
   writeVoc,
   writeYolo,
 } from '../index.js';
-import { caught, tempDir, writeImage, writeText } from './fixtures.js';
+import { caught, writeImage, writeText } from './fixtures.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir('optik-data-');
 });
-afterAll(() => tmp.cleanup());
 
 type Obj = { name: string; box: [number, number, number, number] };
 
@@ -45,7 +45,7 @@ async function vocFolder(root: string, images: { name: string; width: number; he
 
 describe('toLocalization: one class and one box per image', () => {
   it('converts VOC, and readSample/loadImages move the box with the resized image', async () => {
-    const root = await vocFolder(join(tmp.dir, 'voc'), [
+    const root = await vocFolder(join(tmp, 'voc'), [
       { name: 'a.png', width: 40, height: 20, objects: [{ name: 'cat', box: [4, 2, 24, 12] }] },
       { name: 'b.png', width: 40, height: 20, objects: [{ name: 'dog', box: [10, 5, 30, 15] }] },
     ]);
@@ -74,7 +74,7 @@ describe('toLocalization: one class and one box per image', () => {
   });
 
   it('reads the same boxes from COCO and YOLO', async () => {
-    const root = join(tmp.dir, 'coco-yolo');
+    const root = join(tmp, 'coco-yolo');
     await writeImage(join(root, 'images', 'train', 'a.png'), { width: 64, height: 32 });
     writeText(
       join(root, 'coco.json'),
@@ -100,7 +100,7 @@ describe('toLocalization: one class and one box per image', () => {
   });
 
   it('reads a CSV manifest with path,label,xmin,ymin,xmax,ymax columns', async () => {
-    const root = join(tmp.dir, 'csv');
+    const root = join(tmp, 'csv');
     await writeImage(join(root, 'img', 'a.png'), { width: 30, height: 30 });
     await writeImage(join(root, 'img', 'b.png'), { width: 30, height: 30, seed: 1 });
     await writeImage(join(root, 'img', 'c.png'), { width: 30, height: 30, seed: 2 });
@@ -129,7 +129,7 @@ describe('toLocalization: one class and one box per image', () => {
 
 describe('toLocalization: bad input', () => {
   it('an image with no box: skipped and listed by default, an error with noBox: "error"', async () => {
-    const root = await vocFolder(join(tmp.dir, 'nobox'), [
+    const root = await vocFolder(join(tmp, 'nobox'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'cat', box: [1, 1, 9, 9] }] },
       { name: 'empty.png', width: 20, height: 20, objects: [] },
     ]);
@@ -148,7 +148,7 @@ describe('toLocalization: bad input', () => {
   });
 
   it('several boxes: an error by default, or skipped, or the largest kept with its class', async () => {
-    const root = await vocFolder(join(tmp.dir, 'several'), [
+    const root = await vocFolder(join(tmp, 'several'), [
       {
         name: 'two.png',
         width: 40,
@@ -180,14 +180,14 @@ describe('toLocalization: bad input', () => {
   });
 
   it('a box partly outside is clipped and counted; one entirely outside is an error', async () => {
-    const partly = await vocFolder(join(tmp.dir, 'partly'), [
+    const partly = await vocFolder(join(tmp, 'partly'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'cat', box: [10, -4, 30, 10] }] },
     ]);
     const { dataset } = toLocalization(readVoc(partly));
     expect(dataset.issues.clippedBoxes).toBe(1);
     expect(dataset.records[0]?.boxes).toEqual([[10, 0, 20, 10]]);
 
-    const outside = await vocFolder(join(tmp.dir, 'outside'), [
+    const outside = await vocFolder(join(tmp, 'outside'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'cat', box: [25, 2, 40, 10] }] },
     ]);
     const error = await caught(() => readVoc(outside));
@@ -196,7 +196,7 @@ describe('toLocalization: bad input', () => {
     expect(error.message).toContain('a.xml');
 
     // A CSV states no image size, so the decoded image is the judge.
-    const root = join(tmp.dir, 'csv-outside');
+    const root = join(tmp, 'csv-outside');
     await writeImage(join(root, 'a.png'), { width: 20, height: 20 });
     writeText(join(root, 'in.csv'), 'path,label,xmin,ymin,xmax,ymax\na.png,cat,-5,5,10,25\n');
     writeText(join(root, 'out.csv'), 'path,label,xmin,ymin,xmax,ymax\na.png,cat,0.2,0.2,0.8,0.8\n');
@@ -216,7 +216,7 @@ describe('toLocalization: bad input', () => {
   });
 
   it('a degenerate box (zero or negative width or height) is an error', async () => {
-    const root = join(tmp.dir, 'degenerate');
+    const root = join(tmp, 'degenerate');
     await writeImage(join(root, 'a.png'), { width: 20, height: 20 });
     writeText(
       join(root, 'zero.json'),
@@ -231,7 +231,7 @@ describe('toLocalization: bad input', () => {
     expect(zero.message).toContain('degenerate (width 0 px, height 8 px)');
     expect(zero.message).toContain('a.png');
 
-    const negative = await vocFolder(join(tmp.dir, 'negative'), [
+    const negative = await vocFolder(join(tmp, 'negative'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'cat', box: [10, 2, 4, 8] }] },
     ]);
     const error = await caught(() => readVoc(negative));
@@ -247,7 +247,7 @@ describe('toLocalization: bad input', () => {
   });
 
   it('a class missing from the class list is DATA_UNKNOWN_CLASS naming the file and line', async () => {
-    const root = join(tmp.dir, 'unknown');
+    const root = join(tmp, 'unknown');
     await writeImage(join(root, 'a.png'));
     writeText(join(root, 'boxes.csv'), 'path,label,xmin,ymin,xmax,ymax\na.png,cat,1,1,5,5\na.png,zebra,2,2,6,6\n');
     const csv = await caught(() => readCsvManifest(join(root, 'boxes.csv'), { classNames: ['cat', 'dog'] }));
@@ -255,7 +255,7 @@ describe('toLocalization: bad input', () => {
     expect(csv.details.file).toBe(`${join(root, 'boxes.csv')}:3`);
     expect(csv.message).toContain('Known classes: cat, dog');
 
-    const voc = await vocFolder(join(tmp.dir, 'unknown-voc'), [
+    const voc = await vocFolder(join(tmp, 'unknown-voc'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'zebra', box: [1, 1, 5, 5] }] },
     ]);
     expect((await caught(() => readVoc(voc, { classNames: ['cat'] }))).code).toBe('DATA_UNKNOWN_CLASS');
@@ -273,7 +273,7 @@ describe('toLocalization: bad input', () => {
   });
 
   it('refuses a class-per-folder tree, saying it is a classification folder', async () => {
-    const root = join(tmp.dir, 'folders');
+    const root = join(tmp, 'folders');
     await writeImage(join(root, 'cat', 'a.png'));
     await writeImage(join(root, 'dog', 'b.png'));
     const error = await caught(() => toLocalization(scanImageFolder(root)));
@@ -285,8 +285,8 @@ describe('toLocalization: bad input', () => {
   });
 
   it('rejects bad options, and a source where every image is skipped', async () => {
-    const root = await vocFolder(join(tmp.dir, 'all-empty'), [{ name: 'a.png', width: 20, height: 20, objects: [] }]);
-    const source = readVoc(join(tmp.dir, 'several'));
+    const root = await vocFolder(join(tmp, 'all-empty'), [{ name: 'a.png', width: 20, height: 20, objects: [] }]);
+    const source = readVoc(join(tmp, 'several'));
     expect((await caught(() => toLocalization(source, { multipleBoxes: 'first' as 'skip' }))).code).toBe(
       'CONFIG_INVALID',
     );
@@ -298,14 +298,14 @@ describe('toLocalization: bad input', () => {
 
 describe('writeVoc and the box report', () => {
   it('writes VOC that reads back to the same localization records; COCO and YOLO agree', async () => {
-    const root = await vocFolder(join(tmp.dir, 'export-src'), [
+    const root = await vocFolder(join(tmp, 'export-src'), [
       { name: 'a.png', width: 32, height: 16, objects: [{ name: 'cat', box: [3, 2, 17, 9] }] },
       { name: 'b.png', width: 32, height: 16, objects: [{ name: 'dog', box: [0, 0, 32, 16] }] },
     ]);
     const source = toLocalization(readVoc(root)).dataset;
-    const vocDir = await writeVoc(source, join(tmp.dir, 'export-voc'));
-    const cocoFile = await writeCoco(source, join(tmp.dir, 'export-coco', 'instances.json'));
-    const yoloFile = await writeYolo(source, join(tmp.dir, 'export-yolo'));
+    const vocDir = await writeVoc(source, join(tmp, 'export-voc'));
+    const cocoFile = await writeCoco(source, join(tmp, 'export-coco', 'instances.json'));
+    const yoloFile = await writeYolo(source, join(tmp, 'export-yolo'));
     const expected = source.records.map((r) => [r.label, r.boxes]);
     const fromVoc = toLocalization(readVoc(vocDir)).dataset;
     const fromCoco = toLocalization(readCoco(cocoFile, { imageRoot: source.root })).dataset;
@@ -318,13 +318,13 @@ describe('writeVoc and the box report', () => {
       join(vocDir, 'JPEGImages', 'a.png'),
       join(vocDir, 'JPEGImages', 'b.png'),
     ]);
-    await expect(writeVoc(scanImageFolder(join(tmp.dir, 'folders')), join(tmp.dir, 'x'))).rejects.toMatchObject({
+    await expect(writeVoc(scanImageFolder(join(tmp, 'folders')), join(tmp, 'x'))).rejects.toMatchObject({
       code: 'ARGUMENT_INVALID',
     });
   });
 
   it('inspect reports box sizes relative to the image and box centre positions', async () => {
-    const root = join(tmp.dir, 'inspect-yolo');
+    const root = join(tmp, 'inspect-yolo');
     await writeImage(join(root, 'images', 'train', 'a.png'), { width: 100, height: 50 });
     await writeImage(join(root, 'images', 'train', 'b.png'), { width: 100, height: 50, seed: 1 });
     writeText(join(root, 'labels', 'train', 'a.txt'), '0 0.1 0.5 0.2 0.3\n');

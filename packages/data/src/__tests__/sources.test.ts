@@ -2,7 +2,8 @@ import { utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isOptikError } from '@optik/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '@optik/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   imageDatasetFromDirectory,
   loadImages,
@@ -18,22 +19,21 @@ import {
   writeCoco,
   writeYolo,
 } from '../index.js';
-import { encodeRleString, idxBytes, maskToRle, tempDir, writeImage, writeText } from './fixtures.js';
+import { encodeRleString, idxBytes, maskToRle, writeImage, writeText } from './fixtures.js';
 
-let tmp: ReturnType<typeof tempDir>;
+let tmp: string;
 beforeAll(() => {
-  tmp = tempDir();
+  tmp = tempDir('optik-data-');
 });
-afterAll(() => tmp.cleanup());
 
 describe('class-per-folder source (Keras image_dataset_from_directory semantics)', () => {
   it('sorts class names, decodes to imageSize and splits with a seed', async () => {
-    const root = join(tmp.dir, 'folder');
+    const root = join(tmp, 'folder');
     for (let i = 0; i < 6; i++) await writeImage(join(root, 'b_dog', `d${i}.png`), { seed: i, width: 20, height: 10 });
     for (let i = 0; i < 4; i++)
       await writeImage(join(root, 'a_cat', 'nested', `c${i}.jpg`), { seed: 10 + i, format: 'jpeg' });
     writeText(join(root, 'a_cat', 'notes.txt'), 'not an image');
-    const cacheDir = join(tmp.dir, 'cache');
+    const cacheDir = join(tmp, 'cache');
     const first = await imageDatasetFromDirectory({
       directory: root,
       imageSize: [8, 6],
@@ -95,17 +95,17 @@ describe('class-per-folder source (Keras image_dataset_from_directory semantics)
 
   it('validates its options like Keras (subset needs validationSplit, a split needs a seed)', async () => {
     await expect(
-      imageDatasetFromDirectory({ directory: tmp.dir, validationSplit: 0.2, subset: 'training' }),
+      imageDatasetFromDirectory({ directory: tmp, validationSplit: 0.2, subset: 'training' }),
     ).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
-    await expect(imageDatasetFromDirectory({ directory: tmp.dir, subset: 'training', seed: 1 })).rejects.toMatchObject({
+    await expect(imageDatasetFromDirectory({ directory: tmp, subset: 'training', seed: 1 })).rejects.toMatchObject({
       code: 'CONFIG_INVALID',
     });
   });
 
   it('detects train/val/test split folders', async () => {
-    const root = join(tmp.dir, 'splits');
+    const root = join(tmp, 'splits');
     await writeImage(join(root, 'train', 'x', '1.png'), { seed: 1 });
     await writeImage(join(root, 'train', 'y', '2.png'), { seed: 2 });
     await writeImage(join(root, 'test', 'y', '3.png'), { seed: 3 });
@@ -122,9 +122,9 @@ describe('class-per-folder source (Keras image_dataset_from_directory semantics)
 describe('IDX source', () => {
   it('reads .gz and raw files', async () => {
     const images = new Uint8Array(3 * 4 * 5).map((_, i) => i);
-    writeText(join(tmp.dir, 'idx', 'img.gz'), gzipSync(idxBytes([3, 4, 5], images)));
-    writeText(join(tmp.dir, 'idx', 'lab'), idxBytes([3], new Uint8Array([2, 0, 1])));
-    const ds = await readIdxDataset(join(tmp.dir, 'idx', 'img.gz'), join(tmp.dir, 'idx', 'lab'));
+    writeText(join(tmp, 'idx', 'img.gz'), gzipSync(idxBytes([3, 4, 5], images)));
+    writeText(join(tmp, 'idx', 'lab'), idxBytes([3], new Uint8Array([2, 0, 1])));
+    const ds = await readIdxDataset(join(tmp, 'idx', 'img.gz'), join(tmp, 'idx', 'lab'));
     expect([ds.length, ds.height, ds.width, ds.channels]).toEqual([3, 4, 5, 1]);
     expect(Array.from(ds.labels)).toEqual([2, 0, 1]);
     expect(Array.from(ds.sample(1).image.data.slice(0, 3))).toEqual([20, 21, 22]);
@@ -134,7 +134,7 @@ describe('IDX source', () => {
 
 describe('CSV manifest', () => {
   it('reads path,label rows with a header and quoted fields', async () => {
-    const root = join(tmp.dir, 'csv');
+    const root = join(tmp, 'csv');
     await writeImage(join(root, 'img', 'a.png'), { seed: 1 });
     await writeImage(join(root, 'img', 'b c.png'), { seed: 2 });
     writeText(join(root, 'labels.csv'), 'path,label\nimg/a.png,dog\n"img/b c.png",cat\n');
@@ -150,7 +150,7 @@ const W = 40;
 const H = 30;
 
 async function cocoFixture(masks: boolean): Promise<string> {
-  const root = join(tmp.dir, masks ? 'coco-masks' : 'coco-boxes');
+  const root = join(tmp, masks ? 'coco-masks' : 'coco-boxes');
   await writeImage(join(root, 'images', 'a.png'), { width: W, height: H, seed: 1 });
   await writeImage(join(root, 'images', 'b.png'), { width: W, height: H, seed: 2 });
   const rect = new Uint8Array(W * H);
@@ -214,7 +214,7 @@ describe('COCO source', () => {
   });
 
   it('decodes the pycocotools string for an all-zero mask', async () => {
-    const root = join(tmp.dir, 'coco-zero');
+    const root = join(tmp, 'coco-zero');
     await writeImage(join(root, 'z.png'), { width: 4, height: 4 });
     writeText(
       join(root, 'z.json'),
@@ -241,7 +241,7 @@ describe('COCO source', () => {
 
   it('round-trips COCO → internal → YOLO → internal with the same boxes (1e-6)', async () => {
     const coco = readCoco(await cocoFixture(false));
-    const yamlFile = await writeYolo(coco, join(tmp.dir, 'as-yolo'));
+    const yamlFile = await writeYolo(coco, join(tmp, 'as-yolo'));
     const yolo = await readYolo(yamlFile);
     expect(yolo.classNames).toEqual(coco.classNames);
     expect(yolo.records.length).toBe(coco.records.length);
@@ -258,14 +258,14 @@ describe('COCO source', () => {
       return worst;
     };
     expect(maxDiff(coco.records, yolo.records)).toBeLessThan(1e-6);
-    const cocoAgain = readCoco(await writeCoco(yolo, join(tmp.dir, 'again', 'coco.json')), { imageRoot: yolo.root });
+    const cocoAgain = readCoco(await writeCoco(yolo, join(tmp, 'again', 'coco.json')), { imageRoot: yolo.root });
     expect(maxDiff(coco.records, cocoAgain.records)).toBeLessThan(1e-6);
   });
 });
 
 describe('Pascal VOC source', () => {
   it('reads boxes and difficult flags (1-based → continuous xyxy)', async () => {
-    const root = join(tmp.dir, 'voc');
+    const root = join(tmp, 'voc');
     await writeImage(join(root, 'JPEGImages', '0001.jpg'), { width: 50, height: 40, format: 'jpeg' });
     writeText(
       join(root, 'Annotations', '0001.xml'),
@@ -297,7 +297,7 @@ describe('Pascal VOC source', () => {
 
 describe('YOLO source', () => {
   it('reads boxes and polygons per split from data.yaml', async () => {
-    const root = join(tmp.dir, 'yolo');
+    const root = join(tmp, 'yolo');
     await writeImage(join(root, 'images', 'train', 'x.png'), { width: 100, height: 50 });
     await writeImage(join(root, 'images', 'val', 'y.png'), { width: 100, height: 50, seed: 3 });
     writeText(join(root, 'labels', 'train', 'x.txt'), '0 0.5 0.5 0.2 0.4\n1 0.1 0.2 0.3 0.2 0.3 0.6 0.1 0.6\n');
@@ -324,7 +324,7 @@ describe('YOLO source', () => {
 
 describe('semantic mask folder', () => {
   it('pairs images with mask PNGs and resizes masks with nearest neighbour', async () => {
-    const root = join(tmp.dir, 'masks');
+    const root = join(tmp, 'masks');
     await writeImage(join(root, 'images', 'm1.jpg'), { width: 8, height: 8, format: 'jpeg' });
     const mask = new Uint8Array(64).map((_, i) => (i % 8 < 4 ? 0 : i < 32 ? 1 : 2));
     const sharp = (await import('sharp')).default;

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOptikError } from '@optik/core';
+import { readCsv, writePng } from '@optik/testing';
 import { openStore } from '@optik/track';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +15,6 @@ import {
   runTraining,
   type TrainingResult,
 } from '../index.js';
-import { readCsv, writePng } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'optik-pipeline-'));
 

@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCsv } from '@optik/testing';
 import { openStore } from '@optik/track';
 import { readCheckpoint } from '@optik/train';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from './helpers.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'optik-resume-'));

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isOptikError } from '@optik/core';
+import { readCsv } from '@optik/testing';
 import { openStore } from '@optik/track';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -13,7 +14,6 @@ import {
   runTune,
   type TuneConfigInput,
 } from '../index.js';
-import { readCsv } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'optik-tune-'));
 

@@ -1,3 +1,4 @@
+import { tempDir } from '@optik/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   formatComparison,
@@ -13,7 +14,6 @@ import {
   runShowJson,
   type Store,
 } from '../index.js';
-import { tempDir } from './helpers.js';
 
 let store: Store | undefined;
 afterEach(() => store?.close());

@@ -3,10 +3,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOptikError, type OptikError } from '@optik/core';
-import { mountSmallDisk } from '@optik/testing';
+import { mountSmallDisk, parseCsv, tempDir } from '@optik/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../index.js';
-import { exited, forkChild, message, parseCsv, tempDir } from './helpers.js';
+import { exited, forkChild, message } from './helpers.js';
 
 function caught(fn: () => unknown): OptikError {
   try {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { parseCsv, tempDir } from '@optik/testing';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../index.js';
-import { exited, forkChild, message, parseCsv, tempDir } from './helpers.js';
+import { exited, forkChild, message } from './helpers.js';
 
 describe('several processes, one store', () => {
   it('two processes writing runs, trials and epochs at once lose nothing', async () => {

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOptikError } from '@optik/core';
+import { parseCsv, tempDir } from '@optik/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flattenParams, openStore, runPaths, type Store } from '../index.js';
-import { parseCsv, tempDir } from './helpers.js';
 
 const stores: Store[] = [];
 function freshStore(root = tempDir()): Store {

@@ -40,7 +40,8 @@ export async function loadLocalizationData(config: LocalizationConfig): Promise<
       colorMode: data.colorMode ?? 'rgb',
       ...(data.cacheDir === undefined ? {} : { cacheDir: data.cacheDir }),
     });
-    skipped = [...single.skipped, ...loaded.skipped];
+    // loadImages lists the source's own skips (toLocalization's no-box images) before its unreadable images.
+    skipped = [...loaded.skipped];
     splits = splitDataset(loaded.dataset, { validation: data.validationSplit, test: data.testSplit, seed });
     origin = `${opened.label}`;
   }

@@ -1,7 +1,24 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { afterAll } from 'vitest';
 
-/** Writes 8-bit grayscale (1 channel) or RGB (3 channels) pixels as a PNG file, with no image library. */
+// Registered when a test file imports this module (vitest evaluates it once per file), so every folder a file
+// asked for is removed after that file, whether its tests passed or not.
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary folder (named `<prefix>XXXXXX` in the OS temp dir), removed after the test file. */
+export function tempDir(prefix = 'optik-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Writes 8-bit grayscale (1 channel) or RGB (3 channels) pixels, row-major, as a PNG file, with no image library. */
 export function writePng(file: string, width: number, height: number, channels: 1 | 3, pixels: Uint8Array): void {
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
@@ -27,37 +44,4 @@ export function writePng(file: string, width: number, height: number, channels: 
     file,
     Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]),
   );
-}
-
-/** Parses a CSV written by @optik/track (quoted fields allowed) into a header and rows. */
-export function readCsv(text: string): { header: string[]; rows: string[][] } {
-  const lines: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n') {
-      row.push(field);
-      lines.push(row);
-      row = [];
-      field = '';
-    } else if (ch !== '\r') field += ch;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    lines.push(row);
-  }
-  const [header = [], ...rows] = lines;
-  return { header, rows };
 }
