@@ -225,7 +225,8 @@ export function resolveTuneConfig(
   const file = options.file === undefined ? null : resolve(options.file);
   const meta = file === null ? {} : { file };
   const parsed = TuneConfigSchema.safeParse(input);
-  if (!parsed.success) throw fromZodError(parsed.error, { input, what: 'tune config', ...meta });
+  if (!parsed.success)
+    throw fromZodError(parsed.error, { input, schema: TuneConfigSchema, what: 'tune config', ...meta });
   const c = parsed.data;
 
   let base: Record<string, unknown>;
