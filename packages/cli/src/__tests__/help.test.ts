@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../index.js';
 
@@ -142,4 +144,15 @@ describe('did you mean, for config keys', () => {
     expect(run.stderr).toContain('retrainTopp (did you mean retrainTop?)');
     expect(run.stderr).toContain('`optik help tune` lists every key.');
   });
+});
+
+describe('pnpm optik, inside the repository', () => {
+  it('runs the CLI from source without echoing a command line, and passes the exit code on', () => {
+    const root = fileURLToPath(new URL('../../../..', import.meta.url));
+    const run = spawnSync('pnpm', ['optik', 'help', 'doctor'], { cwd: root, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.startsWith('optik doctor: ')).toBe(true);
+    expect(`${run.stdout}${run.stderr}`).not.toContain('--conditions');
+    expect(spawnSync('pnpm', ['optik', 'frobnicate'], { cwd: root, encoding: 'utf8' }).status).toBe(2);
+  }, 60_000);
 });
