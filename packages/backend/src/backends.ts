@@ -146,8 +146,8 @@ export interface InitBackendOptions {
 /**
  * Picks, loads and prepares the best TensorFlow.js backend: `tensorflow-gpu` (tfjs-node-gpu), `tensorflow`
  * (tfjs-node), `wasm`, then `cpu`. `prefer` or the `OPTIK_BACKEND` variable forces one. On `wasm` it registers
- * Optik's training kernels, so convolutional models train there. Prints one line on stderr saying which backend
- * runs and why the better ones don't.
+ * Optik's training kernels, so convolutional models train there. Prints one short line on stderr naming the backend
+ * and the better ones that are not usable; the returned `reason` (and `optik doctor`) says why.
  *
  * @example
  * ```ts
@@ -186,11 +186,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const tfName = chosen.name === 'tensorflow-gpu' ? 'tensorflow' : chosen.name;
   registerOptikKernels();
   let detail = '';
+  let threadCount: number | undefined;
   if (chosen.name === 'wasm') {
     // XNNPACK on every core: upstream disables the threaded build in Node; Optik starts it (see wasm-threads.ts).
     const threads = options.threads ?? readEnv().OPTIK_THREADS ?? os.availableParallelism();
     const threaded = useThreadedWasm(threads);
     detail = `; ${threaded.threads === 1 ? `single-threaded (${threaded.reason})` : threaded.reason}`;
+    threadCount = threaded.threads;
     if (threaded.threads === 1) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setThreadsCount(1);
@@ -205,10 +207,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   await tf.ready();
   silenceNodeBackendHint();
   const gpuPackageOnCpu = chosen.name === 'tensorflow-gpu' && !nvidiaDriverVisible();
-  const skipped = candidates
-    .slice(0, candidates.indexOf(chosen))
-    .map((c) => `${c.name}: ${c.reason}`)
-    .join('; ');
+  const passedOver = candidates.slice(0, candidates.indexOf(chosen));
+  const skipped = passedOver.map((c) => `${c.name}: ${c.reason}`).join('; ');
   const reason =
     (requested !== undefined
       ? `requested`
@@ -216,7 +216,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         ? chosen.reason
         : `${chosen.reason}; not better ones — ${skipped}`) + detail;
   if (options.log ?? true) {
-    process.stderr.write(`optik: backend ${chosen.name} (${reason})\n`);
+    // One short line; the reasons (often a long native-addon error) are in `reason` and in `optik doctor`.
+    const notes = [
+      ...(requested === undefined ? [] : ['requested']),
+      ...(threadCount === undefined ? [] : [`${threadCount} thread${threadCount === 1 ? '' : 's'}`]),
+      ...(requested !== undefined || passedOver.length === 0
+        ? []
+        : [`${passedOver.map((c) => c.name).join(', ')} not usable here: optik doctor says why`]),
+    ];
+    process.stderr.write(`optik: backend ${chosen.name}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}\n`);
     if (gpuPackageOnCpu) {
       process.stderr.write(
         'optik: WARNING: @tensorflow/tfjs-node-gpu is installed but no GPU is visible: running on the CPU.\n',

@@ -1,47 +1,48 @@
-import { isOptikError } from '@optik/core';
-import { augment } from './commands/augment.js';
-import { bench } from './commands/bench.js';
-import { data } from './commands/data.js';
-import { doctor } from './commands/doctor.js';
-import { evaluate } from './commands/eval.js';
-import { predict } from './commands/predict.js';
-import { runs } from './commands/runs.js';
-import { train } from './commands/train.js';
-import { tune } from './commands/tune.js';
+import { closestMatch, isOptikError } from '@optik/core';
+import { augment, augmentHelp } from './commands/augment.js';
+import { bench, benchHelp } from './commands/bench.js';
+import { data, dataHelp } from './commands/data.js';
+import { doctor, doctorHelp } from './commands/doctor.js';
+import { evalHelp, evaluate } from './commands/eval.js';
+import { predict, predictHelp } from './commands/predict.js';
+import { runs, runsHelp } from './commands/runs.js';
+import { train, trainHelp } from './commands/train.js';
+import { tune, tuneHelp } from './commands/tune.js';
 import type { Command, CommandContext } from './internal/context.js';
 import { UsageError } from './internal/context.js';
+import { type CommandHelp, commandHelpJson, GLOBAL_FLAGS, renderCommandHelp } from './internal/help.js';
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  train: { run: train, summary: 'train a pipeline config into a recorded run (key=value overrides, --resume RUN)' },
-  eval: { run: evaluate, summary: "evaluate a run's best weights on its test split or --data" },
-  predict: { run: predict, summary: 'top-k classes with probabilities for image files (--top-k 3)' },
-  tune: {
-    run: tune,
-    summary:
-      'hyperparameter search: trials in parallel workers, trials.csv, plots, retrain of the best (--trials N --parallel K)',
-  },
-  data: { run: data, summary: 'inspect a dataset: class balance, duplicates, leakage, sizes (data inspect)' },
-  augment: { run: augment, summary: 'render an augmentation preview grid (augment preview --out grid.png)' },
-  bench: { run: bench, summary: 'train the reference CNN and print samples/s (--peer: PyTorch in the same run)' },
-  runs: {
-    run: runs,
-    summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies)',
-  },
-  doctor: { run: doctor, summary: 'list every backend with its status and why, plus Node/N-API/platform' },
+const COMMANDS: Record<string, { run: Command; help: CommandHelp }> = {
+  train: { run: train, help: trainHelp },
+  eval: { run: evaluate, help: evalHelp },
+  predict: { run: predict, help: predictHelp },
+  tune: { run: tune, help: tuneHelp },
+  data: { run: data, help: dataHelp },
+  augment: { run: augment, help: augmentHelp },
+  bench: { run: bench, help: benchHelp },
+  runs: { run: runs, help: runsHelp },
+  doctor: { run: doctor, help: doctorHelp },
 };
 
 const USAGE = `usage: optik <command> [options]
 
 commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.help.summary}`)
   .join('\n')}
 
 global options:
-  --json            print one JSON object as the last line of stdout (progress goes to stderr)
-  --backend NAME    tensorflow-gpu | tensorflow | wasm | cpu (default: best available; env OPTIK_BACKEND)
-  --debug           print stack traces on errors
-  --help            this help`;
+${Object.entries(GLOBAL_FLAGS)
+  .map(([name, f]) => `  ${`--${name}${f.value === undefined ? '' : ` ${f.value}`}`.padEnd(17)} ${f.description}`)
+  .join('\n')}
+
+optik help <command> (or optik <command> --help): the command's flags and, for train and tune, every config key.`;
+
+/** `unknown command "trian" (did you mean train?)`, then the command list. */
+function unknownCommand(verb: string): string {
+  const guess = closestMatch(verb, Object.keys(COMMANDS));
+  return `optik: unknown command "${verb}"${guess === undefined ? '' : ` (did you mean ${guess}?)`}.\n\n${USAGE}\n`;
+}
 
 /**
  * Runs the `optik` command line and returns its exit code: 0 success, 1 user error, 2 usage error.
@@ -64,13 +65,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     else rest.push(arg);
   }
   const [verb, ...args] = rest;
+  // `optik help train` and `optik train --help` (also after a subcommand: `optik runs ls --help`).
+  const helpFor = verb === 'help' ? args[0] : globals.help ? verb : undefined;
+  if (helpFor !== undefined) {
+    const command = COMMANDS[helpFor];
+    if (command === undefined) {
+      process.stderr.write(unknownCommand(helpFor));
+      return 2;
+    }
+    if (globals.json) process.stdout.write(`${JSON.stringify(commandHelpJson(helpFor, command.help))}\n`);
+    else process.stdout.write(`${renderCommandHelp(helpFor, command.help)}\n`);
+    return 0;
+  }
   if (globals.help || verb === undefined || verb === 'help') {
     (verb === undefined && !globals.help ? process.stderr : process.stdout).write(`${USAGE}\n`);
     return verb === undefined && !globals.help ? 2 : 0;
   }
   const command = COMMANDS[verb];
   if (command === undefined) {
-    process.stderr.write(`optik: unknown command "${verb}".\n\n${USAGE}\n`);
+    process.stderr.write(unknownCommand(verb));
     return 2;
   }
   const ctx: CommandContext = {
@@ -92,7 +105,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (isOptikError(error)) {
-      process.stderr.write(`optik ${verb}: error ${error.code}: ${error.message}\n`);
+      // A typo in a config key: the full list is one command away.
+      const keys =
+        error.code === 'CONFIG_UNKNOWN_KEY' && command.help.config !== undefined
+          ? ` \`optik help ${verb}\` lists every key.`
+          : '';
+      process.stderr.write(`optik ${verb}: error ${error.code}: ${error.message}${keys}\n`);
       if (globals.debug && error.stack) process.stderr.write(`${error.stack}\n`);
       if (globals.json) process.stdout.write(`${JSON.stringify({ error: error.toJSON() })}\n`);
       return 1;

@@ -3,7 +3,15 @@ export { boxArea, clipBox, cocoToXyxy, iou, xyxyToCoco, xyxyToYolo, yoloToXyxy }
 export type { OptikEnv } from './env.js';
 export { readEnv } from './env.js';
 export type { OptikErrorCode, OptikErrorDetails } from './errors.js';
-export { describeValue, formatPath, fromZodError, isOptikError, OptikError, parseOrThrow } from './errors.js';
+export {
+  closestMatch,
+  describeValue,
+  formatPath,
+  fromZodError,
+  isOptikError,
+  OptikError,
+  parseOrThrow,
+} from './errors.js';
 export { assertSafeKeys, splitKeyPath } from './keys.js';
 export type { Rng, RngState } from './rng.js';
 export { createRng } from './rng.js';

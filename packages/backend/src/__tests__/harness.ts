@@ -1,6 +1,6 @@
 import type { Rng } from '@optik/core';
+import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * The kernel property-test harness: a kernel property draws random inputs and attributes for one tfjs kernel;

@@ -1,6 +1,6 @@
 import type { Rng } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { backend_util } from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs';
 import {
   adjointOf,
   gridPoint,

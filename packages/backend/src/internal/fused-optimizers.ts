@@ -1,6 +1,6 @@
 import { OptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { getKernel, type NamedAttrMap, registerKernel } from '@tensorflow/tfjs-core';
+import { getKernel, type NamedAttrMap, registerKernel } from '@tensorflow/tfjs';
 import { optimizerKernels } from './kernels/index.js';
 import { OptikAdam, type OptikAdamAttrs } from './kernels/OptikAdam.js';
 import { OptikMomentum, type OptikMomentumAttrs } from './kernels/OptikMomentum.js';

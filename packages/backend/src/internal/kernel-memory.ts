@@ -1,7 +1,7 @@
 import { OptikError } from '@optik/core';
+import type { DataType, TensorInfo, TypedArray } from '@tensorflow/tfjs';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import type { DataType, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 
 /**
  * The storage a TypeScript kernel needs from either backend, so that one implementation over typed arrays

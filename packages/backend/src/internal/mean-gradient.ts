@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { type GradConfig, getGradient, Mean, type MeanAttrs, registerGradient, util } from '@tensorflow/tfjs-core';
+import { type GradConfig, getGradient, Mean, type MeanAttrs, registerGradient, util } from '@tensorflow/tfjs';
 import { tileCopiesBlocks } from './kernels/Tile.js';
 
 let original: GradConfig | undefined;

@@ -1,4 +1,4 @@
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import { cpuFixedKernels, optimizerKernels, wasmTrainingKernels } from './kernels/index.js';
 import { registerBatchNormGradient } from './kernels/OptikBatchNormGrad.js';
 import { registerMeanGradient } from './mean-gradient.js';

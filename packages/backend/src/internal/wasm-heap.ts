@@ -1,5 +1,5 @@
 import { OptikError } from '@optik/core';
-import { getKernel, type NamedAttrMap, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { getKernel, type NamedAttrMap, type TensorInfo, util } from '@tensorflow/tfjs';
 
 /**
  * What Optik's wasm training kernels need from tfjs's `BackendWasm`: its allocator, its tensor table (for heap

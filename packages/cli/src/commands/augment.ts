@@ -7,20 +7,35 @@ import { parse as parseYaml } from 'yaml';
 import { intFlag, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 const USAGE = `usage: optik augment preview <config> --out grid.png [--source IMAGE] [--count 16] [--seed 0] [--json]
   config    an augmentation pipeline (YAML/JSON) or a pipeline config with an augment section
   --source  the image to augment (default: a built-in demo sample with a box and a mask)`;
 
+const FLAGS = {
+  out: { type: 'string', value: 'FILE', description: 'the PNG to write (required)' },
+  source: {
+    type: 'string',
+    value: 'IMAGE',
+    description: 'the image to augment (default: a built-in demo sample with a box and a mask)',
+  },
+  count: { type: 'string', value: 'N', description: 'augmented variants next to the original (default 16)' },
+  seed: { type: 'string', value: 'S', description: 'seed of the variants (default 0)' },
+} as const;
+
+/** `optik help augment`. */
+export const augmentHelp: CommandHelp = {
+  summary: 'render an augmentation preview grid (augment preview --out grid.png)',
+  usage: USAGE,
+  flags: FLAGS,
+};
+
 /** `optik augment preview`: a PNG grid of the original and `count` augmented variants. */
 export const augment: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
   if (sub !== 'preview') throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
-  const { values, positionals } = parseCommandArgs(
-    rest,
-    { out: { type: 'string' }, source: { type: 'string' }, count: { type: 'string' }, seed: { type: 'string' } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommandArgs(rest, parserOptions(FLAGS), USAGE);
   const [file, ...extra] = positionals;
   if (file === undefined) throw new UsageError(`optik augment preview needs a config.\n${USAGE}`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n${USAGE}`);

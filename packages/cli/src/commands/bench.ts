@@ -10,6 +10,7 @@ import { loadBuiltinDataset, makeBatches } from '@optik/data';
 import * as tf from '@tensorflow/tfjs';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 interface PeerResult {
   readonly peer: string;
@@ -53,23 +54,32 @@ function runPytorch(opts: { batchSize: number; steps: number; warmup: number; th
   return JSON.parse(last) as PeerResult;
 }
 
+const FLAGS = {
+  'batch-size': { type: 'string', value: 'N', description: 'images per training step (default 64)' },
+  steps: { type: 'string', value: 'N', description: 'timed training steps (default 200)' },
+  warmup: { type: 'string', value: 'N', description: 'untimed steps first, to warm up the backend (default 10)' },
+  peer: { type: 'boolean', description: 'also time the same CNN in PyTorch, in the same run (python3-torch)' },
+  data: { type: 'boolean', description: 'also time the data pipeline: decoding, augmentation, batching' },
+} as const;
+
+/** `optik help bench`. */
+export const benchHelp: CommandHelp = {
+  summary: 'train the reference CNN and print samples/s (--peer: PyTorch in the same run)',
+  usage: 'usage: optik bench [--batch-size 64] [--steps 200] [--warmup 10] [--peer] [--data] [--json] [--backend NAME]',
+  flags: FLAGS,
+};
+
 /** `optik bench`: trains the reference CNN and prints samples/s; `--peer` runs PyTorch in the same run. */
 export const bench: Command = async (args, ctx) => {
   let values: { 'batch-size'?: string; steps?: string; warmup?: string; peer?: boolean; data?: boolean };
   try {
     ({ values } = parseArgs({
       args: [...args],
-      options: {
-        'batch-size': { type: 'string' },
-        steps: { type: 'string' },
-        warmup: { type: 'string' },
-        peer: { type: 'boolean' },
-        data: { type: 'boolean' },
-      },
+      options: parserOptions(FLAGS),
       strict: true,
     }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`${(error as Error).message}\n${benchHelp.usage}`);
   }
   const toInt = (name: string, text: string | undefined, fallback: number, min = 1) => {
     if (text === undefined) return fallback;

@@ -6,17 +6,29 @@ import { parse as parseYaml } from 'yaml';
 import { parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 const USAGE = `usage: optik data inspect <source|config> [--out DIR] [--json]
   source  a folder, a manifest (data.yaml, COCO .json, CSV), a built-in name (fashion-mnist, mnist),
           a source config file ({ format, path }) or a pipeline config (its data section)
   --out   also write report.json, charts and a sample grid into DIR`;
 
+const FLAGS = {
+  out: { type: 'string', value: 'DIR', description: 'also write report.json, charts and a sample grid into DIR' },
+} as const;
+
+/** `optik help data`. */
+export const dataHelp: CommandHelp = {
+  summary: 'inspect a dataset: class balance, duplicates, leakage, sizes (data inspect)',
+  usage: USAGE,
+  flags: FLAGS,
+};
+
 /** `optik data inspect`: the dataset quality report. Problems are reported, not failures: the exit code is 0. */
 export const data: Command = async (args, ctx) => {
   const [sub, ...rest] = args;
   if (sub !== 'inspect') throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
-  const { values, positionals } = parseCommandArgs(rest, { out: { type: 'string' } }, USAGE);
+  const { values, positionals } = parseCommandArgs(rest, parserOptions(FLAGS), USAGE);
   const [input, ...extra] = positionals;
   if (input === undefined) throw new UsageError(`optik data inspect needs a source.\n${USAGE}`);
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}\n${USAGE}`);

@@ -1,5 +1,14 @@
 import { listOptikKernels, nvidiaDriverVisible, probeBackends } from '@optik/backend';
 import type { Command } from '../internal/context.js';
+import type { CommandHelp } from '../internal/help.js';
+
+/** `optik help doctor`. */
+export const doctorHelp: CommandHelp = {
+  summary: 'list every backend with its status and why, plus Node/N-API/platform',
+  usage:
+    'usage: optik doctor [--json]\n  which TensorFlow.js backends load here, which one Optik picks, and why the others do not',
+  flags: {},
+};
 
 /** `optik doctor`: every backend candidate with its status and reason, plus Node/N-API/platform. */
 export const doctor: Command = async (_args, ctx) => {

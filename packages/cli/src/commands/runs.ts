@@ -16,6 +16,7 @@ import {
 } from '@optik/track';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
   optik runs ls [--task T] [--status S] [--study ID] [--sort KEY] [--desc] [--limit N]
@@ -26,6 +27,27 @@ const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
   common: --root DIR (default runs)`;
 
 const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies'];
+const FLAGS = {
+  root: { type: 'string', value: 'DIR', description: 'the run store (default runs)' },
+  task: { type: 'string', value: 'T', description: 'ls/export: only runs of this task' },
+  status: {
+    type: 'string',
+    value: 'S',
+    description: `ls/export: only runs with this status (${RUN_STATUSES.join(', ')})`,
+  },
+  study: { type: 'string', value: 'ID', description: 'ls/export: only the trials of this study' },
+  sort: { type: 'string', value: 'KEY', description: 'ls/export: sort by this column or metric' },
+  desc: { type: 'boolean', description: 'ls/export: sort descending' },
+  limit: { type: 'string', value: 'N', description: 'ls/export: at most N runs' },
+  csv: { type: 'boolean', description: 'export: as CSV (the only format so far)' },
+} as const;
+
+/** `optik help runs`. */
+export const runsHelp: CommandHelp = {
+  summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies)',
+  usage: USAGE,
+  flags: FLAGS,
+};
 
 /** `optik runs`: list, show, compare and export the runs in the store. */
 export const runs: Command = async (args, ctx) => {
@@ -110,16 +132,7 @@ function parse(args: readonly string[]) {
     args: [...args],
     allowPositionals: true,
     strict: true,
-    options: {
-      root: { type: 'string' },
-      task: { type: 'string' },
-      status: { type: 'string' },
-      study: { type: 'string' },
-      sort: { type: 'string' },
-      desc: { type: 'boolean' },
-      limit: { type: 'string' },
-      csv: { type: 'boolean' },
-    },
+    options: parserOptions(FLAGS),
   });
 }
 

@@ -1,21 +1,121 @@
-import { loadPipelineConfig, locateRun, type PipelineConfig, runTraining, type TrainingResult } from '@optik/pipeline';
+import {
+  loadPipelineConfig,
+  locateRun,
+  type PipelineConfig,
+  PipelineConfigSchema,
+  runTraining,
+  type TrainingResult,
+} from '@optik/pipeline';
 import { openStore, type RunInfo } from '@optik/track';
 import { fixed, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { parseOverrides, UsageError } from '../internal/context.js';
 import { headlineLines } from '../internal/headline.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 const USAGE = `usage: optik train <config.yaml> [key=value ...] [--json] [--backend NAME]
        optik train --resume <run> [--root DIR]     continue a run from its last checkpoint
   key=value overrides nested config keys, e.g. train.epochs=3 model.dropout=0.5 data.limit.train=512`;
 
+const FLAGS = {
+  resume: {
+    type: 'string',
+    value: 'RUN',
+    description:
+      'continue a run (id, name, task/name or run folder) from its last checkpoint, with its recorded config',
+  },
+  root: { type: 'string', value: 'DIR', description: 'the run store --resume looks in (default runs)' },
+} as const;
+
+/**
+ * One line per key of the pipeline config, in the course's words. `optik help train` lists them with the type and
+ * default it reads from `PipelineConfigSchema`; a key added to the schema shows up there undescribed until it gets
+ * a line here (the CLI's help test fails until then).
+ */
+const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
+  task: 'the task; classification for now',
+  name: 'run name, unique per task (exp, exp2, … when omitted)',
+  seed: 'the seed of everything random: weight init, shuffling, augmentation, splits',
+  backend: 'auto picks the best available (see optik doctor); --backend and OPTIK_BACKEND win',
+  data: 'where the images come from, how they are split and batched',
+  'data.dataset': 'a built-in dataset, downloaded or found on the system',
+  'data.directory': 'a class-per-folder tree of images (optionally with train/ val/ test/ folders)',
+  'data.imageSize': '[height, width] the directory images are resized to (default [64, 64])',
+  'data.colorMode': 'colour mode of the directory images (default rgb)',
+  'data.validationSplit': 'fraction of the training images held out (stratified) for validation',
+  'data.testSplit': 'fraction held out as the test set where the source has none',
+  'data.batchSize': 'images per optimizer step',
+  'data.mergeValidation': 'train on train + validation (the final fit after a search; optik tune sets it)',
+  'data.limit': 'stratified subsets for quick runs: at most this many images per split',
+  'data.limit.train': 'at most this many training images',
+  'data.limit.validation': 'at most this many validation images',
+  'data.limit.test': 'at most this many test images',
+  'data.cacheDir': 'where downloads and decoded images are cached (default OPTIK_CACHE_DIR or ~/.cache/optik)',
+  augment: 'an @optik/augment pipeline ({ type: Compose, transforms: [...] } or one transform), training batches only',
+  model: 'the network: a preset or your own list of layers, and the head',
+  'model.name': 'the model name stored with the weights',
+  'model.head': 'softmax: one of N classes; sigmoid: binary (two classes, one output)',
+  'model.preset': 'a ready-made body (give preset or layers)',
+  'model.layers': 'your own body, layer by layer (give preset or layers)',
+  'model.dropout': "dropout rate of a preset's classifier (with layers, give each dropout layer its rate)",
+  'model.seed': 'seed of the weight initialisation (default: the config seed)',
+  train: 'the trainer',
+  'train.epochs': 'passes over the training set',
+  'train.optimizer': 'the optimizer and its learning rate',
+  'train.loss': 'the loss (default: categoricalCrossentropy for softmax, binaryCrossentropy for sigmoid)',
+  'train.labelSmoothing': 'moves one-hot targets this far towards uniform (0.1 is common)',
+  'train.classWeights': 'one weight per class, multiplying its samples in the loss (for imbalanced data)',
+  'train.gradientClip': 'gradient clipping, against exploding gradients',
+  'train.gradientClip.mode': 'clip each gradient by its norm or each value',
+  'train.gradientClip.max': 'the largest norm or value a gradient may have',
+  'train.seed': 'seed of shuffling and dropout (default: the config seed)',
+  'train.stepsPerEpoch': 'batches per epoch (default: one pass over the training set)',
+  callbacks: 'what runs at the end of every epoch',
+  'callbacks.earlyStopping': 'stop when the monitored log key has stopped improving',
+  'callbacks.earlyStopping.monitor': 'the log key watched (val_loss, val_accuracy, …)',
+  'callbacks.earlyStopping.mode': 'min, max, or auto (max for accuracy-like keys, min for losses)',
+  'callbacks.earlyStopping.patience': 'epochs without improvement before stopping',
+  'callbacks.earlyStopping.minDelta': 'the smallest change that counts as an improvement',
+  'callbacks.earlyStopping.restoreBestWeights': 'end with the weights of the best epoch',
+  'callbacks.earlyStopping.startFromEpoch': 'epochs before it starts watching (a warm-up)',
+  'callbacks.reduceLrOnPlateau': 'lower the learning rate when the monitored log key stops improving',
+  'callbacks.reduceLrOnPlateau.monitor': 'the log key watched',
+  'callbacks.reduceLrOnPlateau.mode': 'min, max, or auto',
+  'callbacks.reduceLrOnPlateau.factor': 'multiplies the learning rate when it plateaus',
+  'callbacks.reduceLrOnPlateau.patience': 'epochs without improvement before reducing',
+  'callbacks.reduceLrOnPlateau.minDelta': 'the smallest change that counts as an improvement',
+  'callbacks.reduceLrOnPlateau.cooldown': 'epochs to wait after a reduction',
+  'callbacks.reduceLrOnPlateau.minLearningRate': 'the learning rate never goes below this',
+  'callbacks.schedule': 'a learning-rate schedule (instead of reduceLrOnPlateau)',
+  'callbacks.checkpoint': "the run's weights/ folder, written every epoch",
+  'callbacks.checkpoint.monitor': 'the log key that decides the best epoch (weights/best)',
+  'callbacks.checkpoint.mode': 'min, max, or auto',
+  'callbacks.checkpoint.minDelta': 'the smallest change that counts as a better epoch',
+  'callbacks.checkpoint.saveBest': 'keep weights/best, the best epoch so far',
+  'callbacks.checkpoint.saveLast': 'keep weights/last, the latest epoch (what --resume continues)',
+  'callbacks.checkpoint.enabled': 'write weights at all (needed to resume)',
+  'callbacks.terminateOnNan': 'stop as soon as the loss is NaN (a learning rate too high, usually)',
+  'callbacks.timeLimit.minutes': 'stop before an epoch that would end after this many minutes; the test still runs',
+  'test.tta': 'test-time augmentation: also predict mirrored test images and average (clothes: [hflip])',
+  'output.root': 'the run store: runs go to <root>/<task>/<name>/',
+};
+
+/** `optik help train`. */
+export const trainHelp: CommandHelp = {
+  summary: 'train a pipeline config into a recorded run (key=value overrides, --resume RUN)',
+  usage: USAGE,
+  flags: FLAGS,
+  config: {
+    title: 'config keys (in the YAML/JSON file, or key=value after it; [type; default]):',
+    schema: PipelineConfigSchema,
+    descriptions: TRAIN_CONFIG_KEYS,
+    note: 'Lists are indexed in overrides: model.layers.0.filters=64. null removes a key: data.dataset=null.',
+  },
+};
+
 /** `optik train`: trains a pipeline config into a tracked run and prints the test metrics and the diagnosis. */
 export const train: Command = async (args, ctx) => {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { resume: { type: 'string' }, root: { type: 'string' } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommandArgs(args, parserOptions(FLAGS), USAGE);
   let config: PipelineConfig;
   let resume: number | string | undefined;
   if (values.resume !== undefined) {

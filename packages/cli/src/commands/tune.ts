@@ -1,8 +1,9 @@
-import { loadTuneConfig, runTune, type TuneResult, type TuneTrialSummary } from '@optik/pipeline';
+import { loadTuneConfig, runTune, TuneConfigSchema, type TuneResult, type TuneTrialSummary } from '@optik/pipeline';
 import { fixed, intFlag, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
 import { parseOverrides, UsageError } from '../internal/context.js';
 import { headlineInline } from '../internal/headline.js';
+import { type CommandHelp, parserOptions } from '../internal/help.js';
 
 const USAGE = `usage: optik tune <tune.yaml> [key=value ...] [--trials N] [--parallel K] [--json] [--backend NAME]
   key=value: tune keys (trials=8 sampler.seed=3) change the study; any other key (train.epochs=2
@@ -11,16 +12,55 @@ const USAGE = `usage: optik tune <tune.yaml> [key=value ...] [--trials N] [--par
 
 const LEADERBOARD_ROWS = 10;
 
+const FLAGS = {
+  trials: { type: 'string', value: 'N', description: "trials in the whole study (overrides the config's trials)" },
+  parallel: {
+    type: 'string',
+    value: 'K',
+    description: 'trials at once, each in its own worker process (default: the number of cores)',
+  },
+} as const;
+
+/** One line per key of the tune config; `optik help tune` adds the type and default from `TuneConfigSchema`. */
+const TUNE_CONFIG_KEYS: Readonly<Record<string, string>> = {
+  name: 'study name, unique in the store; running the same name again resumes the study',
+  base: 'the training config: a path (relative to this file) or the config itself (see optik help train)',
+  space: 'the search space: a list of { name, type: float | int | categorical, … } or a map; names are key paths',
+  sampler: 'how trials pick parameters: { type: tpe | random | grid, seed, … }',
+  pruner: 'stops unpromising trials early: { type: none | median | asha, … }, fed with the objective every epoch',
+  objective: 'the per-epoch log key a trial is judged by (val_accuracy, val_loss, val_f1, …)',
+  direction: 'maximize or minimize the objective (default: minimize for losses and errors, else maximize)',
+  trials: 'trials in the whole study (a resumed study counts the ones it has); a grid runs all its points',
+  parallel: 'trials at once, each in its own worker process (default: the number of cores)',
+  'timeLimit.minutes': 'no trial starts after this many minutes (running ones finish)',
+  'totalTimeLimit.minutes': 'the whole command, retrains and tests included, ends within this many minutes',
+  trialOverrides: 'changes to the training config for every trial (e.g. a data subset); parameters win',
+  retrain: 'retrain the best parameters on train + validation and report the test metrics',
+  retrainOverrides:
+    'changes to the training config for the retrain (e.g. more epochs); applied after the best parameters',
+  retrainTop: "retrain the k best trials; with 2 or more, their ensemble's test metrics are reported too",
+};
+
+/** `optik help tune`. */
+export const tuneHelp: CommandHelp = {
+  summary:
+    'hyperparameter search: trials in parallel workers, trials.csv, plots, retrain of the best (--trials N --parallel K)',
+  usage: USAGE,
+  flags: FLAGS,
+  config: {
+    title: 'tune config keys (in the YAML/JSON file, or key=value after it; [type; default]):',
+    schema: TuneConfigSchema,
+    descriptions: TUNE_CONFIG_KEYS,
+    note: 'Any other key=value (train.epochs=2, data.limit.train=2000) changes the base training config: see optik help train.',
+  },
+};
+
 /**
  * `optik tune`: a hyperparameter search over a training config. Trials run in worker processes; each one is a run
  * in the store. Shows the trials as they end, then the leaderboard and the retrained best model's test metrics.
  */
 export const tune: Command = async (args, ctx) => {
-  const { values, positionals } = parseCommandArgs(
-    args,
-    { trials: { type: 'string' }, parallel: { type: 'string' } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommandArgs(args, parserOptions(FLAGS), USAGE);
   const [file, ...rest] = positionals;
   if (file === undefined) throw new UsageError(`optik tune needs a tune config file.\n${USAGE}`);
   const config = loadTuneConfig(file, parseOverrides(rest));

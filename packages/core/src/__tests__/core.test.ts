@@ -3,6 +3,7 @@ import { z } from 'zod';
 import {
   boxArea,
   clipBox,
+  closestMatch,
   cocoToXyxy,
   createRng,
   fromZodError,
@@ -53,6 +54,59 @@ describe('OptikError', () => {
     expect(() => parseOrThrow(Schema, { epochs: 1, epoch: 2 }, { prefix: 'train' })).toThrowError(
       expect.objectContaining({ code: 'CONFIG_UNKNOWN_KEY', message: expect.stringContaining('train.epoch') }),
     );
+  });
+
+  it('suggests the nearest allowed key for a typo, through defaults, arrays and unions', () => {
+    const Layer = z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('conv'), filters: z.number(), kernelSize: z.number() }),
+      z.strictObject({ type: z.literal('dropout'), rate: z.number() }),
+    ]);
+    const Schema = z.strictObject({
+      train: z.strictObject({ epochs: z.number().default(10), batchSize: z.number().optional() }).prefault({}),
+      layers: z.array(Layer).optional(),
+    });
+    const typo = (input: unknown) => {
+      try {
+        parseOrThrow(Schema, input);
+      } catch (error) {
+        if (isOptikError(error, 'CONFIG_UNKNOWN_KEY')) return error.message;
+      }
+      throw new Error('expected CONFIG_UNKNOWN_KEY');
+    };
+    expect(typo({ train: { epoch: 3 } })).toContain('train.epoch (did you mean train.epochs?)');
+    expect(typo({ train: { batch_size: 3 } })).toContain('did you mean train.batchSize?');
+    expect(typo({ layers: [{ type: 'conv', filters: 8, kernelSize: 3, filter: 4 }] })).toContain(
+      'layers[0].filter (did you mean layers[0].filters?)',
+    );
+    // The layer's own `type` picks the keys: `rate` is a dropout key, not a conv one.
+    expect(typo({ layers: [{ type: 'dropout', rat: 0.5 }] })).toContain('did you mean layers[0].rate?');
+    const conv = typo({ layers: [{ type: 'conv', filters: 8, kernelSize: 3, rat: 0.5 }] });
+    expect(conv).not.toContain('did you mean');
+    expect(conv).toContain('allowed here: type, filters, kernelSize');
+    const far = typo({ train: { colour: 'red' } });
+    expect(far).not.toContain('did you mean');
+    expect(far).toContain('allowed here: epochs, batchSize');
+    // Without the schema (a bare ZodError) there is nothing to suggest from.
+    const bare = fromZodError(Schema.safeParse({ train: { epoch: 3 } }).error!);
+    expect(bare.message).toContain('train.epoch');
+    expect(bare.message).not.toContain('did you mean');
+    expect(fromZodError(Schema.safeParse({ train: { epoch: 3 } }).error!, { schema: Schema }).message).toContain(
+      'did you mean train.epochs?',
+    );
+  });
+});
+
+describe('closestMatch', () => {
+  it('finds a near miss, ignores case and separators, and stays silent when far or ambiguous', () => {
+    expect(closestMatch('epoch', ['epochs', 'optimizer'])).toBe('epochs');
+    expect(closestMatch('optimzier', ['epochs', 'optimizer'])).toBe('optimizer'); // a swap is one edit
+    expect(closestMatch('learning_rate', ['learningRate', 'momentum'])).toBe('learningRate');
+    expect(closestMatch('reduce_lr_on_plateau', ['reduceLrOnPlateau', 'schedule'])).toBe('reduceLrOnPlateau');
+    expect(closestMatch('trian', ['train', 'tune', 'eval'])).toBe('train');
+    expect(closestMatch('colour', ['epochs', 'optimizer'])).toBeUndefined();
+    expect(closestMatch('lr', ['rho', 'epochs'])).toBeUndefined(); // short words: one edit at most
+    expect(closestMatch('bat', ['cat', 'hat'])).toBeUndefined(); // two equally close: no guess
+    expect(closestMatch('epochs', ['epochs'])).toBeUndefined(); // nothing to correct
   });
 });
 

@@ -87,7 +87,8 @@ export function readConfigFile(path: string): unknown {
 export function resolvePipelineConfig(input: unknown, options: { file?: string } = {}): PipelineConfig {
   const fileMeta = options.file === undefined ? {} : { file: options.file };
   const parsed = PipelineConfigSchema.safeParse(input);
-  if (!parsed.success) throw fromZodError(parsed.error, { input, what: 'pipeline config', ...fileMeta });
+  if (!parsed.success)
+    throw fromZodError(parsed.error, { input, schema: PipelineConfigSchema, what: 'pipeline config', ...fileMeta });
   return taskOf(parsed.data.task).resolve(parsed.data, options) as PipelineConfig;
 }
 

@@ -72,9 +72,13 @@ export function predictionsCsv(
   return parts.join('');
 }
 
-/** Internal: what a run handle needs from its store. */
+/**
+ * Internal: what a run handle needs from its store. `db` is the store's better-sqlite3 connection, typed `object`
+ * here because `Run`'s constructor is part of the published declarations, and those must not name better-sqlite3's
+ * types (its `@types` package is a dev dependency, so a consumer with `skipLibCheck: false` could not resolve them).
+ */
 export interface RunContext {
-  readonly db: Database.Database;
+  readonly db: object;
   readonly root: string;
   readonly selectRun: string;
 }
@@ -107,12 +111,14 @@ export class Run {
   /** @internal */
   readonly [GUARDS] = new Set<() => void>();
   readonly #ctx: RunContext;
+  readonly #db: Database.Database;
   #csvColumns: string[] | undefined;
   #lastMark = Date.now();
 
   /** @internal Use `store.createRun` or `store.openRun`. */
   constructor(ctx: RunContext, row: { id: number; name: string; task: string; dir: string }) {
     this.#ctx = ctx;
+    this.#db = ctx.db as Database.Database;
     this.id = row.id;
     this.name = row.name;
     this.task = row.task;
@@ -142,7 +148,7 @@ export class Run {
 
   /** Every epoch logged so far, in order. */
   epochs(): EpochRecord[] {
-    return this.#ctx.db
+    return this.#db
       .prepare<[number], EpochRow>(
         'SELECT epoch, metrics, logged_at, duration_ms FROM epochs WHERE run_id = ? ORDER BY epoch',
       )
@@ -162,7 +168,7 @@ export class Run {
       const values = checkEpochMetrics(metrics);
       const now = Date.now();
       const durationMs = options.durationMs ?? now - this.#lastMark;
-      const db = this.#ctx.db;
+      const db = this.#db;
       const rolledBack = db
         .transaction(() => {
           const row = db
@@ -234,7 +240,7 @@ export class Run {
    */
   reopen(): RunInfo {
     return storeOp(`reopening run ${this.#label()}`, this.dir, () => {
-      const db = this.#ctx.db;
+      const db = this.#db;
       const host = currentHost();
       const now = Date.now();
       db.transaction(() => {
@@ -271,7 +277,7 @@ export class Run {
       if (clean.some((t) => t === '' || t.length > 64)) {
         throw new OptikError('ARGUMENT_INVALID', 'Tags must be 1 to 64 characters.', { received: tags });
       }
-      this.#ctx.db
+      this.#db
         .prepare('UPDATE runs SET tags = ?, updated_at = ? WHERE id = ?')
         .run(JSON.stringify(clean), Date.now(), this.id);
       this.writeRunJson();
@@ -290,7 +296,7 @@ export class Run {
           });
         }
       }
-      const db = this.#ctx.db;
+      const db = this.#db;
       db.transaction(() => {
         const current = JSON.parse(this.#row().params) as Params;
         db.prepare('UPDATE runs SET params = ?, updated_at = ? WHERE id = ?').run(
@@ -340,7 +346,7 @@ export class Run {
   #end(status: Exclude<RunStatus, 'running'>, error: string | null, metrics: Record<string, unknown> | undefined) {
     return storeOp(`recording the end (${status}) of run ${this.#label()}`, this.dir, () => {
       const now = Date.now();
-      const changed = this.#ctx.db
+      const changed = this.#db
         .prepare(
           `UPDATE runs SET status = ?, error = ?, metrics = COALESCE(?, metrics), finished_at = ?, updated_at = ?,
              elapsed_ms = elapsed_ms + MAX(0, ? - segment_start)
@@ -368,7 +374,7 @@ export class Run {
   }
 
   #row(): RunRow {
-    const row = this.#ctx.db.prepare<[number], RunRow>(`${this.#ctx.selectRun} WHERE r.id = ?`).get(this.id);
+    const row = this.#db.prepare<[number], RunRow>(`${this.#ctx.selectRun} WHERE r.id = ?`).get(this.id);
     if (row === undefined) throw this.#gone();
     return row;
   }

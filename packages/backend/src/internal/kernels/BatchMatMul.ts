@@ -4,7 +4,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { release, runWasmKernel, stockWasmKernel, wasmBackend } from '../wasm-heap.js';
 
 /**

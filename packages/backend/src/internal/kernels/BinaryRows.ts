@@ -8,7 +8,7 @@ import {
   Sub,
   type TensorInfo,
   util,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, stockWasmKernel, wasmBackend } from '../wasm-heap.js';
 

@@ -1,4 +1,4 @@
-import { Cast, type CastAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Cast, type CastAttrs, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { stockWasmKernel } from '../wasm-heap.js';
 import { identityWasmFunc } from './Identity.js';
 

@@ -6,7 +6,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import {
   allocF32,

@@ -5,7 +5,7 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { kernelMemory } from '../kernel-memory.js';
 
 /**

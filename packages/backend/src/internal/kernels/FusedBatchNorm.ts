@@ -5,7 +5,7 @@ import {
   type KernelFunc,
   type TensorInfo,
   util,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, release, stockWasmKernel, wasmBackend } from '../wasm-heap.js';
 

@@ -1,4 +1,4 @@
-import { Identity, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
+import { Identity, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs';
 import { stockWasmKernel, wasmBackend } from '../wasm-heap.js';
 
 /**

@@ -5,7 +5,7 @@ import {
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, wasmBackend } from '../wasm-heap.js';
 

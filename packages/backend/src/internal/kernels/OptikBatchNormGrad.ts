@@ -13,7 +13,7 @@ import {
   type Tensor,
   type TensorInfo,
   util,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, release, wasmBackend } from '../wasm-heap.js';
 

@@ -1,5 +1,5 @@
 import { OptikError } from '@optik/core';
-import { type KernelConfig, type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type KernelFunc, type TensorInfo, util } from '@tensorflow/tfjs';
 import { kernelMemory } from '../kernel-memory.js';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, wasmBackend } from '../wasm-heap.js';

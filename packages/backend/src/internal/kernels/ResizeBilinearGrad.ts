@@ -4,7 +4,7 @@ import {
   ResizeBilinearGrad,
   type ResizeBilinearGradAttrs,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { kernelMemory } from '../kernel-memory.js';
 import { bilinearTaps } from '../resize-taps.js';
 

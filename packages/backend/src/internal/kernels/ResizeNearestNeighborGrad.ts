@@ -4,7 +4,7 @@ import {
   ResizeNearestNeighborGrad,
   type ResizeNearestNeighborGradAttrs,
   type TensorInfo,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { kernelMemory } from '../kernel-memory.js';
 import { nearestTaps } from '../resize-taps.js';
 

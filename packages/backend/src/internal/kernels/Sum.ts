@@ -1,4 +1,4 @@
-import { type KernelConfig, type KernelFunc, Sum, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type KernelFunc, Sum, type SumAttrs, type TensorInfo, util } from '@tensorflow/tfjs';
 import { optikSimdKernels } from '../wasm/kernels.js';
 import { allocF32, heapF32, heapOffset, stockWasmKernel, wasmBackend } from '../wasm-heap.js';
 

@@ -1,4 +1,4 @@
-import { type KernelConfig, type KernelFunc, type TensorInfo, Tile, type TileAttrs, util } from '@tensorflow/tfjs-core';
+import { type KernelConfig, type KernelFunc, type TensorInfo, Tile, type TileAttrs, util } from '@tensorflow/tfjs';
 import { heapOffset, stockWasmKernel, wasmBackend, wasmMemoryOf } from '../wasm-heap.js';
 
 /** How many block copies {@link tileWasmFunc} makes; it leaves tiles of many tiny blocks to upstream. */

@@ -4,7 +4,7 @@ import {
   type TensorInfo,
   UnsortedSegmentSum,
   type UnsortedSegmentSumAttrs,
-} from '@tensorflow/tfjs-core';
+} from '@tensorflow/tfjs';
 import { kernelMemory } from '../kernel-memory.js';
 
 /**

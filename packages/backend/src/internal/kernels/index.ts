@@ -1,4 +1,4 @@
-import type { KernelConfig } from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs';
 import { avgPoolGradCpu, avgPoolGradWasm } from './AvgPoolGradExact.js';
 import { batchMatMulWasm } from './BatchMatMul.js';
 import { addWasm, multiplyWasm, realDivWasm, subWasm } from './BinaryRows.js';

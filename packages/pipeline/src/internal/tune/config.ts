@@ -228,7 +228,8 @@ export function resolveTuneConfig(
   const meta = file === null ? {} : { file };
   assertSafeKeys(input, '', meta);
   const parsed = TuneConfigSchema.safeParse(input);
-  if (!parsed.success) throw fromZodError(parsed.error, { input, what: 'tune config', ...meta });
+  if (!parsed.success)
+    throw fromZodError(parsed.error, { input, schema: TuneConfigSchema, what: 'tune config', ...meta });
   const c = parsed.data;
 
   let base: Record<string, unknown>;
