@@ -67,7 +67,7 @@ const ALL_PHOTOS = [...TRAIN_PHOTOS, ...HELD_OUT_PHOTOS];
  * 1/2.5 of the photo's shorter side.
  */
 const PHOTO_LEVELS = [1, 1.25, 1.5, 1.75, 2, 2.5] as const;
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export const LocalizationBuiltinOptionsSchema = BuiltinOptionsSchema.extend({
   /** Side of the square grayscale canvases, in pixels. */
@@ -80,6 +80,14 @@ export const LocalizationBuiltinOptionsSchema = BuiltinOptionsSchema.extend({
   testSize: z.number().int().min(1).max(10_000).default(2_000),
   /** Folders searched (after the cache) for the background photos; default the installed `opencv-doc`. */
   backgroundDirs: z.array(z.string().min(1)).default([BACKGROUND_SYSTEM_DIR]),
+  /**
+   * `[darkest, brightest]` grey levels the photos are mapped to (0–255). Below 255 the bright items stand out from
+   * the scene as objects in a photo do; `[0, 255]` keeps the photos as they are (items can vanish on white areas).
+   */
+  backgroundRange: z
+    .tuple([z.number().int().min(0).max(255), z.number().int().min(0).max(255)])
+    .refine(([lo, hi]) => lo <= hi, 'expected [darkest, brightest] with darkest ≤ brightest')
+    .default([0, 160]),
 })
   .strict()
   .superRefine((o, ctx) => {
@@ -246,6 +254,12 @@ interface GeneratedSplit {
 /** Pastes each planned item onto a random crop of a random photo; the box is the item's tight non-zero support. */
 function generateSplit(plan: SplitPlan, o: Resolved, rng: Rng): GeneratedSplit {
   const size = o.canvasSize;
+  const [lo, hi] = o.backgroundRange;
+  // The photos' grey levels mapped linearly onto [lo, hi] (a lookup table; none when the photos stay as they are).
+  const dim =
+    lo === 0 && hi === 255
+      ? undefined
+      : Uint8Array.from({ length: 256 }, (_, v) => Math.round(lo + (v * (hi - lo)) / 255));
   const count = plan.indices.length;
   const images = new Uint8Array(count * size * size);
   const labels = new Int32Array(count);
@@ -284,6 +298,7 @@ function generateSplit(plan: SplitPlan, o: Resolved, rng: Rng): GeneratedSplit {
       if (!flip) canvas.set(level.data.subarray(row, row + size), y * size);
       else for (let x = 0; x < size; x++) canvas[y * size + x] = level.data[row + size - 1 - x] as number;
     }
+    if (dim !== undefined) for (let p = 0; p < canvas.length; p++) canvas[p] = dim[canvas[p] as number] as number;
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
         const a = alpha[y * side + x] as number;
@@ -416,6 +431,7 @@ export async function loadFashionMnistLocalization(
       seed,
       canvasSize,
       itemSize,
+      backgroundRange: o.backgroundRange,
       sizes: [trainSize, validationSize, testSize],
       photoHashes,
       ...(set === FASHION_MNIST_LOCALIZATION ? { fashionStats: pools.identity } : { items: pools.identity }),

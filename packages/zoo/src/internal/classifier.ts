@@ -26,7 +26,10 @@ export class Classifier extends ZooModel<ClassifierConfig> {
     const prefix = meta.path ?? 'model';
     super(parseOrThrow(ClassifierSchema, options, { what: 'classifier config', prefix }), 'seed-cnn');
     const body = this.bodyLayers();
-    requireVector(this.config, inferShapes(this.config, body, prefix), prefix, 'classification head');
+    const shapes = inferShapes(this.config, body, prefix);
+    // Written layers must end in a vector (the course's flatten/globalAvgPool step is the user's to place); a preset
+    // that ends in a feature map (loc-cnn) is pooled globally by the head.
+    if (this.config.layers !== undefined) requireVector(this.config, shapes, prefix, 'classification head');
     // Backbone + classification head; the head layer keeps the name `head` that saved runs load by.
     const backbone = buildBackbone(this.config, body);
     const output = classificationHead(

@@ -1,14 +1,15 @@
 import { parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { buildBackbone, inferShapes, requireVector } from './backbone.js';
+import { buildBackbone, inferShapes } from './backbone.js';
 import { boxHead, classificationHead } from './heads.js';
 import { ZooModel } from './model.js';
 import { type LocalizerConfig, type LocalizerOptions, LocalizerSchema } from './schema.js';
 
 /**
  * A single-object localizer built from config: a backbone (a preset or explicit layers, as for the classifier)
- * and two heads on its vector, `class` (softmax over `numClasses`) and `box` (four sigmoid units: the box as
- * normalised `[cx, cy, w, h]`). The model's outputs are `[class, box]`, in that order. Checked at construction
+ * and two heads, `class` (softmax over `numClasses`; global average pooling first when the backbone ends in a
+ * feature map, so the class does not depend on the position) and `box` (flattened, an optional hidden layer, four
+ * sigmoid units: the box as normalised `[cx, cy, w, h]`). The model's outputs are `[class, box]`, in that order. Checked at construction
  * like the classifier (`CONFIG_INVALID` naming the key path).
  *
  * @example
@@ -25,11 +26,12 @@ export class Localizer extends ZooModel<LocalizerConfig> {
     const prefix = meta.path ?? 'model';
     super(parseOrThrow(LocalizerSchema, options, { what: 'localizer config', prefix }), 'loc-cnn');
     const body = this.bodyLayers();
-    requireVector(this.config, inferShapes(this.config, body, prefix), prefix, 'localization heads');
+    // The backbone may end in a feature map (the class head pools it globally, the box head flattens it) or a vector.
+    inferShapes(this.config, body, prefix);
     const backbone = buildBackbone(this.config, body);
     const probabilities = classificationHead(
       backbone.output,
-      { numClasses: this.config.numClasses, head: 'softmax', name: 'class' },
+      { numClasses: this.config.numClasses, head: 'softmax', name: 'class', pooling: this.config.classPooling },
       backbone.init,
     );
     const box = boxHead(backbone.output, { hiddenUnits: this.config.boxHiddenUnits, name: 'box' }, backbone.init);

@@ -46,8 +46,9 @@ const PRESETS: Record<PresetName, PresetBuilder> = {
     { type: 'globalAvgPool' },
     { type: 'dropout', rate: dropout ?? 0.2 },
   ],
-  // Four `same` conv + max-pool stages (16, 32, 64, 64 filters), flattened at 1/16 of the input: a 64×64 image
-  // keeps a 4×4 map, so where the object is survives into the dense layer (global pooling would average it away).
+  // Four `same` conv + max-pool stages (16, 32, 64, 64 filters) and a last conv (128) that end in a feature map
+  // (a 64×64 input keeps 4×4×128): a localizer's class head pools it globally, its box head flattens it; a
+  // classifier pools it globally.
   'loc-cnn': (dropout) => [
     { type: 'conv', filters: 16, kernelSize: 3, padding: 'same' },
     { type: 'pool', mode: 'max', poolSize: 2 },
@@ -57,9 +58,8 @@ const PRESETS: Record<PresetName, PresetBuilder> = {
     { type: 'pool', mode: 'max', poolSize: 2 },
     { type: 'conv', filters: 64, kernelSize: 3, padding: 'same' },
     { type: 'pool', mode: 'max', poolSize: 2 },
-    { type: 'flatten' },
+    { type: 'conv', filters: 128, kernelSize: 3, padding: 'same' },
     ...(dropout !== undefined && dropout > 0 ? [{ type: 'dropout' as const, rate: dropout }] : []),
-    { type: 'dense', units: 256, activation: 'relu' },
   ],
 };
 

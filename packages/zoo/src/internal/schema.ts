@@ -104,7 +104,7 @@ export const LayerSchema = z.discriminatedUnion('type', [
   ActivationLayerSchema,
 ]);
 
-/** The preset names. `loc-cnn` keeps a 4×4 map before its dense layer, so positions survive (for localizers). */
+/** The preset names. `loc-cnn` ends in a feature map (for localizers: where the object is survives). */
 export const PRESET_NAMES = ['seed-cnn', 'vgg-small', 'resnet-small', 'mobilenet-small', 'loc-cnn'] as const;
 
 const modelName = (fallback: string) =>
@@ -171,8 +171,13 @@ export const LocalizerSchema = z
     name: modelName('localizer'),
     ...backboneFields,
     numClasses: z.number().int().min(1),
-    /** Units of a hidden dense layer in the box head only (0: the box is regressed from the backbone's vector). */
-    boxHiddenUnits: z.number().int().min(0).default(0),
+    /**
+     * How the class head pools a backbone that ends in a feature map: `max` (the strongest response wherever the
+     * object is — small objects in clutter) or `average`.
+     */
+    classPooling: z.enum(['max', 'average']).default('max'),
+    /** Units of a hidden dense layer in the box head only (0: the box is regressed from the backbone's output). */
+    boxHiddenUnits: z.number().int().min(0).default(256),
   })
   .superRefine(refineBackbone);
 
