@@ -231,7 +231,26 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       );
     }
   }
-  return { name: chosen.name, reason, candidates, gpuPackageOnCpu };
+  prepared = { name: chosen.name, reason, candidates, gpuPackageOnCpu };
+  return prepared;
+}
+
+/** The choice of the last {@link initBackend} in this process. */
+let prepared: BackendChoice | undefined;
+
+/**
+ * The backend {@link initBackend} prepared in this process, preparing the best one now if nothing did — what
+ * training entry points (the Trainer, the pipelines) call, so that forgetting `initBackend()` never silently trains
+ * on tfjs's pure-JavaScript cpu backend (~200× slower than Optik's wasm kernels). To train on cpu on purpose, call
+ * `initBackend({ prefer: 'cpu' })` first.
+ *
+ * @example
+ * ```ts
+ * const { name } = await ensureBackend(); // 'wasm' here unless initBackend chose another
+ * ```
+ */
+export async function ensureBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
+  return prepared ?? initBackend(options);
 }
 
 /** tfjs-backend-cpu prints a banner urging tfjs-node on first use; Optik already said which backend runs and why. */

@@ -1,5 +1,5 @@
 export type { BackendCandidate, BackendChoice, BackendName, InitBackendOptions } from './backends.js';
-export { BACKEND_NAMES, initBackend, nvidiaDriverVisible, probeBackends } from './backends.js';
+export { BACKEND_NAMES, ensureBackend, initBackend, nvidiaDriverVisible, probeBackends } from './backends.js';
 export type { ReferenceBenchOptions, ReferenceBenchResult } from './bench.js';
 export { benchmarkReferenceCnn, buildReferenceCnn } from './bench.js';
 export type { FusedAdamOptimizer, FusedMomentumOptimizer } from './internal/fused-optimizers.js';

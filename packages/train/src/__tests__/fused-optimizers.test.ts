@@ -1,9 +1,10 @@
+import { initBackend } from '@optik/backend';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Optimizer } from '../index.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
 });
 
 /** Variables of a few shapes and a deterministic gradient per step (no RNG needed). */

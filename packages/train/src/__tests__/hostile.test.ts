@@ -1,3 +1,4 @@
+import { initBackend } from '@optik/backend';
 // Hostile inputs and faults for saved models and checkpoints (issue #11): truncated or corrupt files, a full disk.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { batches, tinyModel, toyData } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
   dir = mkdtempSync(join(tmpdir(), 'optik-train-hostile-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

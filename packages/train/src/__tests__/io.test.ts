@@ -1,3 +1,4 @@
+import { initBackend } from '@optik/backend';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { loadModel, saveModel } from '../index.js';
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
   dir = mkdtempSync(join(tmpdir(), 'optik-io-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

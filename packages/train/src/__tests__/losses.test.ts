@@ -1,10 +1,11 @@
+import { initBackend } from '@optik/backend';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Callback, computeLoss, type LossName, train } from '../index.js';
 import { batches, tinyModel, toyData } from './helpers.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
 });
 
 const ln = Math.log;

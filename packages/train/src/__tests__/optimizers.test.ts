@@ -1,3 +1,4 @@
+import { initBackend } from '@optik/backend';
 import { isOptikError } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { Optimizer, type OptimizerOptions, train } from '../index.js';
 import { batches, tinyModel, toyData } from './helpers.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
 });
 
 /** Minimises 0.5·w² from w = 1 (gradient w) for `steps` steps; returns w after each. */

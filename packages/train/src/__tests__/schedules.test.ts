@@ -1,3 +1,4 @@
+import { initBackend } from '@optik/backend';
 import { Writable } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
 import { batches, tinyModel, toyData } from './helpers.js';
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
 });
 
 const data = toyData(32, 5);

@@ -1,3 +1,4 @@
+import { initBackend } from '@optik/backend';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { batches, maxAbsDiff, tinyModel, toyData, weightsOf } from './helpers.js
 
 let dir: string;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ prefer: 'cpu', log: false });
   dir = mkdtempSync(join(tmpdir(), 'optik-train-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

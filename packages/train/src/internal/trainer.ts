@@ -1,3 +1,4 @@
+import { ensureBackend } from '@optik/backend';
 import { createRng, OptikError, parseOrThrow, type Rng, type RngState } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -247,6 +248,8 @@ export class Trainer {
   }
 
   async fit(options: FitOptions): Promise<TrainResult> {
+    // Never silently on tfjs's pure-JS cpu backend because initBackend() was forgotten: prepare the best one.
+    await ensureBackend();
     const started = performance.now();
     const config = this.#config;
     const { model } = options;
