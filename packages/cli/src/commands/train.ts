@@ -33,15 +33,19 @@ const FLAGS = {
  * a line here (the CLI's help test fails until then).
  */
 const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
-  task: 'the task; classification for now',
+  task: 'the task: classification or localization (each has the keys listed under it)',
   name: 'run name, unique per task (exp, exp2, … when omitted)',
   seed: 'the seed of everything random: weight init, shuffling, augmentation, splits',
   backend: 'auto picks the best available (see optik doctor); --backend and OPTIK_BACKEND win',
   data: 'where the images come from, how they are split and batched',
-  'data.dataset': 'a built-in dataset, downloaded or found on the system',
+  'data.dataset': 'a built-in dataset, downloaded or found on the system (or made from a seed: the localization sets)',
+  'data.source': 'localization: annotated images { format: voc | coco | yolo | csv, path } with one box per image',
+  'data.noBox': 'localization: an image without a box is skipped (counted, listed in skipped.csv) or an error',
+  'data.multipleBoxes': 'localization: an image with several boxes is an error, skipped, or keeps its largest box',
   'data.directory': 'a class-per-folder tree of images (optionally with train/ val/ test/ folders)',
-  'data.imageSize': '[height, width] the directory images are resized to (default [64, 64])',
-  'data.colorMode': 'colour mode of the directory images (default rgb)',
+  'data.imageSize':
+    '[height, width] the directory (or source) images are resized to, boxes with them (default [64, 64])',
+  'data.colorMode': 'colour mode of the directory (or source) images (default rgb)',
   'data.validationSplit': 'fraction of the training images held out (stratified) for validation',
   'data.testSplit': 'fraction held out as the test set where the source has none',
   'data.batchSize': 'images per optimizer step',
@@ -59,6 +63,12 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'model.layers': 'your own body, layer by layer (give preset or layers)',
   'model.dropout': "dropout rate of a preset's classifier (with layers, give each dropout layer its rate)",
   'model.seed': 'seed of the weight initialisation (default: the config seed)',
+  'model.classPooling': 'localization: how the class head pools a feature map (max: small objects in clutter)',
+  'model.boxHiddenUnits': "localization: units of the box head's hidden dense layer (0: none)",
+  'train.lossWeights': 'localization: the weight of each loss term',
+  'train.lossWeights.class': 'weight of the cross-entropy on the class',
+  'train.lossWeights.l1': 'weight of the L1 distance of the box (normalised centre, width, height)',
+  'train.lossWeights.giou': 'weight of the GIoU loss of the box (1 − generalised IoU)',
   train: 'the trainer',
   'train.epochs': 'passes over the training set',
   'train.optimizer': 'the optimizer and its learning rate',
@@ -105,12 +115,15 @@ export const trainHelp: CommandHelp = {
   summary: 'train a pipeline config into a recorded run (key=value overrides, --resume RUN)',
   usage: USAGE,
   flags: FLAGS,
-  config: {
-    title: 'config keys (in the YAML/JSON file, or key=value after it; [type; default]):',
-    schema: PipelineConfigSchema,
+  // One key list per task (the config is a union on `task`), sharing the descriptions above.
+  config: PipelineConfigSchema.options.map((schema, i, all) => ({
+    title: `task: ${schema.shape.task.value} — config keys (in the YAML/JSON file, or key=value after it; [type; default]):`,
+    schema,
     descriptions: TRAIN_CONFIG_KEYS,
-    note: 'Lists are indexed in overrides: model.layers.0.filters=64. null removes a key: data.dataset=null.',
-  },
+    ...(i === all.length - 1
+      ? { note: 'Lists are indexed in overrides: model.layers.0.filters=64. null removes a key: data.dataset=null.' }
+      : {}),
+  })),
 };
 
 /** `optik train`: trains a pipeline config into a tracked run and prints the test metrics and the diagnosis. */

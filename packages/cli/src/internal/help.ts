@@ -29,7 +29,13 @@ export interface CommandHelp {
   /** The usage lines; bad arguments print them too. */
   readonly usage: string;
   readonly flags: Flags;
-  readonly config?: ConfigHelp;
+  /** The config keys: one list, or one per variant (`optik train`: one per task, sharing one description table). */
+  readonly config?: ConfigHelp | readonly ConfigHelp[];
+}
+
+function configSections(help: CommandHelp): readonly ConfigHelp[] {
+  if (help.config === undefined) return [];
+  return Array.isArray(help.config) ? help.config : [help.config as ConfigHelp];
 }
 
 /** The flags every command accepts (parsed by `main`). */
@@ -187,14 +193,21 @@ export function configKeys(config: ConfigHelp): ConfigKey[] {
     });
   };
   walk(root, '');
-  const known = new Set(keys.map((k) => k.key));
-  const stale = Object.keys(config.descriptions).filter((key) => !known.has(key));
+  return keys;
+}
+
+/** The keys of every section, refusing descriptions of keys that no section's schema has (a stale help). */
+function sectionKeys(sections: readonly ConfigHelp[]): ConfigKey[][] {
+  const lists = sections.map(configKeys);
+  const known = new Set(lists.flat().map((k) => k.key));
+  const described = new Set(sections.flatMap((section) => Object.keys(section.descriptions)));
+  const stale = [...described].filter((key) => !known.has(key));
   if (stale.length > 0) {
     throw new OptikError('INTERNAL', `The help describes config keys the schema does not have: ${stale.join(', ')}.`, {
       hint: 'Update the descriptions next to the command to the schema.',
     });
   }
-  return keys;
+  return lists;
 }
 
 const WIDTH = 118;
@@ -226,12 +239,14 @@ export function renderCommandHelp(verb: string, help: CommandHelp): string {
   const parts = [`optik ${verb}: ${help.summary}`, '', help.usage];
   if (Object.keys(help.flags).length > 0) parts.push('', 'flags:', ...flagLines(help.flags));
   parts.push('', 'global flags:', ...flagLines(GLOBAL_FLAGS));
-  if (help.config !== undefined) {
-    const keys = configKeys(help.config);
+  const sections = configSections(help);
+  const lists = sectionKeys(sections);
+  sections.forEach((section, i) => {
+    const keys = lists[i] as ConfigKey[];
     // Long keys (callbacks.reduceLrOnPlateau.minLearningRate) put their description on the next line rather than
     // pushing every description far right.
     const width = Math.min(KEY_COLUMN, Math.max(...keys.map((k) => k.key.length)) + 2);
-    parts.push('', help.config.title);
+    parts.push('', section.title);
     for (const k of keys) {
       const facts = [k.type, ...(k.default === null ? [] : [`default ${k.default}`])].join('; ');
       const text = `${k.description ?? ''} [${facts}]`.trim();
@@ -239,8 +254,8 @@ export function renderCommandHelp(verb: string, help: CommandHelp): string {
       else parts.push(wrap(`  ${k.key.padEnd(width)}`, text, width + 2));
       for (const v of k.variants) parts.push(wrap(' '.repeat(width + 4), v, width + 6));
     }
-    if (help.config.note !== undefined) parts.push('', help.config.note);
-  }
+    if (section.note !== undefined) parts.push('', section.note);
+  });
   return parts.join('\n');
 }
 
@@ -251,6 +266,8 @@ export function commandHelpJson(verb: string, help: CommandHelp): Record<string,
     summary: help.summary,
     usage: help.usage,
     flags: Object.entries(help.flags).map(([name, f]) => ({ flag: `--${name}`, ...f })),
-    configKeys: help.config === undefined ? [] : configKeys(help.config),
+    configKeys: sectionKeys(configSections(help)).flatMap((keys, i) =>
+      keys.map((k) => ({ ...k, section: configSections(help)[i]?.title ?? '' })),
+    ),
   };
 }

@@ -122,6 +122,6 @@ describe('optik runs ls | show | compare', () => {
     expect(lines[0]).toMatch(
       /^id\s+name\s+objective\s+status\s+trials\s+completed\s+pruned\s+failed\s+interrupted\s+running\s+best run$/,
     );
-    expect(lines[2]).toMatch(/^ 1\s+grid\s+max accuracy\s+running\s+2\s+1\s+1\s+0\s+-$/);
+    expect(lines[2]).toMatch(/^ 1\s+grid\s+max accuracy\s+running\s+2\s+1\s+1\s+0\s+0\s+0\s+-$/);
   });
 });

@@ -1,8 +1,8 @@
-import { initBackend } from '@optik/backend';
 // Hostile inputs and faults for saved models and checkpoints (issue #11): truncated or corrupt files, a full disk.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { initBackend } from '@optik/backend';
 import { isOptikError, type OptikError } from '@optik/core';
 import { mountSmallDisk } from '@optik/testing';
 import * as tf from '@tensorflow/tfjs';

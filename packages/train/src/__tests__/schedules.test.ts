@@ -1,6 +1,5 @@
-import { initBackend } from '@optik/backend';
 import { Writable } from 'node:stream';
-import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '@optik/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type Callback,
