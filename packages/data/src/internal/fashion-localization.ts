@@ -67,7 +67,7 @@ const ALL_PHOTOS = [...TRAIN_PHOTOS, ...HELD_OUT_PHOTOS];
  * 1/2.5 of the photo's shorter side.
  */
 const PHOTO_LEVELS = [1, 1.25, 1.5, 1.75, 2, 2.5] as const;
-const GENERATOR_VERSION = 2;
+const GENERATOR_VERSION = 3;
 
 export const LocalizationBuiltinOptionsSchema = BuiltinOptionsSchema.extend({
   /** Side of the square grayscale canvases, in pixels. */
@@ -223,14 +223,22 @@ function balancedGroups(
       { received: counts, hint: 'Lower trainSize / validationSize / testSize.' },
     );
   }
-  for (const count of counts) {
-    const share = Math.max(10, Math.floor((dealt.length * count) / needed));
-    const own = dealt.slice(offset, offset + share);
-    offset += share;
+  // Each class's items are shared out in proportion, so every group keeps the pool's class balance.
+  const owned: number[][] = counts.map(() => []);
+  for (const list of shuffled) {
+    let start = 0;
+    counts.forEach((count, g) => {
+      const take = g === counts.length - 1 ? list.length - start : Math.round((list.length * count) / needed);
+      owned[g]?.push(...list.slice(start, start + take));
+      start += take;
+    });
+  }
+  counts.forEach((count, g) => {
+    const own = owned[g] ?? [];
     const group: number[] = [];
     while (group.length < count) group.push(...rng.shuffle([...own]).slice(0, count - group.length));
     groups.push(group);
-  }
+  });
   return groups;
 }
 
