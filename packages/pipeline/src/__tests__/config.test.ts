@@ -5,6 +5,7 @@ import { isOptikError, type OptikError } from '@optik/core';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadPipelineConfig, resolvePipelineConfig } from '../index.js';
+import { mergeOverrides } from '../internal/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'optik-pipeline-config-'));
 
@@ -160,5 +161,21 @@ describe('loadPipelineConfig', () => {
   it('a file that is not a mapping is refused', () => {
     expect(errorOf(() => loadPipelineConfig(file('list.yaml', '- 1\n- 2\n'))).code).toBe('CONFIG_INVALID');
     expect(errorOf(() => loadPipelineConfig(join(dir, 'nope.yaml'))).code).toBe('DATA_NOT_FOUND');
+  });
+});
+
+describe('prototype pollution through a config file', () => {
+  it('refuses __proto__ keys in the file and in merged overrides, and Object.prototype stays clean', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'optik-proto-'));
+    const file = join(dir, 'train.yaml');
+    writeFileSync(
+      file,
+      'task: classification\ndata: { dataset: mnist }\nmodel: { preset: seed-cnn }\n"__proto__": { polluted: 1 }\n',
+    );
+    expect(() => loadPipelineConfig(file)).toThrow(expect.objectContaining({ code: 'CONFIG_UNSAFE_KEY' }));
+    expect(() => mergeOverrides({}, JSON.parse('{"constructor": {"prototype": {"polluted": 1}}}'))).toThrow(
+      expect.objectContaining({ code: 'CONFIG_UNSAFE_KEY' }),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });

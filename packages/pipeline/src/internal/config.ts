@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { fromZodError, OptikError } from '@optik/core';
+import { assertSafeKeys, fromZodError, OptikError } from '@optik/core';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ClassificationConfigSchema } from './tasks/classification/config.js';
@@ -37,6 +37,7 @@ export function mergeOverrides(base: unknown, override: unknown): unknown {
   }
   if (!isPlainObject(override) || !isPlainObject(base)) return structuredClone(override);
   const out: Record<string, unknown> = { ...base };
+  assertSafeKeys(override);
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
     else out[key] = mergeOverrides(base[key], value);
@@ -70,6 +71,8 @@ export function readConfigFile(path: string): unknown {
     );
   }
   const data: unknown = doc.toJS();
+  // `__proto__`, `constructor` and `prototype` keys would walk into Object.prototype when merged: refused.
+  assertSafeKeys(data, '', { file: path });
   if (!isPlainObject(data)) {
     throw new OptikError('CONFIG_INVALID', 'A pipeline config must be a mapping (key: value pairs).', {
       file: path,
