@@ -37,7 +37,8 @@ export function locateRun(ref: RunReference, options: { root?: string | undefine
     }
     return { id, name: dir.split(/[\\/]/).at(-1) ?? dir, dir, config };
   }
-  const store = openStore({ root: options.root ?? 'runs', sweep: false });
+  // Never creates a store: a mistyped --root is a STORE_NOT_FOUND, not a new empty store.
+  const store = openStore({ root: options.root ?? 'runs', sweep: false, create: false, readOnly: true });
   try {
     const key = typeof ref === 'string' && /^\d+$/.test(ref) ? Number(ref) : ref;
     const record = store.getRun(key);

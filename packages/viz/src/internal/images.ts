@@ -17,6 +17,8 @@ export interface LabeledImage {
   readonly predictedLabel: string;
   /** Boxes to draw on the image (pixel xyxy): true boxes in green, predicted ones in orange (dashed). */
   readonly boxes?: readonly OverlayBox[];
+  /** Whether the prediction is right (default: the two labels are equal); a wrong one is framed in red. */
+  readonly correct?: boolean;
 }
 
 /** A box drawn over an image: pixel `[xMin, yMin, xMax, yMax]`, whether it is the truth or a prediction. */
@@ -153,7 +155,7 @@ export async function imageGrid(items: readonly LabeledImage[], options: ImageGr
   items.forEach((item, i) => {
     const x = GAP + (i % columns) * (cellWidth + GAP);
     const y = top + Math.floor(i / columns) * (cellHeight + GAP);
-    const wrong = item.trueLabel !== item.predictedLabel;
+    const wrong = !(item.correct ?? item.trueLabel === item.predictedLabel);
     const frame = wrong ? RED : '#cccccc';
     svg.push(
       `<rect x="${x + BORDER / 2}" y="${y + BORDER / 2}" width="${cellWidth - BORDER}" height="${o.cellSize + BORDER}" fill="none" stroke="${frame}" stroke-width="${BORDER}"/>`,

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRng, OptikError } from '@optik/core';
+import { createRng, isOptikError, OptikError } from '@optik/core';
 import { makeBatches } from '@optik/data';
 import { diagnoseFit, type FitDiagnosis } from '@optik/metrics';
 import { guardRun, openStore, type Run, type RunRef } from '@optik/track';
@@ -165,10 +165,15 @@ function buildCallbacks(
   return callbacks;
 }
 
+/**
+ * The epoch of the checkpoint in `dir`, or null when there is none. A damaged checkpoint (CHECKPOINT_CORRUPT) is
+ * not "none": resuming from it must fail loudly rather than silently start again from epoch 1.
+ */
 function lastCheckpointEpoch(dir: string): number | null {
   try {
     return readCheckpoint(dir).epoch;
-  } catch {
+  } catch (error) {
+    if (isOptikError(error) && error.code === 'CHECKPOINT_CORRUPT') throw error;
     return null;
   }
 }

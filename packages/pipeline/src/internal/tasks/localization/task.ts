@@ -275,7 +275,8 @@ export const localizationTask: Task<LocalizationConfig, LocalizationPredictions>
         picked.map((i) => ({
           image: dataset.sample(i).image,
           trueLabel: name(predictions.yTrue[i] as number),
-          predictedLabel: `${name(argmax(rowOf(predictions.probabilities, i, predictions.numClasses)))} (IoU ${(report.ious[i] as number).toFixed(2)})`,
+          predictedLabel: `${name(argmax(rowOf(predictions.probabilities, i, predictions.numClasses)))} · IoU ${(report.ious[i] as number).toFixed(2)}`,
+          correct: picked.indexOf(i) >= wrong.length,
           boxes: [
             { box: predictions.trueBoxes[i] as BoxXyxy, kind: 'true' as const },
             { box: boxes[i] as BoxXyxy, kind: 'predicted' as const },
