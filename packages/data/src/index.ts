@@ -129,6 +129,15 @@ export { readCoco } from './internal/coco.js';
  */
 export { readCsvManifest } from './internal/csv.js';
 /**
+ * An image file's width and height (after EXIF orientation) from its header, without decoding the pixels.
+ *
+ * @example
+ * ```ts
+ * const { width, height } = await imageDimensions('photo.jpg');
+ * ```
+ */
+export { imageDimensions } from './internal/decode.js';
+/**
  * Writes a box dataset (localization, detection, instance segmentation) as YOLO (`images/`, `labels/`,
  * `data.yaml`), as COCO JSON, or as a Pascal VOC folder (`Annotations/`, `JPEGImages/`, `ImageSets/Main/`).
  *
@@ -152,7 +161,6 @@ export { readCsvManifest } from './internal/csv.js';
  * ```
  */
 export { writeCoco, writeImageFiles, writeVoc, writeYolo } from './internal/export.js';
-
 /**
  * Lists a class-per-folder tree (sorted class names, recursive; `train/`/`val/`/`test/` split folders detected).
  *
@@ -204,7 +212,6 @@ export { formatInspectReport, inspectDataset, reportToJson } from './internal/in
  * ```
  */
 export { imageDatasetFromDirectory, loadImages, readSample } from './internal/load.js';
-
 /**
  * Turns a detection-style source (VOC, COCO, YOLO, CSV with box columns) into a localization source with one
  * class and one box per image. `noBox: 'skip' | 'error'` (default `skip`) and
@@ -231,7 +238,6 @@ export { LocalizationOptionsSchema, toLocalization } from './internal/localizati
  * ```
  */
 export { readMaskFolder } from './internal/masks.js';
-
 /**
  * Opens any source from a config object (`{ format: 'coco', path }` …) or a path/built-in name, auto-detected.
  *

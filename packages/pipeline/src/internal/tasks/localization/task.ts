@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fromConfig as augmentFromConfig, type Compose } from '@optik/augment';
 import type { BoxXyxy } from '@optik/core';
-import { cxcywhToBox, encodeBoxTargets, type InMemoryDataset } from '@optik/data';
+import { cxcywhToBox, encodeBoxTargets, type InMemoryDataset, imageDimensions } from '@optik/data';
 import { LocalizationMetrics, type LocalizationReport } from '@optik/metrics';
 import { csvLine } from '@optik/track';
 import {
@@ -317,11 +317,16 @@ export const localizationTask: Task<LocalizationConfig, LocalizationPredictions>
         .slice(0, topK);
       const best = top[0] as (typeof top)[number];
       const file = files[i] as string;
-      const box = boxes[i] as BoxXyxy;
+      const inInput = boxes[i] as BoxXyxy;
+      // The model saw the image resized to its input (stretched: `fit: fill`); the box is given in the file's pixels.
+      const size = await imageDimensions(file);
+      const sx = size.width / images.width;
+      const sy = size.height / images.height;
+      const box: BoxXyxy = [inInput[0] * sx, inInput[1] * sy, inInput[2] * sx, inInput[3] * sy];
       const entry = { file, label: best.label, classId: best.classId, probability: best.probability, box, top };
       if (outDir !== undefined) {
         const png = await drawBoxes(images.sample(i).image, [
-          { box, kind: 'predicted', caption: `${best.label} ${best.probability.toFixed(2)}` },
+          { box: inInput, kind: 'predicted', caption: `${best.label} ${best.probability.toFixed(2)}` },
         ]);
         const target = join(outDir, `${basename(file, extname(file))}.png`);
         writeFileSync(target, png);
