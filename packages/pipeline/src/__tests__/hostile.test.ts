@@ -2,8 +2,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '@optik/testing';
+import { Classifier } from '@optik/zoo';
 import { describe, expect, it } from 'vitest';
 import { resolvePipelineConfig, runTraining } from '../index.js';
+import { checkTrainingMemory } from '../internal/run/memory.js';
 
 describe('resume from a damaged checkpoint', () => {
   it('is a coded CHECKPOINT_CORRUPT error, and the run keeps its recorded epoch', async () => {
@@ -32,4 +34,51 @@ describe('resume from a damaged checkpoint', () => {
     expect(error).toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
     expect((error as Error).message).toContain('trainer.json');
   }, 120_000);
+});
+
+describe('size guards', () => {
+  it('refuses a training step that cannot fit in memory, with the numbers, before training', () => {
+    const root = tempDir();
+    const config = resolvePipelineConfig({
+      task: 'classification',
+      name: 'huge',
+      backend: 'cpu',
+      data: { dataset: 'mnist', batchSize: 16, limit: { train: 64, validation: 32, test: 32 } },
+      model: { layers: [{ type: 'conv', filters: 64, kernelSize: 3, padding: 'same' }, { type: 'flatten' }] },
+      output: { root },
+    });
+    const model = new Classifier({ ...config.model, inputShape: [28, 28, 1], numClasses: 10 }).model;
+    // 28×28×64 floats per image: fine on any machine, refused on one with 10 MB.
+    expect(() => checkTrainingMemory(model, 16)).not.toThrow();
+    expect(() => checkTrainingMemory(model, 16, 10e6)).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/One training step needs about/),
+      }),
+    );
+    model.dispose();
+  });
+
+  it('refuses a layer with an absurd number of weights (filters: 1e9) with a coded error naming the layer', () => {
+    expect(() =>
+      resolvePipelineConfig({
+        task: 'classification',
+        data: { dataset: 'mnist' },
+        model: { layers: [{ type: 'conv', filters: 1e9, kernelSize: 3 }, { type: 'flatten' }] },
+      }),
+    ).not.toThrow(); // the schema allows it; the model build refuses it
+    expect(
+      () =>
+        new Classifier({
+          inputShape: [28, 28, 1],
+          numClasses: 10,
+          layers: [{ type: 'conv', filters: 1e9, kernelSize: 3 }, { type: 'flatten' }],
+        }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/layers\[0\] \(conv\) would hold/),
+      }),
+    );
+  });
 });

@@ -24,6 +24,23 @@ function windowOutput(size: number, window: number, stride: number, padding: 'va
   return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
 }
 
+/** The most weights one layer may hold (100 M float32 = 400 MB): beyond that a config is a typo, not a model. */
+export const MAX_LAYER_WEIGHTS = 100_000_000;
+
+/** Refuses a layer whose kernel would hold more than {@link MAX_LAYER_WEIGHTS} weights, before tfjs allocates it. */
+export function checkWeights(path: string, type: string, weights: number): void {
+  if (weights <= MAX_LAYER_WEIGHTS) return;
+  throw new OptikError(
+    'CONFIG_INVALID',
+    `${path} (${type}) would hold ${weights.toExponential(2)} weights (${((weights * 4) / 1e9).toFixed(1)} GB of float32), more than the ${MAX_LAYER_WEIGHTS / 1e6} M one layer may have.`,
+    {
+      path,
+      received: weights,
+      hint: 'Use fewer filters/units, or shrink the feature map (pooling, strides) before flatten and dense layers.',
+    },
+  );
+}
+
 /**
  * Walks the body layers with their output shapes, so that a config that cannot work fails before tfjs is involved,
  * with the layer's key path in the message.
@@ -46,6 +63,7 @@ export function inferShapes(config: BackboneConfig, layers: readonly LayerConfig
     };
     const slide = (window: number, stride: number, padding: 'valid' | 'same', channels: number, what: string) => {
       const input = needsSpatial();
+      if (layer.type !== 'pool') checkWeights(path, layer.type, window * window * input.c * channels);
       const oh = windowOutput(input.h, window, stride, padding);
       const ow = windowOutput(input.w, window, stride, padding);
       if (oh < 1 || ow < 1) {
@@ -82,6 +100,7 @@ export function inferShapes(config: BackboneConfig, layers: readonly LayerConfig
         shape = { kind: 'flat', n: needsSpatial().c };
         break;
       case 'dense':
+        if (shape.kind === 'flat') checkWeights(path, 'dense', shape.n * layer.units);
         if (shape.kind !== 'flat') {
           throw new OptikError(
             'CONFIG_INVALID',

@@ -1,6 +1,6 @@
 import { parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { buildBackbone, inferShapes } from './backbone.js';
+import { buildBackbone, checkWeights, inferShapes } from './backbone.js';
 import { boxHead, classificationHead } from './heads.js';
 import { ZooModel } from './model.js';
 import { type LocalizerConfig, type LocalizerOptions, LocalizerSchema } from './schema.js';
@@ -27,7 +27,11 @@ export class Localizer extends ZooModel<LocalizerConfig> {
     super(parseOrThrow(LocalizerSchema, options, { what: 'localizer config', prefix }), 'loc-cnn');
     const body = this.bodyLayers();
     // The backbone may end in a feature map (the class head pools it globally, the box head flattens it) or a vector.
-    inferShapes(this.config, body, prefix);
+    const [h, w, c] = this.config.inputShape;
+    const last = inferShapes(this.config, body, prefix).at(-1) ?? { kind: 'spatial', h, w, c };
+    const flat = last.kind === 'flat' ? last.n : last.h * last.w * last.c;
+    const boxUnits = this.config.boxHiddenUnits > 0 ? this.config.boxHiddenUnits : 4;
+    checkWeights(`${prefix}.boxHiddenUnits`, 'box head', flat * boxUnits);
     const backbone = buildBackbone(this.config, body);
     const probabilities = classificationHead(
       backbone.output,

@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initRunBackend, loadRunModel } from '../runs.js';
 import { type PipelineConfig, taskOf } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
+import { checkTrainingMemory } from './memory.js';
 import { renderReportHtml } from './report.js';
 
 /** Options of {@link runTraining}. */
@@ -213,6 +214,12 @@ export async function trainPipeline(
   }
   const tensorsBefore = tf.memory().numTensors;
   const built = task.buildModel(config, data);
+  try {
+    checkTrainingMemory(built.model, config.data.batchSize);
+  } catch (error) {
+    built.dispose();
+    throw error;
+  }
   const store = openStore({ root: config.output.root });
   let run: Run | undefined;
   // True once this call owns the run (created it, holds its guard, or is the trial that logs into it): only
