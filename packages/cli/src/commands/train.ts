@@ -55,6 +55,7 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'data.limit.validation': 'at most this many validation images',
   'data.limit.test': 'at most this many test images',
   'data.cacheDir': 'where downloads and decoded images are cached (default OPTIK_CACHE_DIR or ~/.cache/optik)',
+  'data.skipped': 'images the loader leaves out (unreadable, no box): allow (counted, in skipped.csv) or error',
   augment: 'an @optik/augment pipeline ({ type: Compose, transforms: [...] } or one transform), training batches only',
   model: 'the network: a preset or your own list of layers, and the head',
   'model.name': 'the model name stored with the weights',

@@ -1,7 +1,7 @@
 // Hostile cases of the run lifecycle (issue #11): a damaged checkpoint is never a silent restart from epoch 1.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@optik/testing';
+import { tempDir, writePng } from '@optik/testing';
 import { Classifier } from '@optik/zoo';
 import { describe, expect, it } from 'vitest';
 import { resolvePipelineConfig, runTraining } from '../index.js';
@@ -81,4 +81,49 @@ describe('size guards', () => {
       }),
     );
   });
+});
+
+describe('unreadable images', () => {
+  function folder(): string {
+    const root = tempDir();
+    for (const [c, value] of [
+      ['dark', 30],
+      ['bright', 220],
+    ] as const) {
+      mkdirSync(join(root, 'data', c), { recursive: true });
+      for (let i = 0; i < 12; i++) {
+        writePng(join(root, 'data', c, `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(value + i));
+      }
+    }
+    writeFileSync(join(root, 'data', 'dark', 'broken.png'), 'this is not a png');
+    return root;
+  }
+  const config = (root: string, skipped?: 'error') =>
+    resolvePipelineConfig({
+      task: 'classification',
+      name: 'unreadable',
+      backend: 'cpu',
+      data: {
+        directory: join(root, 'data'),
+        imageSize: [8, 8],
+        colorMode: 'grayscale',
+        ...(skipped ? { skipped } : {}),
+      },
+      model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 4 }] },
+      train: { epochs: 1 },
+      output: { root: join(root, 'runs') },
+    });
+
+  it('are counted, printed and listed in skipped.csv by default, and refused with data.skipped: error', async () => {
+    const root = folder();
+    const lines: string[] = [];
+    const result = await runTraining(config(root), { progress: false, log: (line) => lines.push(line) });
+    expect(result.skipped.map((s) => s.file.split(/[\\/]/).at(-1))).toEqual(['broken.png']);
+    expect(lines.some((line) => line.includes('1 images were left out'))).toBe(true);
+    expect(readFileSync(join(result.runDir, 'skipped.csv'), 'utf8')).toContain('broken.png');
+    await expect(runTraining(config(root, 'error'), { progress: false })).rejects.toMatchObject({
+      code: 'DATA_CORRUPT',
+      details: { path: 'data.skipped' },
+    });
+  }, 120_000);
 });

@@ -36,6 +36,11 @@ export const dataSplitFields = {
     .optional(),
   /** Where downloads and decoded images are cached (default `OPTIK_CACHE_DIR` or `~/.cache/optik`). */
   cacheDir: z.string().min(1).optional(),
+  /**
+   * Images the loader leaves out (unreadable files; for localization also images without one box): `allow` trains
+   * without them (counted, printed, listed in the run's skipped.csv), `error` refuses to train.
+   */
+  skipped: z.enum(['allow', 'error']).default('allow'),
 };
 
 /** The trainer: @optik/train Trainer options; `seed` defaults to the config's seed. */

@@ -41,6 +41,7 @@ export function concatDatasets(a: InMemoryDataset, b: InMemoryDataset): InMemory
 
 /** The split settings every task's data section has. */
 export interface SplitSettings {
+  readonly skipped?: 'allow' | 'error' | undefined;
   readonly limit?:
     | {
         readonly train?: number | undefined;
@@ -61,6 +62,18 @@ export function finishSplits(
   seed: number,
   source: { origin: string; skipped: TaskData['skipped'] },
 ): TaskData {
+  if (data.skipped === 'error' && source.skipped.length > 0) {
+    const first = source.skipped.slice(0, 3).map((s) => `${s.file} (${s.reason})`);
+    throw new OptikError(
+      'DATA_CORRUPT',
+      `${source.skipped.length} images could not be used: ${first.join('; ')}${source.skipped.length > 3 ? '; …' : ''}.`,
+      {
+        path: 'data.skipped',
+        received: source.skipped.length,
+        hint: 'Fix or remove those files, or set data.skipped: allow to train without them (they are listed in skipped.csv).',
+      },
+    );
+  }
   let train = limitDataset(splits.train, data.limit?.train, seed);
   const validation = limitDataset(splits.validation, data.limit?.validation, seed + 1);
   const test = limitDataset(splits.test, data.limit?.test, seed + 2);
