@@ -46,6 +46,7 @@ export const evaluate: Command = async (args, ctx) => {
   const human = [
     `run ${result.runId ?? '?'} (${result.runDir}), weights/${result.weights}, on ${result.backend}`,
     `${result.data}: ${m.numSamples} images`,
+    ...result.warnings.map((warning) => `warning: ${warning}`),
     `  ${headlineInline(m)}  (P/R/F1 macro)`,
     '',
     renderTable(
@@ -62,6 +63,7 @@ export const evaluate: Command = async (args, ctx) => {
       data: result.data,
       metrics: m,
       perClass,
+      warnings: result.warnings,
     },
     human,
   );

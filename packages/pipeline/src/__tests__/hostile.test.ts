@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tempDir, writePng } from '@optik/testing';
 import { Classifier } from '@optik/zoo';
 import { describe, expect, it } from 'vitest';
-import { resolvePipelineConfig, runTraining } from '../index.js';
+import { resolvePipelineConfig, runEvaluation, runTraining } from '../index.js';
 import { checkTrainingMemory } from '../internal/run/memory.js';
 
 describe('resume from a damaged checkpoint', () => {
@@ -125,5 +125,40 @@ describe('unreadable images', () => {
       code: 'DATA_CORRUPT',
       details: { path: 'data.skipped' },
     });
+  }, 120_000);
+});
+
+describe('optik eval after the data changed', () => {
+  it('evaluates on the recorded test images, never on a split recomputed from new files', async () => {
+    const root = tempDir();
+    for (const [c, value] of [
+      ['dark', 30],
+      ['bright', 220],
+    ] as const) {
+      mkdirSync(join(root, 'data', c), { recursive: true });
+      for (let i = 0; i < 15; i++) {
+        writePng(join(root, 'data', c, `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(value + i));
+      }
+    }
+    const config = resolvePipelineConfig({
+      task: 'classification',
+      name: 'moved',
+      backend: 'cpu',
+      data: { directory: join(root, 'data'), imageSize: [8, 8], colorMode: 'grayscale' },
+      model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 4 }] },
+      train: { epochs: 1 },
+      output: { root: join(root, 'runs') },
+    });
+    const trained = await runTraining(config, { progress: false });
+    const recorded = readFileSync(join(trained.runDir, 'predictions.csv'), 'utf8').trim().split('\n').length - 1;
+    const same = await runEvaluation(trained.runId, { root: join(root, 'runs') });
+    expect(same.warnings).toEqual([]);
+    expect(same.metrics.numSamples).toBe(recorded);
+    // New files change the stratified split; the evaluation stays on the recorded test images.
+    for (let i = 15; i < 30; i++)
+      writePng(join(root, 'data', 'dark', `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(60));
+    const after = await runEvaluation(trained.runId, { root: join(root, 'runs') });
+    expect(after.metrics.numSamples).toBe(recorded);
+    expect(after.warnings.join(' ')).toMatch(/recorded test images/);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import {
   scanImageFolder,
 } from '@optik/data';
 import type * as tf from '@tensorflow/tfjs';
+import { recordedTestSplit } from './run/split.js';
 import { initRunBackend, type LocatedRun, loadRunModel, locateRun, type RunReference } from './runs.js';
 import { taskOf } from './tasks/registry.js';
 import type { TaskImagePrediction } from './tasks/types.js';
@@ -44,6 +45,8 @@ export interface EvaluationResult {
   readonly metrics: Record<string, unknown>;
   /** The task's full report. */
   readonly report: Record<string, unknown>;
+  /** Why the evaluated images differ from the run's recorded test split, if they do. */
+  readonly warnings: readonly string[];
 }
 
 /** One image's prediction: `file` and the task's fields (classification: `top` k classes; localization: the
@@ -169,9 +172,10 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
     let description: string;
     let classNames: readonly string[];
     const task = taskOf(run.config.task);
+    let warnings: string[] = [];
     if (options.data === undefined) {
       const data = await task.loadData(run.config);
-      dataset = data.test;
+      ({ test: dataset, warnings } = recordedTestSplit(run.dir, data));
       classNames = data.classNames;
       description = "test split of the run's data";
     } else {
@@ -188,6 +192,7 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
       data: description,
       metrics: evaluation.headline,
       report: evaluation.report,
+      warnings,
     };
   } finally {
     model.dispose();

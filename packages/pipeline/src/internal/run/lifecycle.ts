@@ -25,6 +25,7 @@ import { type PipelineConfig, taskOf } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { checkTrainingMemory } from './memory.js';
 import { renderReportHtml } from './report.js';
+import { recordSplit } from './split.js';
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -248,6 +249,7 @@ export async function trainPipeline(
     owned = true;
     const activeRun = run;
     if (data.skipped.length > 0) writeSkipped(activeRun.dir, data.skipped);
+    if (trial === undefined && options.resume === undefined) recordSplit(activeRun.dir, data);
     log(
       `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
     );
