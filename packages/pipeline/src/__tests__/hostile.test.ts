@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir, writePng } from '@optik/testing';
+import { openStore } from '@optik/track';
 import { Classifier } from '@optik/zoo';
 import { describe, expect, it } from 'vitest';
 import { resolvePipelineConfig, runEvaluation, runTraining } from '../index.js';
@@ -33,6 +34,15 @@ describe('resume from a damaged checkpoint', () => {
     const error = await runTraining(config, { progress: false, resume: 'damaged' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CHECKPOINT_CORRUPT' });
     expect((error as Error).message).toContain('trainer.json');
+    // The run stays resumable (interrupted, not failed), and its recorded epoch is still there.
+    const store = openStore({ root, create: false });
+    try {
+      const run = store.getRun('damaged');
+      expect(run.status).toBe('interrupted');
+      expect(run.epochs.length).toBe(1);
+    } finally {
+      store.close();
+    }
   }, 120_000);
 });
 

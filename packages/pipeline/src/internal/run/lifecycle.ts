@@ -233,9 +233,11 @@ export async function trainPipeline(
       run = store.openRun(trial.runId);
     } else if (options.resume !== undefined) {
       run = store.openRun(store.getRun(options.resume).id);
+      // Read the checkpoint before touching the run: a damaged one (CHECKPOINT_CORRUPT) leaves it as it was.
+      const lastEpoch = lastCheckpointEpoch(run.paths.weightsLast);
       release = guardRun(run);
       run.reopen();
-      if (lastCheckpointEpoch(run.paths.weightsLast) !== null) resumeFrom = run.paths.weightsLast;
+      if (lastEpoch !== null) resumeFrom = run.paths.weightsLast;
     } else {
       run = store.createRun({
         task: config.task,
@@ -419,7 +421,13 @@ export async function trainPipeline(
       finalMetrics,
     };
   } catch (error) {
-    if (owned && trial === undefined && run !== undefined && run.status === 'running') run.markFailed(error);
+    if (owned && trial === undefined && run !== undefined && run.status === 'running') {
+      // A resume that found its checkpoint damaged leaves the run as it was (interrupted, resumable once the files
+      // are restored); any other failure marks it failed.
+      if (options.resume !== undefined && isOptikError(error) && error.code === 'CHECKPOINT_CORRUPT') {
+        run.markInterrupted(`resume refused: ${error.message}`);
+      } else run.markFailed(error);
+    }
     throw error;
   } finally {
     release();
