@@ -167,6 +167,13 @@ describe('runTraining on a tiny mnist run', () => {
     expect(html).toContain('Per class');
     expect(html).toContain(result.diagnosis.rule.replace(/&/g, '&amp;').slice(0, 40));
     expect(html).toContain('Configuration');
+    // The model summary (every layer with its output shape and parameters), an editable title and notes, the
+    // date, and the config folded away.
+    expect(html).toContain('<h2>Model</h2>');
+    expect(html).toMatch(/<td>head<\/td><td>Dense<\/td><td>10<\/td>/);
+    expect(html).toContain('<h1 contenteditable="true"');
+    expect(html).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
+    expect(html).toContain('<details><summary><strong>Configuration (fully resolved)</strong></summary>');
   });
 
   it('runEvaluation of the run (by id or folder) reproduces metrics.json on the test split', async () => {

@@ -381,6 +381,7 @@ export async function trainPipeline(
         dataset: data.origin,
         splits: { train: data.train.length, validation: data.validation.length, test: data.test.length },
         config: config as unknown as Record<string, unknown>,
+        model: built.summary(),
         results: artifacts.report,
         diagnosis,
         training,

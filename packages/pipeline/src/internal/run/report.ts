@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FitDiagnosis } from '@optik/metrics';
+import type { ModelSummary } from '@optik/zoo';
 import { stringify as toYaml } from 'yaml';
 
 /** What the HTML report shows. */
@@ -13,6 +14,10 @@ export interface ReportInput {
   readonly dataset: string;
   readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
   readonly config: Record<string, unknown>;
+  /** The model's layers, output shapes and parameters (the course's "784 inputs, 10 outputs"). */
+  readonly model?: ModelSummary | undefined;
+  /** When the report was written (ISO 8601); default now. */
+  readonly created?: string | undefined;
   /** The task's part: its headline rows (label, HTML value) and its sections (e.g. the per-class table). */
   readonly results: ReportSection;
   readonly diagnosis: FitDiagnosis;
@@ -104,11 +109,14 @@ th { background: #f4f4f4; }
 figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #666; font-size: 0.9rem; }
 pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
 .cols { display: flex; gap: 2rem; flex-wrap: wrap; }
+.notes { background: #fafafa; border: 1px dashed #ccc; padding: 0.2rem 1rem; } [contenteditable]:hover { outline: 1px dotted #999; }
 </style>
 </head>
 <body>
-<h1>${escapeHtml(input.title)}</h1>
-<p class="sub">Run ${input.runId} · ${escapeHtml(input.runName)} · ${escapeHtml(input.runDir)}</p>
+<h1 contenteditable="true" title="Click to edit the title">${escapeHtml(input.title)}</h1>
+<p class="sub">Run ${input.runId} · ${escapeHtml(input.runName)} · ${escapeHtml(input.runDir)} · ${escapeHtml((input.created ?? new Date().toISOString()).slice(0, 16).replace('T', ' '))}</p>
+<div class="notes"><p><strong>Author:</strong> <span contenteditable="true">your name</span></p>
+<p><strong>Notes:</strong> <span contenteditable="true">what you tried, what you noticed — click to edit, then save the page (Ctrl+S)</span></p></div>
 
 <h2>Results on the test set</h2>
 <div class="cols">
@@ -126,9 +134,25 @@ ${results.sections.map((section) => `<h2>${escapeHtml(section.title)}</h2>\n${se
 <h2>Plots</h2>
 ${figures}
 
-<h2>Configuration (fully resolved)</h2>
+${input.model === undefined ? '' : modelSection(input.model)}
+<details><summary><strong>Configuration (fully resolved)</strong></summary>
 <pre>${escapeHtml(toYaml(input.config))}</pre>
+</details>
 </body>
 </html>
 `;
+}
+
+/** The model summary: one row per layer with its output shape and parameters, and the totals. */
+function modelSection(model: ModelSummary): string {
+  const rows = model.layers.map((layer) => [
+    escapeHtml(layer.name),
+    escapeHtml(layer.className),
+    escapeHtml(layer.outputShape.join(' × ')),
+    layer.params.toLocaleString('en'),
+  ]);
+  return `<h2>Model</h2>
+<p>Input ${escapeHtml(model.inputShape.join(' × '))} → output ${escapeHtml(model.outputShape.join(' × '))};
+${model.totalParams.toLocaleString('en')} parameters (${model.trainableParams.toLocaleString('en')} trainable).</p>
+${table(['Layer', 'Type', 'Output shape', 'Parameters'], rows, false)}`;
 }
