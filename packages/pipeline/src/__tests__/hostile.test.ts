@@ -93,18 +93,24 @@ describe('size guards', () => {
   });
 });
 
+/** `<tmp>/data/{dark,bright}/<i>.png`: `perClass` 8×8 grey images per class, told apart by brightness. */
+function classFolders(perClass: number): string {
+  const root = tempDir();
+  for (const [c, value] of [
+    ['dark', 30],
+    ['bright', 220],
+  ] as const) {
+    mkdirSync(join(root, 'data', c), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      writePng(join(root, 'data', c, `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(value + i));
+    }
+  }
+  return root;
+}
+
 describe('unreadable images', () => {
   function folder(): string {
-    const root = tempDir();
-    for (const [c, value] of [
-      ['dark', 30],
-      ['bright', 220],
-    ] as const) {
-      mkdirSync(join(root, 'data', c), { recursive: true });
-      for (let i = 0; i < 12; i++) {
-        writePng(join(root, 'data', c, `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(value + i));
-      }
-    }
+    const root = classFolders(12);
     writeFileSync(join(root, 'data', 'dark', 'broken.png'), 'this is not a png');
     return root;
   }
@@ -140,16 +146,7 @@ describe('unreadable images', () => {
 
 describe('optik eval after the data changed', () => {
   it('evaluates on the recorded test images, never on a split recomputed from new files', async () => {
-    const root = tempDir();
-    for (const [c, value] of [
-      ['dark', 30],
-      ['bright', 220],
-    ] as const) {
-      mkdirSync(join(root, 'data', c), { recursive: true });
-      for (let i = 0; i < 15; i++) {
-        writePng(join(root, 'data', c, `${i}.png`), 8, 8, 1, new Uint8Array(64).fill(value + i));
-      }
-    }
+    const root = classFolders(15);
     const config = resolvePipelineConfig({
       task: 'classification',
       name: 'moved',

@@ -7,7 +7,6 @@ import {
   computeLoss,
   type LossName,
   LossSchema,
-  perSampleLoss,
   predictedClasses,
   trueClasses,
 } from './losses/classification.js';
@@ -186,13 +185,11 @@ export async function evaluateBatches(options: {
 }): Promise<Logs> {
   const { model } = options;
   const named = typeof options.loss === 'string' ? options.loss : undefined;
+  // Validation loss: without class weights (as Keras), with the same label smoothing.
   const lossFn =
     named === undefined
       ? (options.loss as LossFunction)
-      : (yTrue: Tensors, yPred: Tensors) =>
-          tf.mean(
-            perSampleLoss(named, single(yTrue, 'targets'), single(yPred, 'outputs'), options.labelSmoothing ?? 0),
-          ) as tf.Scalar;
+      : namedLoss(named, { labelSmoothing: options.labelSmoothing ?? 0 });
   const metrics = options.metrics ?? (named === undefined ? [] : [new LossAccuracy(named)]);
   for (const metric of metrics) metric.reset();
   let lossSum = 0;
