@@ -3,13 +3,7 @@ import { createRng, OptikError, parseOrThrow, type Rng, type RngState } from '@o
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-import {
-  computeLoss,
-  type LossName,
-  LossSchema,
-  predictedClasses,
-  trueClasses,
-} from './losses/classification.js';
+import { computeLoss, type LossName, LossSchema, predictedClasses, trueClasses } from './losses/classification.js';
 import { Optimizer, OptimizerSchema } from './optimizers.js';
 import type {
   Callback,
