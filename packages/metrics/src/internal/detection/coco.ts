@@ -4,7 +4,14 @@
 import { type BoxCocoXywh, OptikError, parseOrThrow, type Rle, rleArea, rleIou } from '@optik/core';
 import { z } from 'zod';
 
-/** One annotated object: COCO's annotation fields in camelCase. */
+/**
+ * One annotated object: COCO's annotation fields in camelCase (`image_id` → `imageId`, `iscrowd` as a boolean).
+ *
+ * @example
+ * ```ts
+ * const gt: CocoGroundTruth = { imageId: 42, categoryId: 3, bbox: [10, 20, 30, 40], area: 1020, iscrowd: false };
+ * ```
+ */
 export interface CocoGroundTruth {
   readonly imageId: number;
   readonly categoryId: number;
@@ -18,7 +25,14 @@ export interface CocoGroundTruth {
   readonly segmentation?: Rle;
 }
 
-/** One detection in COCO's results format (camelCase). */
+/**
+ * One detection in COCO's results format (camelCase).
+ *
+ * @example
+ * ```ts
+ * const det: CocoDetection = { imageId: 42, categoryId: 3, bbox: [12, 18, 29, 41], score: 0.87 };
+ * ```
+ */
 export interface CocoDetection {
   readonly imageId: number;
   readonly categoryId: number;
@@ -46,6 +60,11 @@ const EvaluateOptionsSchema = z
 /**
  * What `evaluateCoco` takes: ground truths and detections (COCO's annotation and result fields in camelCase), and
  * optionally the image and category lists of the dataset, the IoU type and the three detection limits.
+ *
+ * @example
+ * ```ts
+ * const input: CocoEvaluateInput = { groundTruths, detections, iouType: 'segm', categoryIds: [1, 2, 3] };
+ * ```
  */
 export interface CocoEvaluateInput {
   readonly groundTruths: readonly CocoGroundTruth[];
@@ -60,7 +79,14 @@ export interface CocoEvaluateInput {
   readonly maxDets?: readonly number[];
 }
 
-/** One category's line of a `CocoEvalResult`; the APs are −1 when it has no non-crowd ground truth (COCO). */
+/**
+ * One category's line of a `CocoEvalResult`; the APs are −1 when it has no non-crowd ground truth (COCO).
+ *
+ * @example
+ * ```ts
+ * const worst: CocoCategoryResult | undefined = [...result.perCategory].filter((c) => c.ap > -1).sort((a, b) => a.ap - b.ap)[0];
+ * ```
+ */
 export interface CocoCategoryResult {
   readonly categoryId: number;
   /** AP@[.5:.95], area all, at the largest maxDets. */
@@ -71,13 +97,28 @@ export interface CocoCategoryResult {
   readonly numGroundTruths: number;
 }
 
-/** COCO's interpolated precision at the 101 recall thresholds (−1 throughout for a category without ground truth). */
+/**
+ * COCO's interpolated precision at the 101 recall thresholds (−1 throughout for a category without ground truth).
+ *
+ * @example
+ * ```ts
+ * const { recall, precision }: CocoPrCurve = result.prCurve(1, 0.5); // plot precision against recall
+ * ```
+ */
 export interface CocoPrCurve {
   readonly recall: number[];
   readonly precision: number[];
 }
 
-/** The result of a COCO evaluation: the 12 stats by name and as COCO's `stats` array, per category, and PR curves. */
+/**
+ * The result of a COCO evaluation: the 12 stats by name and as COCO's `stats` array, per category, and PR curves.
+ *
+ * @example
+ * ```ts
+ * const result: CocoEvalResult = evaluateCoco({ groundTruths, detections });
+ * console.log(`mAP ${result.ap.toFixed(3)}  AP50 ${result.ap50.toFixed(3)}`);
+ * ```
+ */
 export interface CocoEvalResult {
   readonly iouType: 'bbox' | 'segm';
   /** COCOeval's 12 numbers: AP, AP50, AP75, AP small/medium/large, AR@maxDets[0..2], AR small/medium/large. */

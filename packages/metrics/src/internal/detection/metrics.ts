@@ -39,7 +39,14 @@ export const DetectionSchema = z
 export type DetectionMetricsOptions = z.input<typeof DetectionSchema>;
 export type DetectionConfig = z.output<typeof DetectionSchema>;
 
-/** A mask as `Mask` from `@optik/core` (row-major, image-sized) or already run-length encoded. */
+/**
+ * An instance mask: a `Mask` from `@optik/core` (row-major, image-sized) or an already run-length encoded `Rle`.
+ *
+ * @example
+ * ```ts
+ * const mask: InstanceMask = { width: 64, height: 48, data: new Uint8Array(64 * 48) };
+ * ```
+ */
 export type InstanceMask = Mask | Rle;
 
 /**
