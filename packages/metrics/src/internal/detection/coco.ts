@@ -313,8 +313,9 @@ function evaluateImage(
     const matched = new Uint8Array(numThresholds * numDt);
     const ignored = new Uint8Array(numThresholds * numDt);
     if (ious.length > 0) {
+      const gtTaken = new Uint8Array(numGt);
       IOU_THRESHOLDS.forEach((threshold, t) => {
-        const gtTaken = new Uint8Array(numGt);
+        gtTaken.fill(0);
         for (let d = 0; d < numDt; d++) {
           let best = Math.min(threshold, 1 - 1e-10);
           let m = -1;
@@ -498,19 +499,24 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
       const group = byImage.get(i) as Group;
       return evaluateImage(group.gts, group.dts, iouType, maxDetLast);
     });
-    for (let a = 0; a < numA; a++) {
-      const perImage = evals.map((e) => e[a] as ImageEval);
-      const regular = perImage.reduce((sum, e) => sum + e.regular, 0);
-      if (a === 0) numGroundTruths[k] = regular;
-      if (regular === 0) continue;
-      maxDets.forEach((maxDet, m) => {
-        accumulateCell(perImage, maxDet, regular, (t, q, rc) => {
+    const perArea = AREA_RANGES.map((_, a) => evals.map((e) => e[a] as ImageEval));
+    const regular = perArea.map((perImage) => perImage.reduce((sum, e) => sum + e.regular, 0));
+    numGroundTruths[k] = regular[0] as number;
+    maxDets.forEach((maxDet, m) => {
+      // The score order does not depend on the area range: merge once per maxDet.
+      const merged = mergeByScore(
+        evals.map((e) => (e[0] as ImageEval).scores),
+        maxDet,
+      );
+      perArea.forEach((perImage, a) => {
+        if (regular[a] === 0) return;
+        accumulateCell(perImage, merged, regular[a] as number, (t, q, rc) => {
           recall[((t * numK + k) * numA + a) * numM + m] = rc;
           for (let r = 0; r < numR; r++)
             precision[(((t * numR + r) * numK + k) * numA + a) * numM + m] = q[r] as number;
         });
       });
-    }
+    });
   });
 
   // summarize: the mean over entries > −1 of the selected slice, −1 if none.
@@ -605,45 +611,63 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
   };
 }
 
+/** The images' top-`maxDet` detections, concatenated in image order and stably sorted by score. */
+interface Merged {
+  /** Position in the merged ranking → image (index into the per-image list) and detection within it. */
+  readonly imageOf: Int32Array;
+  readonly detectionOf: Int32Array;
+}
+
+function mergeByScore(perImageScores: readonly Float64Array[], maxDet: number): Merged {
+  const total = perImageScores.reduce((sum, scores) => sum + Math.min(maxDet, scores.length), 0);
+  const scores = new Float64Array(total);
+  const imageOf = new Int32Array(total);
+  const detectionOf = new Int32Array(total);
+  let j = 0;
+  perImageScores.forEach((imageScores, i) => {
+    const n = Math.min(maxDet, imageScores.length);
+    for (let d = 0; d < n; d++, j++) {
+      scores[j] = imageScores[d] as number;
+      imageOf[j] = i;
+      detectionOf[j] = d;
+    }
+  });
+  const order = byScore(scores, total);
+  return {
+    imageOf: Int32Array.from(order, (o) => imageOf[o] as number),
+    detectionOf: Int32Array.from(order, (o) => detectionOf[o] as number),
+  };
+}
+
 /**
- * pycocotools accumulate for one (category, area range, maxDet): the images' top-`maxDet` detections, merged and
- * stably sorted by score; cumulative TP/FP per threshold; precision made monotone from the right and read at the
- * 101 recall thresholds (`searchsorted(..., 'left')`, 0 past the last recall).
+ * pycocotools accumulate for one (category, area range, maxDet), over the merged ranking: cumulative TP/FP per
+ * threshold; precision made monotone from the right and read at the 101 recall thresholds
+ * (`searchsorted(..., 'left')`, 0 past the last recall).
  */
 function accumulateCell(
   perImage: readonly ImageEval[],
-  maxDet: number,
+  merged: Merged,
   regular: number,
   emit: (t: number, q: Float64Array, recall: number) => void,
 ): void {
   const numT = IOU_THRESHOLDS.length;
   const numR = RECALL_THRESHOLDS.length;
-  const pieces = perImage.map((e) => ({ e, n: Math.min(maxDet, e.scores.length) }));
-  const total = pieces.reduce((sum, p) => sum + p.n, 0);
-  const scores = new Float64Array(total);
-  const source: [ImageEval, number][] = [];
-  for (const { e, n } of pieces) {
-    for (let d = 0; d < n; d++) {
-      scores[source.length] = e.scores[d] as number;
-      source.push([e, d]);
-    }
-  }
-  const order = byScore(scores, total);
+  const total = merged.imageOf.length;
   const rc = new Float64Array(total);
   const pr = new Float64Array(total);
   for (let t = 0; t < numT; t++) {
     let tp = 0;
     let fp = 0;
-    order.forEach((index, j) => {
-      const [e, d] = source[index] as [ImageEval, number];
-      const D = e.scores.length;
-      if (e.ignored[t * D + d] === 0) {
-        if (e.matched[t * D + d] === 1) tp++;
+    for (let j = 0; j < total; j++) {
+      const e = perImage[merged.imageOf[j] as number] as ImageEval;
+      const at = t * e.scores.length + (merged.detectionOf[j] as number);
+      if (e.ignored[at] === 0) {
+        if (e.matched[at] === 1) tp++;
         else fp++;
       }
       rc[j] = tp / regular;
       pr[j] = tp / (fp + tp + Number.EPSILON);
-    });
+    }
     for (let j = total - 1; j > 0; j--) if ((pr[j] as number) > (pr[j - 1] as number)) pr[j - 1] = pr[j] as number;
     const q = new Float64Array(numR);
     let j = 0;
