@@ -184,6 +184,20 @@ describe('evaluateCoco (segm)', () => {
         }),
       ),
     ).toBe('DATA_MISMATCH');
+    const broken = { size: [8, 8] as const, counts: [10, 4] }; // 14 of 64 pixels
+    const error = (() => {
+      try {
+        evaluateCoco({
+          iouType: 'segm',
+          groundTruths: [{ imageId: 1, categoryId: 1, bbox: [0, 0, 4, 4], segmentation: broken }],
+          detections: [],
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isOptikError(error, 'DATA_FORMAT')).toBe(true);
+    expect(String((error as Error).message)).toContain('groundTruths[0].segmentation');
   });
 });
 

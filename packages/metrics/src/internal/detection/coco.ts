@@ -1,7 +1,7 @@
 // A port of the COCO detection evaluation (cocodataset/cocoapi PythonAPI/pycocotools/cocoeval.py, BSD-2), written
 // from its documented algorithm: evaluateImg (greedy matching per IoU threshold), accumulate (101-point
 // interpolated precision) and summarize (the 12 stats). Comments name the pycocotools step each part mirrors.
-import { type BoxCocoXywh, OptikError, parseOrThrow, type Rle, rleArea, rleIou } from '@optik/core';
+import { type BoxCocoXywh, isOptikError, OptikError, parseOrThrow, type Rle, rleArea, rleIou } from '@optik/core';
 import { z } from 'zod';
 
 /**
@@ -346,6 +346,16 @@ function evaluateImage(
   });
 }
 
+/** The mask's area; a malformed RLE is reported with the annotation it belongs to. */
+function maskArea(segmentation: Rle, where: string): number {
+  try {
+    return rleArea(segmentation);
+  } catch (error) {
+    if (!isOptikError(error)) throw error;
+    throw new OptikError(error.code, `evaluateCoco: ${where}.segmentation: ${error.message}`, {}, { cause: error });
+  }
+}
+
 /** Per-category, per-image groups of annotations, in the order they were given. */
 interface Group {
   readonly gts: Gt[];
@@ -425,6 +435,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
           hint: 'Give every ground truth and detection an RLE mask (rleEncode from @optik/core), or use iouType bbox.',
         });
       }
+      maskArea(seg, where);
       const size = maskSizes.get(a.imageId);
       if (size === undefined) maskSizes.set(a.imageId, [seg.size?.[0] as number, seg.size?.[1] as number]);
       else if (seg.size?.[0] !== size[0] || seg.size?.[1] !== size[1]) {
@@ -447,7 +458,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
         received: g.area,
       });
     }
-    const area = g.area ?? (g.segmentation === undefined ? g.bbox[2] * g.bbox[3] : rleArea(g.segmentation));
+    const area = g.area ?? (g.segmentation === undefined ? g.bbox[2] * g.bbox[3] : maskArea(g.segmentation, where));
     return { area, crowd: g.iscrowd === true, source: g };
   });
   const dts: Dt[] = detections.map((d, i) => {
@@ -458,7 +469,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
         received: d.score,
       });
     }
-    const area = iouType === 'segm' ? rleArea(d.segmentation as Rle) : d.bbox[2] * d.bbox[3];
+    const area = iouType === 'segm' ? maskArea(d.segmentation as Rle, where) : d.bbox[2] * d.bbox[3];
     return { area, score: d.score, source: d };
   });
 
