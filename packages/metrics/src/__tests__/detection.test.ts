@@ -184,6 +184,20 @@ describe('evaluateCoco (segm)', () => {
         }),
       ),
     ).toBe('DATA_MISMATCH');
+    const broken = { size: [8, 8] as const, counts: [10, 4] }; // 14 of 64 pixels
+    const error = (() => {
+      try {
+        evaluateCoco({
+          iouType: 'segm',
+          groundTruths: [{ imageId: 1, categoryId: 1, bbox: [0, 0, 4, 4], segmentation: broken }],
+          detections: [],
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isOptikError(error, 'DATA_FORMAT')).toBe(true);
+    expect(String((error as Error).message)).toContain('groundTruths[0].segmentation');
   });
 });
 
@@ -268,6 +282,20 @@ describe('DetectionMetrics', () => {
     expect(
       code(() => metrics.update([{ boxes: [[0, 0, 4, 4]], labels: [0] }], [{ boxes: [], labels: [], scores: [] }])),
     ).toBe('ARGUMENT_INVALID');
+  });
+
+  it("takes a ground truth's area from its mask also for bbox (COCO's area)", () => {
+    // A 40×40 box (1600 px², medium) whose mask has 20×20 = 400 pixels (small).
+    const data = new Uint8Array(64 * 64);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) data[y * 64 + x] = 1;
+    const metrics = new DetectionMetrics({ numClasses: 1 });
+    metrics.update(
+      [{ boxes: [[0, 0, 40, 40]], labels: [0], masks: [{ width: 64, height: 64, data }] }],
+      [{ boxes: [[0, 0, 40, 40]], labels: [0], scores: [0.9] }],
+    );
+    const report = metrics.result();
+    expect(report.apSmall).toBeCloseTo(1, 15);
+    expect(report.apMedium).toBe(-1);
   });
 
   it('rejects bad boxes, labels and lengths', () => {

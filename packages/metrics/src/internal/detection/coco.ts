@@ -1,10 +1,17 @@
 // A port of the COCO detection evaluation (cocodataset/cocoapi PythonAPI/pycocotools/cocoeval.py, BSD-2), written
 // from its documented algorithm: evaluateImg (greedy matching per IoU threshold), accumulate (101-point
 // interpolated precision) and summarize (the 12 stats). Comments name the pycocotools step each part mirrors.
-import { type BoxCocoXywh, OptikError, parseOrThrow, type Rle, rleArea, rleIou } from '@optik/core';
+import { type BoxCocoXywh, isOptikError, OptikError, parseOrThrow, type Rle, rleArea, rleIou } from '@optik/core';
 import { z } from 'zod';
 
-/** One annotated object: COCO's annotation fields in camelCase. */
+/**
+ * One annotated object: COCO's annotation fields in camelCase (`image_id` → `imageId`, `iscrowd` as a boolean).
+ *
+ * @example
+ * ```ts
+ * const gt: CocoGroundTruth = { imageId: 42, categoryId: 3, bbox: [10, 20, 30, 40], area: 1020, iscrowd: false };
+ * ```
+ */
 export interface CocoGroundTruth {
   readonly imageId: number;
   readonly categoryId: number;
@@ -18,7 +25,14 @@ export interface CocoGroundTruth {
   readonly segmentation?: Rle;
 }
 
-/** One detection in COCO's results format (camelCase). */
+/**
+ * One detection in COCO's results format (camelCase).
+ *
+ * @example
+ * ```ts
+ * const det: CocoDetection = { imageId: 42, categoryId: 3, bbox: [12, 18, 29, 41], score: 0.87 };
+ * ```
+ */
 export interface CocoDetection {
   readonly imageId: number;
   readonly categoryId: number;
@@ -46,6 +60,11 @@ const EvaluateOptionsSchema = z
 /**
  * What `evaluateCoco` takes: ground truths and detections (COCO's annotation and result fields in camelCase), and
  * optionally the image and category lists of the dataset, the IoU type and the three detection limits.
+ *
+ * @example
+ * ```ts
+ * const input: CocoEvaluateInput = { groundTruths, detections, iouType: 'segm', categoryIds: [1, 2, 3] };
+ * ```
  */
 export interface CocoEvaluateInput {
   readonly groundTruths: readonly CocoGroundTruth[];
@@ -60,7 +79,14 @@ export interface CocoEvaluateInput {
   readonly maxDets?: readonly number[];
 }
 
-/** One category's line of a `CocoEvalResult`; the APs are −1 when it has no non-crowd ground truth (COCO). */
+/**
+ * One category's line of a `CocoEvalResult`; the APs are −1 when it has no non-crowd ground truth (COCO).
+ *
+ * @example
+ * ```ts
+ * const worst: CocoCategoryResult | undefined = [...result.perCategory].filter((c) => c.ap > -1).sort((a, b) => a.ap - b.ap)[0];
+ * ```
+ */
 export interface CocoCategoryResult {
   readonly categoryId: number;
   /** AP@[.5:.95], area all, at the largest maxDets. */
@@ -71,13 +97,28 @@ export interface CocoCategoryResult {
   readonly numGroundTruths: number;
 }
 
-/** COCO's interpolated precision at the 101 recall thresholds (−1 throughout for a category without ground truth). */
+/**
+ * COCO's interpolated precision at the 101 recall thresholds (−1 throughout for a category without ground truth).
+ *
+ * @example
+ * ```ts
+ * const { recall, precision }: CocoPrCurve = result.prCurve(1, 0.5); // plot precision against recall
+ * ```
+ */
 export interface CocoPrCurve {
   readonly recall: number[];
   readonly precision: number[];
 }
 
-/** The result of a COCO evaluation: the 12 stats by name and as COCO's `stats` array, per category, and PR curves. */
+/**
+ * The result of a COCO evaluation: the 12 stats by name and as COCO's `stats` array, per category, and PR curves.
+ *
+ * @example
+ * ```ts
+ * const result: CocoEvalResult = evaluateCoco({ groundTruths, detections });
+ * console.log(`mAP ${result.ap.toFixed(3)}  AP50 ${result.ap50.toFixed(3)}`);
+ * ```
+ */
 export interface CocoEvalResult {
   readonly iouType: 'bbox' | 'segm';
   /** COCOeval's 12 numbers: AP, AP50, AP75, AP small/medium/large, AR@maxDets[0..2], AR small/medium/large. */
@@ -272,8 +313,9 @@ function evaluateImage(
     const matched = new Uint8Array(numThresholds * numDt);
     const ignored = new Uint8Array(numThresholds * numDt);
     if (ious.length > 0) {
+      const gtTaken = new Uint8Array(numGt);
       IOU_THRESHOLDS.forEach((threshold, t) => {
-        const gtTaken = new Uint8Array(numGt);
+        gtTaken.fill(0);
         for (let d = 0; d < numDt; d++) {
           let best = Math.min(threshold, 1 - 1e-10);
           let m = -1;
@@ -302,6 +344,16 @@ function evaluateImage(
     }
     return { scores, matched, ignored, regular: gtIgnored.filter((v) => !v).length };
   });
+}
+
+/** The mask's area; a malformed RLE is reported with the annotation it belongs to. */
+function maskArea(segmentation: Rle, where: string): number {
+  try {
+    return rleArea(segmentation);
+  } catch (error) {
+    if (!isOptikError(error)) throw error;
+    throw new OptikError(error.code, `evaluateCoco: ${where}.segmentation: ${error.message}`, {}, { cause: error });
+  }
 }
 
 /** Per-category, per-image groups of annotations, in the order they were given. */
@@ -383,6 +435,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
           hint: 'Give every ground truth and detection an RLE mask (rleEncode from @optik/core), or use iouType bbox.',
         });
       }
+      maskArea(seg, where);
       const size = maskSizes.get(a.imageId);
       if (size === undefined) maskSizes.set(a.imageId, [seg.size?.[0] as number, seg.size?.[1] as number]);
       else if (seg.size?.[0] !== size[0] || seg.size?.[1] !== size[1]) {
@@ -405,7 +458,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
         received: g.area,
       });
     }
-    const area = g.area ?? (g.segmentation === undefined ? g.bbox[2] * g.bbox[3] : rleArea(g.segmentation));
+    const area = g.area ?? (g.segmentation === undefined ? g.bbox[2] * g.bbox[3] : maskArea(g.segmentation, where));
     return { area, crowd: g.iscrowd === true, source: g };
   });
   const dts: Dt[] = detections.map((d, i) => {
@@ -416,7 +469,7 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
         received: d.score,
       });
     }
-    const area = iouType === 'segm' ? rleArea(d.segmentation as Rle) : d.bbox[2] * d.bbox[3];
+    const area = iouType === 'segm' ? maskArea(d.segmentation as Rle, where) : d.bbox[2] * d.bbox[3];
     return { area, score: d.score, source: d };
   });
 
@@ -457,19 +510,24 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
       const group = byImage.get(i) as Group;
       return evaluateImage(group.gts, group.dts, iouType, maxDetLast);
     });
-    for (let a = 0; a < numA; a++) {
-      const perImage = evals.map((e) => e[a] as ImageEval);
-      const regular = perImage.reduce((sum, e) => sum + e.regular, 0);
-      if (a === 0) numGroundTruths[k] = regular;
-      if (regular === 0) continue;
-      maxDets.forEach((maxDet, m) => {
-        accumulateCell(perImage, maxDet, regular, (t, q, rc) => {
+    const perArea = AREA_RANGES.map((_, a) => evals.map((e) => e[a] as ImageEval));
+    const regular = perArea.map((perImage) => perImage.reduce((sum, e) => sum + e.regular, 0));
+    numGroundTruths[k] = regular[0] as number;
+    maxDets.forEach((maxDet, m) => {
+      // The score order does not depend on the area range: merge once per maxDet.
+      const merged = mergeByScore(
+        evals.map((e) => (e[0] as ImageEval).scores),
+        maxDet,
+      );
+      perArea.forEach((perImage, a) => {
+        if (regular[a] === 0) return;
+        accumulateCell(perImage, merged, regular[a] as number, (t, q, rc) => {
           recall[((t * numK + k) * numA + a) * numM + m] = rc;
           for (let r = 0; r < numR; r++)
             precision[(((t * numR + r) * numK + k) * numA + a) * numM + m] = q[r] as number;
         });
       });
-    }
+    });
   });
 
   // summarize: the mean over entries > −1 of the selected slice, −1 if none.
@@ -564,45 +622,63 @@ export function evaluateCoco(input: CocoEvaluateInput): CocoEvalResult {
   };
 }
 
+/** The images' top-`maxDet` detections, concatenated in image order and stably sorted by score. */
+interface Merged {
+  /** Position in the merged ranking → image (index into the per-image list) and detection within it. */
+  readonly imageOf: Int32Array;
+  readonly detectionOf: Int32Array;
+}
+
+function mergeByScore(perImageScores: readonly Float64Array[], maxDet: number): Merged {
+  const total = perImageScores.reduce((sum, scores) => sum + Math.min(maxDet, scores.length), 0);
+  const scores = new Float64Array(total);
+  const imageOf = new Int32Array(total);
+  const detectionOf = new Int32Array(total);
+  let j = 0;
+  perImageScores.forEach((imageScores, i) => {
+    const n = Math.min(maxDet, imageScores.length);
+    for (let d = 0; d < n; d++, j++) {
+      scores[j] = imageScores[d] as number;
+      imageOf[j] = i;
+      detectionOf[j] = d;
+    }
+  });
+  const order = byScore(scores, total);
+  return {
+    imageOf: Int32Array.from(order, (o) => imageOf[o] as number),
+    detectionOf: Int32Array.from(order, (o) => detectionOf[o] as number),
+  };
+}
+
 /**
- * pycocotools accumulate for one (category, area range, maxDet): the images' top-`maxDet` detections, merged and
- * stably sorted by score; cumulative TP/FP per threshold; precision made monotone from the right and read at the
- * 101 recall thresholds (`searchsorted(..., 'left')`, 0 past the last recall).
+ * pycocotools accumulate for one (category, area range, maxDet), over the merged ranking: cumulative TP/FP per
+ * threshold; precision made monotone from the right and read at the 101 recall thresholds
+ * (`searchsorted(..., 'left')`, 0 past the last recall).
  */
 function accumulateCell(
   perImage: readonly ImageEval[],
-  maxDet: number,
+  merged: Merged,
   regular: number,
   emit: (t: number, q: Float64Array, recall: number) => void,
 ): void {
   const numT = IOU_THRESHOLDS.length;
   const numR = RECALL_THRESHOLDS.length;
-  const pieces = perImage.map((e) => ({ e, n: Math.min(maxDet, e.scores.length) }));
-  const total = pieces.reduce((sum, p) => sum + p.n, 0);
-  const scores = new Float64Array(total);
-  const source: [ImageEval, number][] = [];
-  for (const { e, n } of pieces) {
-    for (let d = 0; d < n; d++) {
-      scores[source.length] = e.scores[d] as number;
-      source.push([e, d]);
-    }
-  }
-  const order = byScore(scores, total);
+  const total = merged.imageOf.length;
   const rc = new Float64Array(total);
   const pr = new Float64Array(total);
   for (let t = 0; t < numT; t++) {
     let tp = 0;
     let fp = 0;
-    order.forEach((index, j) => {
-      const [e, d] = source[index] as [ImageEval, number];
-      const D = e.scores.length;
-      if (e.ignored[t * D + d] === 0) {
-        if (e.matched[t * D + d] === 1) tp++;
+    for (let j = 0; j < total; j++) {
+      const e = perImage[merged.imageOf[j] as number] as ImageEval;
+      const at = t * e.scores.length + (merged.detectionOf[j] as number);
+      if (e.ignored[at] === 0) {
+        if (e.matched[at] === 1) tp++;
         else fp++;
       }
       rc[j] = tp / regular;
       pr[j] = tp / (fp + tp + Number.EPSILON);
-    });
+    }
     for (let j = total - 1; j > 0; j--) if ((pr[j] as number) > (pr[j - 1] as number)) pr[j - 1] = pr[j] as number;
     const q = new Float64Array(numR);
     let j = 0;

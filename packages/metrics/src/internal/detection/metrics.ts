@@ -1,4 +1,13 @@
-import { type BoxXyxy, type Mask, OptikError, parseOrThrow, type Rle, rleEncode, xyxyToCoco } from '@optik/core';
+import {
+  type BoxXyxy,
+  type Mask,
+  OptikError,
+  parseOrThrow,
+  type Rle,
+  rleArea,
+  rleEncode,
+  xyxyToCoco,
+} from '@optik/core';
 import { z } from 'zod';
 import type { Metric } from '../metric.js';
 import { type CocoDetection, type CocoEvalResult, type CocoGroundTruth, evaluateCoco } from './coco.js';
@@ -39,12 +48,20 @@ export const DetectionSchema = z
 export type DetectionMetricsOptions = z.input<typeof DetectionSchema>;
 export type DetectionConfig = z.output<typeof DetectionSchema>;
 
-/** A mask as `Mask` from `@optik/core` (row-major, image-sized) or already run-length encoded. */
+/**
+ * An instance mask: a `Mask` from `@optik/core` (row-major, image-sized) or an already run-length encoded `Rle`.
+ *
+ * @example
+ * ```ts
+ * const mask: InstanceMask = { width: 64, height: 48, data: new Uint8Array(64 * 48) };
+ * ```
+ */
 export type InstanceMask = Mask | Rle;
 
 /**
  * The true objects of one image: absolute-pixel xyxy boxes, class labels, optional crowd flags (crowd regions are
- * never missed and swallow the detections inside them, as in COCO) and optional instance masks (for `'segm'`).
+ * never missed and swallow the detections inside them, as in COCO) and optional instance masks (needed for
+ * `'segm'`; with `'bbox'` they only give the object's area for the small/medium/large split, as COCO's `area`).
  *
  * @example
  * ```ts
@@ -141,13 +158,15 @@ export class DetectionMetrics
         });
       }
       for (let j = 0; j < n; j++) {
-        const mask = this.maskAt(truth.masks, j, `${where}.masks[${j}]`);
+        // As in COCO's files, a ground truth's area is its mask area when there is a mask (also for 'bbox').
+        const mask = truth.masks === undefined ? undefined : toRle(truth.masks[j], `${where}.masks[${j}]`);
         gts.push({
           imageId,
           categoryId: truth.labels[j] as number,
           bbox: xyxyToCoco(truth.boxes[j] as BoxXyxy),
           iscrowd: truth.crowd?.[j] === true,
-          ...(mask === undefined ? {} : { segmentation: mask }),
+          ...(mask === undefined ? {} : { area: rleArea(mask) }),
+          ...(mask === undefined || this.config.iouType !== 'segm' ? {} : { segmentation: mask }),
         });
       }
     });
@@ -167,7 +186,7 @@ export class DetectionMetrics
             received: score,
           });
         }
-        const mask = this.maskAt(prediction.masks, j, `${where}.masks[${j}]`);
+        const mask = this.config.iouType === 'segm' ? toRle(prediction.masks?.[j], `${where}.masks[${j}]`) : undefined;
         dts.push({
           imageId,
           categoryId: prediction.labels[j] as number,
@@ -216,26 +235,18 @@ export class DetectionMetrics
         });
       }
     });
-    if (this.config.iouType === 'segm' && (!Array.isArray(objects.masks) || objects.masks.length !== n)) {
-      throw new OptikError('ARGUMENT_INVALID', `${where}.masks needs one mask per box (iouType 'segm').`, {
-        received: lengthOf(objects.masks),
-        hint: "Pass instance masks (Mask or Rle), or use iouType 'bbox'.",
-      });
+    const segm = this.config.iouType === 'segm';
+    if ((segm || objects.masks !== undefined) && (!Array.isArray(objects.masks) || objects.masks.length !== n)) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        `${where}.masks needs one mask per box${segm ? " (iouType 'segm')" : ''}.`,
+        {
+          received: lengthOf(objects.masks),
+          hint: "Pass instance masks (Mask or Rle), or use iouType 'bbox'.",
+        },
+      );
     }
     return n;
-  }
-
-  /** The object's mask as an RLE (only kept for 'segm'). */
-  private maskAt(masks: readonly InstanceMask[] | undefined, j: number, where: string): Rle | undefined {
-    if (this.config.iouType !== 'segm' || masks === undefined) return undefined;
-    const mask = masks[j];
-    if (mask !== undefined && 'counts' in mask) return mask;
-    if (mask !== undefined && 'data' in mask && mask.data instanceof Uint8Array) {
-      return rleEncode(mask.data, mask.height, mask.width);
-    }
-    throw new OptikError('ARGUMENT_INVALID', `${where} is neither a Mask { width, height, data } nor an Rle.`, {
-      received: mask,
-    });
   }
 
   result(): DetectionReport {
@@ -270,6 +281,17 @@ export class DetectionMetrics
       maxDets: [...this.config.maxDets],
     };
   }
+}
+
+/** An instance mask as an RLE. */
+function toRle(mask: InstanceMask | undefined, where: string): Rle {
+  if (mask !== null && typeof mask === 'object' && 'counts' in mask) return mask;
+  if (mask !== null && typeof mask === 'object' && 'data' in mask && mask.data instanceof Uint8Array) {
+    return rleEncode(mask.data, mask.height, mask.width);
+  }
+  throw new OptikError('ARGUMENT_INVALID', `${where} is neither a Mask { width, height, data } nor an Rle.`, {
+    received: mask,
+  });
 }
 
 function lengthOf(value: unknown): string {

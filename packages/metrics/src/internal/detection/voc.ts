@@ -34,14 +34,28 @@ export function vocAp(recall: readonly number[], precision: readonly number[]): 
   return ap;
 }
 
-/** One category's line of a `VocEvalResult`; `ap` is −1 when the category has no non-crowd ground truth. */
+/**
+ * One category's line of a `VocEvalResult`; `ap` is −1 when the category has no non-crowd ground truth.
+ *
+ * @example
+ * ```ts
+ * const line: VocCategoryResult = { categoryId: 1, ap: 0.72, numGroundTruths: 40 };
+ * ```
+ */
 export interface VocCategoryResult {
   readonly categoryId: number;
   readonly ap: number;
   readonly numGroundTruths: number;
 }
 
-/** Mean VOC AP over the categories that have ground truths (−1 when none has), and the per-category APs. */
+/**
+ * Mean VOC AP over the categories that have ground truths (−1 when none has), and the per-category APs.
+ *
+ * @example
+ * ```ts
+ * const { map, perCategory }: VocEvalResult = evaluateVoc({ groundTruths, detections });
+ * ```
+ */
 export interface VocEvalResult {
   readonly map: number;
   readonly perCategory: VocCategoryResult[];
