@@ -206,11 +206,13 @@ describe('writeSynthDataset', () => {
       const coco = readJson(set.splits.val.annotations);
       const record = yolo.records.find((r) => r.split === 'val' && r.file.endsWith('000001.png'));
       const anns = coco.annotations.filter((a) => a.image_id === 1);
-      expect(record?.labels).toEqual(anns.map((a) => a.category_id - 1));
-      record?.boxes?.forEach((box, k) => {
+      if (record === undefined) throw new Error('val/000001.png is not in the YOLO dataset');
+      expect(record.labels).toEqual(anns.map((a) => a.category_id - 1));
+      expect(record.boxes?.length).toBe(anns.length);
+      for (const [k, box] of (record.boxes ?? []).entries()) {
         const [x, y, w, h] = (anns[k] as CocoFile['annotations'][number]).bbox;
-        [x, y, x + w, y + h].forEach((v, j) => expect(box[j]).toBeCloseTo(v, 2));
-      });
+        for (const [j, v] of [x, y, x + w, y + h].entries()) expect(box[j]).toBeCloseTo(v, 2);
+      }
     },
     120_000,
   );
@@ -280,21 +282,23 @@ async function writeCutouts(dir: string, shape: 'disc' | 'triangle', count: numb
   return names;
 }
 
+/** Tiny sets from made-up sources. */
+const made = (extra: SynthRunOptions): SynthRunOptions => ({
+  classes: 2,
+  count: [3, 1, 1],
+  imageSize: [40, 60],
+  apt: false,
+  cacheDir,
+  ...extra,
+});
+
 describe('other cut-out sources', () => {
   photos('reads Tux Paint-style stamp folders: each folder with enough images is a class', async () => {
     const stamps = join(tmp, 'stamps');
     await writeCutouts(join(stamps, 'shapes', 'discs'), 'disc', 6);
     await writeCutouts(join(stamps, 'shapes', 'triangles'), 'triangle', 5);
     await writeCutouts(join(stamps, 'few'), 'disc', 2);
-    const set = await writeSynthDataset(join(tmp, 'tux'), {
-      source: 'tuxpaint',
-      sourceDir: stamps,
-      classes: 2,
-      count: [3, 1, 1],
-      imageSize: [40, 60],
-      apt: false,
-      cacheDir,
-    });
+    const set = await writeSynthDataset(join(tmp, 'tux'), made({ source: 'tuxpaint', sourceDir: stamps }));
     expect(set.classNames).toEqual(['shapes/discs', 'shapes/triangles']);
     const coco = readJson(set.splits.train.annotations);
     expect(coco.annotations.length).toBeGreaterThan(0);
@@ -316,15 +320,7 @@ describe('other cut-out sources', () => {
       { image: 'missing.png', subcategory: 'food-fruit', has_img_google: false },
     ];
     writeFileSync(join(pkg, 'emoji.json'), JSON.stringify(entries));
-    const set = await writeSynthDataset(join(tmp, 'emoji-out'), {
-      source: 'emoji',
-      sourceDir: pkg,
-      classes: 2,
-      count: [2, 1, 1],
-      imageSize: [40, 60],
-      apt: false,
-      cacheDir,
-    });
+    const set = await writeSynthDataset(join(tmp, 'emoji-out'), made({ source: 'emoji', sourceDir: pkg }));
     expect(set.classNames).toEqual(['mammal', 'bird']);
     const cutouts = new Set(readJson(set.splits.train.annotations).annotations.map((a) => a.category_id));
     expect([...cutouts].every((id) => id === 1 || id === 2)).toBe(true);
