@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMain } from './run-main.js';
 
 const hasInputs = [
   '/usr/share/openclipart/svg/animals/fish',
@@ -13,24 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'optik-cli-synth-'));
 // Cut-out renders go to a cache of this test's own, not the user's.
 process.env.OPTIK_CACHE_DIR = join(dir, 'cache');
 
-/** Runs `main` in this process (the verb's own work, without a child process's start-up) and collects its output. */
-async function optik(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const optik = runMain;
 
 afterEach(() => {
   process.exitCode = undefined;
