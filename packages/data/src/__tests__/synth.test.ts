@@ -135,6 +135,9 @@ describe('writeSynthDataset', () => {
           classNames: ['background', ...set.classNames],
         });
         expect(semantic.records.length).toBe(coco.images.length);
+        // Class-index PNGs are one grey channel (PNG colour type 0), 8 bits.
+        const png = readFileSync(join(paths.masks, '000001.png'));
+        expect([png[24], png[25]]).toEqual([8, 0]);
         for (const [i, image] of coco.images.entries()) {
           const anns = coco.annotations.filter((a) => a.image_id === image.id);
           const sample = await readSample(instances, i);
