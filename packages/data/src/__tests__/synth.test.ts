@@ -51,9 +51,9 @@ beforeAll(() => {
   cacheDir = join(tmp, 'cache');
 });
 
-/** Small sets from three openclipart classes with few files (fast to render). */
+/** Small sets from three openclipart classes with few files (fast to render): a catalogue name and two folders. */
 const tiny = (extra: SynthRunOptions = {}): SynthRunOptions => ({
-  classNames: ['fish', 'boat', 'plant'],
+  classNames: ['fish', 'animals/dinosaurs', 'food/vegetables'],
   count: [4, 2, 2],
   imageSize: [48, 80],
   objectsPerImage: [2, 5],
@@ -108,8 +108,8 @@ describe('writeSynthDataset', () => {
       expect(readFileSync(c.splits.train.annotations, 'utf8')).not.toEqual(
         readFileSync(a.splits.train.annotations, 'utf8'),
       );
-      expect(a.classNames).toEqual(['fish', 'boat', 'plant']);
-      expect(readFileSync(a.classesFile, 'utf8')).toBe('fish\nboat\nplant\n');
+      expect(a.classNames).toEqual(['fish', 'animals/dinosaurs', 'food/vegetables']);
+      expect(readFileSync(a.classesFile, 'utf8')).toBe('fish\nanimals/dinosaurs\nfood/vegetables\n');
       const record = JSON.parse(readFileSync(a.synthFile, 'utf8'));
       expect(record.version).toBeGreaterThanOrEqual(1);
       expect(record.options.seed).toBe(3);
@@ -225,6 +225,17 @@ describe('writeSynthDataset', () => {
     await writeSynthDataset(dir, tiny());
     const again = await writeSynthDataset(dir, tiny({ count: [2, 1, 1] }));
     expect(readdirSync(again.splits.train.images)).toEqual(['000001.jpg', '000002.jpg']);
+    expect(readdirSync(dir).sort()).toEqual(['annotations', 'classes.txt', 'images', 'masks', 'synth.json']);
+    // A killed run leaves its marker and no synth.json: it is not complete, and the next run may replace it.
+    const killed = join(tmp, 'killed');
+    mkdirSync(join(killed, 'images', 'train'), { recursive: true });
+    writeFileSync(join(killed, '.synth-partial'), '');
+    writeFileSync(join(killed, 'images', 'train', '000009.jpg'), 'half');
+    await writeSynthDataset(killed, tiny({ count: [1, 1, 1] }));
+    expect(readdirSync(join(killed, 'images', 'train'))).toEqual(['000001.jpg']);
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    expect((await caught(() => writeSynthDataset(file, tiny()))).code).toBe('ARGUMENT_INVALID');
     const foreign = join(tmp, 'foreign');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'notes.txt'), 'mine');
@@ -246,7 +257,7 @@ describe('writeSynthDataset', () => {
     expect((await bad({ imageSize: [300, 200] })).code).toBe('CONFIG_INVALID');
     expect((await bad({ source: 'flickr' as 'emoji' })).code).toBe('CONFIG_INVALID');
     expect((await bad({ colour: 'red' } as SynthRunOptions)).code).toBe('CONFIG_UNKNOWN_KEY');
-    const disagree = await bad({ classes: 3, classNames: ['fish', 'boat'] });
+    const disagree = await bad({ classes: 3, classNames: ['fish', 'bird'] });
     expect(disagree.code).toBe('ARGUMENT_INVALID');
     const noTux = await bad({ source: 'tuxpaint', sourceDir: join(tmp, 'no-stamps') });
     expect(noTux.code).toBe('DATA_NOT_FOUND');

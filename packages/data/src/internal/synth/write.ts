@@ -178,13 +178,28 @@ function writeFailure(file: string, cause: unknown): OptikError {
   );
 }
 
-const OWNED = ['images', 'annotations', 'masks', 'labels', 'classes.txt', 'data.yaml'];
+/** Present while a folder is being written; with `synth.json`, it marks a folder as this generator's. */
+const PARTIAL = '.synth-partial';
+const OWNED = ['images', 'annotations', 'masks', 'labels', 'classes.txt', 'data.yaml', 'synth.json.tmp'];
 
-/** Makes `dir` ready: created, or a previous synth output (emptied, its `synth.json` removed first), else refused. */
+/**
+ * Makes `dir` ready: created, or a previous (complete or killed) synth output, emptied with its `synth.json`
+ * removed first; any other non-empty folder or a file is refused.
+ */
 function prepareOutDir(dir: string): void {
   if (existsSync(dir)) {
-    const entries = readdirSync(dir);
-    const previous = entries.includes('synth.json');
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch (cause) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        'The output path is not a folder.',
+        { file: dir, hint: 'Give --out / outDir a new or empty folder.' },
+        { cause },
+      );
+    }
+    const previous = entries.includes('synth.json') || entries.includes(PARTIAL);
     if (!previous && entries.length > 0) {
       throw new OptikError('ARGUMENT_INVALID', 'The output folder is not empty and was not made by optik data synth.', {
         file: dir,
@@ -192,10 +207,12 @@ function prepareOutDir(dir: string): void {
       });
     }
     // The marker goes first: a run killed while replacing the old files leaves a folder that is visibly incomplete.
-    if (previous) unlinkSync(join(dir, 'synth.json'));
+    if (entries.includes('synth.json')) unlinkSync(join(dir, 'synth.json'));
     for (const name of entries) if (OWNED.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
   try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, PARTIAL), '');
     for (const sub of ['images', 'masks', 'annotations']) {
       for (const split of SPLITS) mkdirSync(join(dir, sub, split), { recursive: true });
     }
@@ -366,7 +383,10 @@ export async function writeSynthDataset(
     renderer: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, rsvg: sharp.versions.rsvg ?? null },
     licences: [LICENCES[source.source], BACKGROUND_LICENCE],
   };
-  writeChecked(paths.synthFile, `${JSON.stringify(record, null, 2)}\n`);
+  // Complete only now: synth.json appears whole (rename), then the partial marker goes.
+  writeChecked(`${paths.synthFile}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${paths.synthFile}.tmp`, paths.synthFile);
+  rmSync(join(root, PARTIAL), { force: true });
   return { ...paths, counts };
 }
 
