@@ -51,9 +51,9 @@ beforeAll(() => {
   cacheDir = join(tmp, 'cache');
 });
 
-/** Small sets from three openclipart classes with few files (fast to render). */
+/** Small sets from three openclipart classes with few files (fast to render): a catalogue name and two folders. */
 const tiny = (extra: SynthRunOptions = {}): SynthRunOptions => ({
-  classNames: ['fish', 'boat', 'plant'],
+  classNames: ['fish', 'animals/dinosaurs', 'food/vegetables'],
   count: [4, 2, 2],
   imageSize: [48, 80],
   objectsPerImage: [2, 5],
@@ -108,8 +108,8 @@ describe('writeSynthDataset', () => {
       expect(readFileSync(c.splits.train.annotations, 'utf8')).not.toEqual(
         readFileSync(a.splits.train.annotations, 'utf8'),
       );
-      expect(a.classNames).toEqual(['fish', 'boat', 'plant']);
-      expect(readFileSync(a.classesFile, 'utf8')).toBe('fish\nboat\nplant\n');
+      expect(a.classNames).toEqual(['fish', 'animals/dinosaurs', 'food/vegetables']);
+      expect(readFileSync(a.classesFile, 'utf8')).toBe('fish\nanimals/dinosaurs\nfood/vegetables\n');
       const record = JSON.parse(readFileSync(a.synthFile, 'utf8'));
       expect(record.version).toBeGreaterThanOrEqual(1);
       expect(record.options.seed).toBe(3);
@@ -135,6 +135,9 @@ describe('writeSynthDataset', () => {
           classNames: ['background', ...set.classNames],
         });
         expect(semantic.records.length).toBe(coco.images.length);
+        // Class-index PNGs are one grey channel (PNG colour type 0), 8 bits.
+        const png = readFileSync(join(paths.masks, '000001.png'));
+        expect([png[24], png[25]]).toEqual([8, 0]);
         for (const [i, image] of coco.images.entries()) {
           const anns = coco.annotations.filter((a) => a.image_id === image.id);
           const sample = await readSample(instances, i);
@@ -206,11 +209,13 @@ describe('writeSynthDataset', () => {
       const coco = readJson(set.splits.val.annotations);
       const record = yolo.records.find((r) => r.split === 'val' && r.file.endsWith('000001.png'));
       const anns = coco.annotations.filter((a) => a.image_id === 1);
-      expect(record?.labels).toEqual(anns.map((a) => a.category_id - 1));
-      record?.boxes?.forEach((box, k) => {
+      if (record === undefined) throw new Error('val/000001.png is not in the YOLO dataset');
+      expect(record.labels).toEqual(anns.map((a) => a.category_id - 1));
+      expect(record.boxes?.length).toBe(anns.length);
+      for (const [k, box] of (record.boxes ?? []).entries()) {
         const [x, y, w, h] = (anns[k] as CocoFile['annotations'][number]).bbox;
-        [x, y, x + w, y + h].forEach((v, j) => expect(box[j]).toBeCloseTo(v, 2));
-      });
+        for (const [j, v] of [x, y, x + w, y + h].entries()) expect(box[j]).toBeCloseTo(v, 2);
+      }
     },
     120_000,
   );
@@ -220,6 +225,17 @@ describe('writeSynthDataset', () => {
     await writeSynthDataset(dir, tiny());
     const again = await writeSynthDataset(dir, tiny({ count: [2, 1, 1] }));
     expect(readdirSync(again.splits.train.images)).toEqual(['000001.jpg', '000002.jpg']);
+    expect(readdirSync(dir).sort()).toEqual(['annotations', 'classes.txt', 'images', 'masks', 'synth.json']);
+    // A killed run leaves its marker and no synth.json: it is not complete, and the next run may replace it.
+    const killed = join(tmp, 'killed');
+    mkdirSync(join(killed, 'images', 'train'), { recursive: true });
+    writeFileSync(join(killed, '.synth-partial'), '');
+    writeFileSync(join(killed, 'images', 'train', '000009.jpg'), 'half');
+    await writeSynthDataset(killed, tiny({ count: [1, 1, 1] }));
+    expect(readdirSync(join(killed, 'images', 'train'))).toEqual(['000001.jpg']);
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    expect((await caught(() => writeSynthDataset(file, tiny()))).code).toBe('ARGUMENT_INVALID');
     const foreign = join(tmp, 'foreign');
     mkdirSync(foreign);
     writeFileSync(join(foreign, 'notes.txt'), 'mine');
@@ -241,7 +257,7 @@ describe('writeSynthDataset', () => {
     expect((await bad({ imageSize: [300, 200] })).code).toBe('CONFIG_INVALID');
     expect((await bad({ source: 'flickr' as 'emoji' })).code).toBe('CONFIG_INVALID');
     expect((await bad({ colour: 'red' } as SynthRunOptions)).code).toBe('CONFIG_UNKNOWN_KEY');
-    const disagree = await bad({ classes: 3, classNames: ['fish', 'boat'] });
+    const disagree = await bad({ classes: 3, classNames: ['fish', 'bird'] });
     expect(disagree.code).toBe('ARGUMENT_INVALID');
     const noTux = await bad({ source: 'tuxpaint', sourceDir: join(tmp, 'no-stamps') });
     expect(noTux.code).toBe('DATA_NOT_FOUND');
@@ -280,21 +296,23 @@ async function writeCutouts(dir: string, shape: 'disc' | 'triangle', count: numb
   return names;
 }
 
+/** Tiny sets from made-up sources. */
+const made = (extra: SynthRunOptions): SynthRunOptions => ({
+  classes: 2,
+  count: [3, 1, 1],
+  imageSize: [40, 60],
+  apt: false,
+  cacheDir,
+  ...extra,
+});
+
 describe('other cut-out sources', () => {
   photos('reads Tux Paint-style stamp folders: each folder with enough images is a class', async () => {
     const stamps = join(tmp, 'stamps');
     await writeCutouts(join(stamps, 'shapes', 'discs'), 'disc', 6);
     await writeCutouts(join(stamps, 'shapes', 'triangles'), 'triangle', 5);
     await writeCutouts(join(stamps, 'few'), 'disc', 2);
-    const set = await writeSynthDataset(join(tmp, 'tux'), {
-      source: 'tuxpaint',
-      sourceDir: stamps,
-      classes: 2,
-      count: [3, 1, 1],
-      imageSize: [40, 60],
-      apt: false,
-      cacheDir,
-    });
+    const set = await writeSynthDataset(join(tmp, 'tux'), made({ source: 'tuxpaint', sourceDir: stamps }));
     expect(set.classNames).toEqual(['shapes/discs', 'shapes/triangles']);
     const coco = readJson(set.splits.train.annotations);
     expect(coco.annotations.length).toBeGreaterThan(0);
@@ -316,15 +334,7 @@ describe('other cut-out sources', () => {
       { image: 'missing.png', subcategory: 'food-fruit', has_img_google: false },
     ];
     writeFileSync(join(pkg, 'emoji.json'), JSON.stringify(entries));
-    const set = await writeSynthDataset(join(tmp, 'emoji-out'), {
-      source: 'emoji',
-      sourceDir: pkg,
-      classes: 2,
-      count: [2, 1, 1],
-      imageSize: [40, 60],
-      apt: false,
-      cacheDir,
-    });
+    const set = await writeSynthDataset(join(tmp, 'emoji-out'), made({ source: 'emoji', sourceDir: pkg }));
     expect(set.classNames).toEqual(['mammal', 'bird']);
     const cutouts = new Set(readJson(set.splits.train.annotations).annotations.map((a) => a.category_id));
     expect([...cutouts].every((id) => id === 1 || id === 2)).toBe(true);

@@ -35,11 +35,30 @@ export interface Scene {
   readonly background: string;
 }
 
-/** Resamples an RGBA cut-out to `width × height` (premultiplied, so edges do not pick up the transparent colour). */
-function resampleCutout(c: Cutout, width: number, height: number, flip: boolean) {
+/** One resolution of a sprite: premultiplied red, green, blue, then alpha planes, row-major. */
+interface SpriteLevel {
+  readonly width: number;
+  readonly height: number;
+  readonly planes: readonly [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+}
+
+/**
+ * A cut-out ready to paste: premultiplied planes (so resampling does not pull the transparent pixels' colour into
+ * the edge) at halving resolutions, so that each paste resamples from a level at most about four times its size.
+ */
+export interface Sprite {
+  readonly name: string;
+  /** The aspect of the cut-out (all levels keep it up to rounding). */
+  readonly width: number;
+  readonly height: number;
+  /** Full resolution first, then each about half the previous, down to 32 px. */
+  readonly levels: readonly SpriteLevel[];
+}
+
+/** Premultiplies a cut-out and builds its levels. */
+export function toSprite(c: Cutout): Sprite {
   const n = c.width * c.height;
-  const planes = [0, 1, 2, 3].map(() => new Uint8Array(n));
-  const [r, g, b, a] = planes as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const [r, g, b, a] = [new Uint8Array(n), new Uint8Array(n), new Uint8Array(n), new Uint8Array(n)];
   for (let p = 0; p < n; p++) {
     const alpha = c.rgba[p * 4 + 3] as number;
     r[p] = Math.round(((c.rgba[p * 4] as number) * alpha) / 255);
@@ -47,11 +66,50 @@ function resampleCutout(c: Cutout, width: number, height: number, flip: boolean)
     b[p] = Math.round(((c.rgba[p * 4 + 2] as number) * alpha) / 255);
     a[p] = alpha;
   }
-  const region = { x: 0, y: 0, width: c.width, height: c.height };
-  const [pr, pg, pb, pa] = planes.map((data) =>
-    resampleGray({ width: c.width, height: c.height, data }, region, width, height, flip),
-  ) as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-  return { r: pr, g: pg, b: pb, a: pa };
+  const levels: SpriteLevel[] = [{ width: c.width, height: c.height, planes: [r, g, b, a] }];
+  for (let top = levels[0] as SpriteLevel; Math.max(top.width, top.height) >= 64; top = levels.at(-1) as SpriteLevel) {
+    const width = Math.max(1, Math.round(top.width / 2));
+    const height = Math.max(1, Math.round(top.height / 2));
+    levels.push({ width, height, planes: resamplePlanes(top.planes, top.width, top.height, width, height, false) });
+  }
+  return { name: c.name, width: c.width, height: c.height, levels };
+}
+
+/** The smallest level whose longer side is at least twice `side` (or the full resolution). */
+function levelFor(sprite: Sprite, side: number): SpriteLevel {
+  let best = sprite.levels[0] as SpriteLevel;
+  for (const level of sprite.levels) if (Math.max(level.width, level.height) >= 2 * side) best = level;
+  return best;
+}
+
+function resamplePlanes<P extends readonly Uint8Array[]>(
+  planes: P,
+  width: number,
+  height: number,
+  outWidth: number,
+  outHeight: number,
+  flip: boolean,
+): { [K in keyof P]: Uint8Array } {
+  const region = { x: 0, y: 0, width, height };
+  return planes.map((data) => resampleGray({ width, height, data }, region, outWidth, outHeight, flip)) as {
+    [K in keyof P]: Uint8Array;
+  };
+}
+
+/** A photo's colour planes, shrunk once so that its shorter side is at most `maxShort`. */
+export function toPhoto(
+  name: string,
+  planes: readonly [Uint8Array, Uint8Array, Uint8Array],
+  width: number,
+  height: number,
+  maxShort: number,
+): Photo {
+  const short = Math.min(width, height);
+  const scale = Math.min(1, maxShort / short);
+  const w = Math.max(1, Math.round(width * scale));
+  const h = Math.max(1, Math.round(height * scale));
+  const out = scale < 1 ? resamplePlanes(planes, width, height, w, h, false) : planes;
+  return { name, planes: out.map((data) => ({ width: w, height: h, data })) as unknown as Photo['planes'] };
 }
 
 /** A random crop (a third to all of the photo's largest window of the scene's aspect), mirrored or not. */
@@ -104,7 +162,7 @@ function runLengths(instances: Uint16Array, width: number, height: number, id: n
  */
 export function composeScene(
   o: ResolvedSynthOptions,
-  pools: readonly (readonly Cutout[])[],
+  pools: readonly (readonly Sprite[])[],
   photos: readonly Photo[],
   rng: Rng,
 ): Scene {
@@ -120,14 +178,16 @@ export function composeScene(
   const short = Math.min(width, height);
   for (let k = 0; k < wanted; k++) {
     const classIndex = rng.int(0, pools.length - 1);
-    const cut = rng.choice(pools[classIndex] as readonly Cutout[]);
+    const cut = rng.choice(pools[classIndex] as readonly Sprite[]);
     const side = Math.max(2, Math.min(short, Math.round(rng.uniform(o.scale[0], o.scale[1]) * short)));
     const wide = cut.width >= cut.height;
     const w = wide ? side : Math.max(1, Math.round((side * cut.width) / cut.height));
     const h = wide ? Math.max(1, Math.round((side * cut.height) / cut.width)) : side;
-    const pix = resampleCutout(cut, w, h, rng.bool());
+    const level = levelFor(cut, side);
+    const [r, g, b, a] = resamplePlanes(level.planes, level.width, level.height, w, h, rng.bool());
+    const pix = { r, g, b, a };
     let area = 0;
-    for (let p = 0; p < pix.a.length; p++) if ((pix.a[p] as number) >= 128) area++;
+    for (let p = 0; p < a.length; p++) if ((a[p] as number) >= 128) area++;
     const tries = Array.from({ length: 10 }, () => [rng.int(0, width - w), rng.int(0, height - h)] as const);
     if (area < o.minArea) continue;
     const id = placed.length + 1;

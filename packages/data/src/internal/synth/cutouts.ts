@@ -75,8 +75,6 @@ export interface ResolvedSource {
   readonly catalogue: readonly string[];
   /** The files of a class (sorted, relative to `root`), or a coded error naming what exists. */
   files(className: string): string[];
-  /** A version stamp of the source's files, for cache keys. */
-  readonly identity: string;
 }
 
 function listFiles(dir: string, extensions: readonly string[]): string[] {
@@ -132,12 +130,21 @@ function folderSource(
     source,
     root,
     catalogue: names,
-    identity: `${source}:${root}:${statSync(root).mtimeMs}`,
     files(className) {
       const parts = entries.get(className) ?? [className];
       const dirs = parts.map((p) => join(root, p));
       if (!dirs.every(isDir) || className.split(/[\\/]/).includes('..')) throw unknownClass(source, className, names);
-      return dirs.flatMap((d) => listFiles(d, extensions)).map((f) => relative(root, f));
+      // Tux Paint may ship a stamp as both .png and .svg: one cut-out per stem (the first in sorted order, .png).
+      const seen = new Set<string>();
+      return dirs
+        .flatMap((d) => listFiles(d, extensions))
+        .map((f) => relative(root, f))
+        .filter((f) => {
+          const stem = f.replace(/\.[^./\\]+$/, '');
+          if (seen.has(stem)) return false;
+          seen.add(stem);
+          return true;
+        });
     },
   };
 }
@@ -174,7 +181,6 @@ function emojiSource(root: string): ResolvedSource {
     source: 'emoji',
     root,
     catalogue: EMOJI_CATALOGUE.map((e) => e.name),
-    identity: `emoji:${root}:${statSync(manifest).size}`,
     files(className) {
       const parts = catalogue.get(className) ?? [className];
       if (!parts.every((p) => bySubcategory.has(p))) {

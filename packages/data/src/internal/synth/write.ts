@@ -15,7 +15,7 @@ import sharp, { type OutputInfo } from 'sharp';
 import { stringify } from 'yaml';
 import { HELD_OUT_PHOTOS, resolveBackgrounds, TRAIN_PHOTOS } from '../backgrounds.js';
 import { defaultCacheDir, sha256Hex } from '../paths.js';
-import { composeScene, type Photo, type Scene } from './compose.js';
+import { composeScene, type Photo, type Scene, type Sprite, toPhoto, toSprite } from './compose.js';
 import { type Cutout, loadCutout, type ResolvedSource, resolveSource } from './cutouts.js';
 import { type ResolvedSynthOptions, SYNTH_VERSION, type SynthOptions, SynthOptionsSchema } from './options.js';
 
@@ -101,8 +101,8 @@ async function loadPools(
   source: ResolvedSource,
   classNames: readonly string[],
   cacheDir: string,
-): Promise<Record<SynthSplit, Cutout[][]>> {
-  const pools: Record<SynthSplit, Cutout[][]> = { train: [], val: [], test: [] };
+): Promise<Record<SynthSplit, Sprite[][]>> {
+  const pools: Record<SynthSplit, Sprite[][]> = { train: [], val: [], test: [] };
   const workers = Math.max(2, availableParallelism());
   for (const name of classNames) {
     const files = source.files(name);
@@ -128,7 +128,7 @@ async function loadPools(
         },
       );
     }
-    const shuffled = createRng(o.seed).fork(`cutouts/${name}`).shuffle(usable);
+    const shuffled = createRng(o.seed).fork(`cutouts/${name}`).shuffle(usable).map(toSprite);
     const held = Math.max(1, Math.round(usable.length * 0.15));
     pools.val.push(shuffled.slice(0, held));
     pools.test.push(shuffled.slice(held, 2 * held));
@@ -137,7 +137,8 @@ async function loadPools(
   return pools;
 }
 
-async function loadPhotos(dir: string, names: readonly string[]): Promise<Photo[]> {
+/** Decodes the photos as RGB planes, their shorter side capped at twice the largest image side. */
+async function loadPhotos(dir: string, names: readonly string[], maxShort: number): Promise<Photo[]> {
   return Promise.all(
     names.map(async (name) => {
       const file = join(dir, name);
@@ -160,9 +161,9 @@ async function loadPhotos(dir: string, names: readonly string[]): Promise<Photo[
       const planes = [0, 1, 2].map((c) => {
         const data = new Uint8Array(width * height);
         for (let p = 0; p < data.length; p++) data[p] = raw.data[p * channels + Math.min(c, channels - 1)] as number;
-        return { width, height, data };
-      }) as unknown as Photo['planes'];
-      return { name, planes };
+        return data;
+      }) as [Uint8Array, Uint8Array, Uint8Array];
+      return toPhoto(name, planes, width, height, maxShort);
     }),
   );
 }
@@ -177,13 +178,28 @@ function writeFailure(file: string, cause: unknown): OptikError {
   );
 }
 
-const OWNED = ['images', 'annotations', 'masks', 'labels', 'classes.txt', 'data.yaml'];
+/** Present while a folder is being written; with `synth.json`, it marks a folder as this generator's. */
+const PARTIAL = '.synth-partial';
+const OWNED = ['images', 'annotations', 'masks', 'labels', 'classes.txt', 'data.yaml', 'synth.json.tmp'];
 
-/** Makes `dir` ready: created, or a previous synth output (emptied, its `synth.json` removed first), else refused. */
+/**
+ * Makes `dir` ready: created, or a previous (complete or killed) synth output, emptied with its `synth.json`
+ * removed first; any other non-empty folder or a file is refused.
+ */
 function prepareOutDir(dir: string): void {
   if (existsSync(dir)) {
-    const entries = readdirSync(dir);
-    const previous = entries.includes('synth.json');
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch (cause) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        'The output path is not a folder.',
+        { file: dir, hint: 'Give --out / outDir a new or empty folder.' },
+        { cause },
+      );
+    }
+    const previous = entries.includes('synth.json') || entries.includes(PARTIAL);
     if (!previous && entries.length > 0) {
       throw new OptikError('ARGUMENT_INVALID', 'The output folder is not empty and was not made by optik data synth.', {
         file: dir,
@@ -191,10 +207,12 @@ function prepareOutDir(dir: string): void {
       });
     }
     // The marker goes first: a run killed while replacing the old files leaves a folder that is visibly incomplete.
-    if (previous) unlinkSync(join(dir, 'synth.json'));
+    if (entries.includes('synth.json')) unlinkSync(join(dir, 'synth.json'));
     for (const name of entries) if (OWNED.includes(name)) rmSync(join(dir, name), { recursive: true, force: true });
   }
   try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, PARTIAL), '');
     for (const sub of ['images', 'masks', 'annotations']) {
       for (const split of SPLITS) mkdirSync(join(dir, sub, split), { recursive: true });
     }
@@ -227,7 +245,9 @@ async function encodeScene(scene: Scene, imageFile: string, maskFile: string, fo
     (format === 'jpg' ? image.jpeg({ quality: 90 }) : image.png()).toFile(imageFile).catch((cause: unknown) => {
       throw writeFailure(imageFile, cause);
     }),
+    // A one-channel (grey) PNG: sharp would otherwise write the class ids into three equal RGB channels.
     mask
+      .toColourspace('b-w')
       .png({ compressionLevel: 9 })
       .toFile(maskFile)
       .catch((cause: unknown) => {
@@ -253,8 +273,8 @@ export async function writeSynthDataset(
     { cacheDir, backgroundDirs: o.backgroundDirs, apt: o.apt },
     'optik data synth',
   );
-  const trainPhotos = await loadPhotos(backgrounds.dir, TRAIN_PHOTOS);
-  const heldOutPhotos = await loadPhotos(backgrounds.dir, HELD_OUT_PHOTOS);
+  const trainPhotos = await loadPhotos(backgrounds.dir, TRAIN_PHOTOS, 2 * o.imageSize[1]);
+  const heldOutPhotos = await loadPhotos(backgrounds.dir, HELD_OUT_PHOTOS, 2 * o.imageSize[1]);
   const root = resolve(outDir);
   prepareOutDir(root);
   const paths = pathsOf(root, classNames, o.format);
@@ -363,7 +383,10 @@ export async function writeSynthDataset(
     renderer: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, rsvg: sharp.versions.rsvg ?? null },
     licences: [LICENCES[source.source], BACKGROUND_LICENCE],
   };
-  writeChecked(paths.synthFile, `${JSON.stringify(record, null, 2)}\n`);
+  // Complete only now: synth.json appears whole (rename), then the partial marker goes.
+  writeChecked(`${paths.synthFile}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(`${paths.synthFile}.tmp`, paths.synthFile);
+  rmSync(join(root, PARTIAL), { force: true });
   return { ...paths, counts };
 }
 
