@@ -67,7 +67,7 @@ function oracle(dense: number[][][], out: number[][][], alpha = 0.25, gamma = 2)
   let box = 0;
   let ctr = 0;
   let positives = 0;
-  dense.forEach((image, i) =>
+  dense.forEach((image, i) => {
     image.forEach((row, a) => {
       const o = out[i]?.[a] as number[];
       for (let c = 0; c < C; c++) {
@@ -82,8 +82,8 @@ function oracle(dense: number[][][], out: number[][][], alpha = 0.25, gamma = 2)
         box += giouLoss(o.slice(C, C + 4).map(softplus), row.slice(C, C + 4));
         ctr += bce(o[C + 4] as number, row[C + 4] as number);
       }
-    }),
-  );
+    });
+  });
   const n = Math.max(1, positives);
   return { classification: cls / n, box: box / n, centerness: ctr / n };
 }
@@ -125,14 +125,14 @@ describe('fcosLoss: values', () => {
     const dense = makeDense(3);
     const out = makeOutput(4);
     // Put the inverse softplus of each target ltrb into the output: decoded boxes equal the targets.
-    dense.forEach((image, i) =>
+    dense.forEach((image, i) => {
       image.forEach((row, a) => {
         for (let k = 0; k < 4; k++) {
           const v = row[C + k] as number;
           if (row[C + 5] === 1) (out[i]?.[a] as number[])[C + k] = Math.log(Math.expm1(v));
         }
-      }),
-    );
+      });
+    });
     expect(terms(dense, out).box).toBeCloseTo(0, 5);
     const empty = makeDense(5, false);
     const got = terms(empty, out);
