@@ -329,7 +329,7 @@ describe('decodeDetections and nonMaxSuppression', () => {
     }
     const decoded = decodeDetections({ data, shape: [3, grid.numPoints, width] }, grid, { scoreThreshold: 0.5 });
     decoded.forEach((image, i) => {
-      const target = targets[i] as { boxes: BoxXyxy[]; labels: number[] };
+      const target = targets[i] as unknown as { boxes: BoxXyxy[]; labels: number[] };
       expect(image.boxes.length, `image ${i}`).toBe(target.boxes.length);
       const order = (boxes: readonly BoxXyxy[], labels: readonly number[]) =>
         boxes

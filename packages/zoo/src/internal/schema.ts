@@ -203,7 +203,19 @@ export const DetectorSchema = z
     ...backboneFields,
     numClasses: z.number().int().min(1),
     /** Strides of the pyramid levels (1–3, powers of 2, increasing); the input must be a multiple of the largest. */
-    strides: z.array(z.number().int().min(2)).min(1).max(3).default([8, 16, 32]),
+    strides: z
+      .array(z.number().int().min(2))
+      .min(1)
+      .max(3)
+      .superRefine((strides, ctx) => {
+        strides.forEach((s, i) => {
+          if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
+          else if (i > 0 && s <= (strides[i - 1] as number)) {
+            ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
+          }
+        });
+      })
+      .default([8, 16, 32]),
     /** Channels of every pyramid level and head convolution. */
     fpnChannels: positiveInt.default(48),
     /** How a pyramid level joins the upsampled level above: `add` (FPN) or `concat` (PAN-style), then a 3×3 conv. */
@@ -216,13 +228,6 @@ export const DetectorSchema = z
   .superRefine((value, ctx) => {
     refineBackbone(value, ctx);
     const { strides, inputShape } = value;
-    strides.forEach((s, i) => {
-      if ((s & (s - 1)) !== 0) {
-        ctx.addIssue({ code: 'custom', path: ['strides', i], message: `${s} is not a power of 2` });
-      } else if (i > 0 && s <= (strides[i - 1] as number)) {
-        ctx.addIssue({ code: 'custom', path: ['strides', i], message: 'strides must increase strictly' });
-      }
-    });
     const largest = Math.max(...strides);
     if (inputShape[0] % largest !== 0 || inputShape[1] % largest !== 0) {
       ctx.addIssue({
