@@ -115,7 +115,7 @@ describe('detection training with Mosaic, validation mAP and prediction', () => 
         expect(value).toBeLessThanOrEqual(1);
       }
     }
-    expect(result.metrics).toMatchObject({ numImages: 6 });
+    expect(result.metrics).toMatchObject({ numSamples: 6 });
     expect(typeof result.metrics.map50).toBe('number');
   });
 

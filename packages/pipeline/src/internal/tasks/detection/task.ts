@@ -281,7 +281,7 @@ export const detectionTask: Task<DetectionConfig, DetectionPredictions> = {
         map: full.map,
         map75: full.map75,
         ar100: full.ar100,
-        numImages: full.numImages,
+        numSamples: full.numImages,
         numDetections: full.numDetections,
       },
     };
