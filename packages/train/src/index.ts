@@ -154,6 +154,24 @@ export type { LossName, LossOptions } from './internal/losses/classification.js'
  * ```
  */
 export { computeLoss, LossSchema, perSampleLoss } from './internal/losses/classification.js';
+export type {
+  FcosLossConfig,
+  FcosLossOptions,
+  FcosLossTerms,
+} from './internal/losses/detection.js';
+/**
+ * The FCOS detection loss: sigmoid focal loss over every point and class, `1 − GIoU` of the decoded boxes and
+ * centre-ness BCE over the positive points, each divided by `max(1, positives)` and weighted. Targets come from
+ * `@optik/data`'s `encodeDetectionTargets` (`[dense, groundTruth]`); the output is a zoo `Detector`'s
+ * `[B, A, C + 5]`. `fcosLossTerms` gives the three unweighted terms (for logging or tests).
+ *
+ * @example
+ * ```ts
+ * const loss = fcosLoss({ classificationWeight: 1, boxWeight: 2, centernessWeight: 1 });
+ * const { classification, box, centerness } = fcosLossTerms(dense, detector.model.predict(xs) as tf.Tensor);
+ * ```
+ */
+export { FcosLossSchema, fcosLoss, fcosLossTerms } from './internal/losses/detection.js';
 /**
  * Optimizer config types and the named-tensor shape of optimizer state.
  *

@@ -8,6 +8,33 @@
  * ```
  */
 export { Classifier } from './internal/classifier.js';
+export type { DecodeDetectionsOptions, Detections, NmsOptions } from './internal/decode.js';
+/**
+ * Detections from a detector's output (also of a model loaded with `tf.loadLayersModel`): scores
+ * `sqrt(σ(class) · σ(centre-ness))`, a score threshold, the top-k per image, boxes decoded on the grid, and
+ * class-aware NMS (`nonMaxSuppression`, torchvision `batched_nms` semantics, on typed arrays).
+ *
+ * @example
+ * ```ts
+ * const model = await tf.loadLayersModel('file://runs/detection/exp/weights/best/model.json');
+ * const grid = detectionGrid({ imageSize: [128, 160], strides: [8, 16, 32] });
+ * const [{ boxes, labels, scores }] = decodeDetections(model.predict(xs) as tf.Tensor, grid, { scoreThreshold: 0.3 });
+ * const keep = nonMaxSuppression([0, 0, 10, 10, 1, 1, 10, 10], [0.9, 0.8], [0, 0], { iouThreshold: 0.5 }); // [0]
+ * ```
+ */
+export { DecodeDetectionsSchema, decodeDetections, NmsSchema, nonMaxSuppression } from './internal/decode.js';
+/**
+ * An anchor-free FCOS-style detector from config: a backbone (`det-tiny`, `det-small` or explicit layers), a small
+ * feature pyramid at `strides` and one shared head; ONE output `[batch, points, numClasses + 5]` (class logits,
+ * raw ltrb, centre-ness logit per point of `detector.grid()`).
+ *
+ * @example
+ * ```ts
+ * const detector = new Detector({ preset: 'det-tiny', inputShape: [128, 160, 3], numClasses: 3 });
+ * const grid = detector.grid(); // the points encodeDetectionTargets assigns boxes to
+ * ```
+ */
+export { Detector } from './internal/detector.js';
 /**
  * A single-object localizer from config: the classifier's backbone (presets — `loc-cnn` keeps positions — or
  * explicit layers) and two heads, `class` (softmax) and `box` (normalised `[cx, cy, w, h]`); outputs `[class, box]`.
@@ -18,6 +45,18 @@ export { Classifier } from './internal/classifier.js';
  * ```
  */
 export { Localizer } from './internal/localizer.js';
+/**
+ * Disposes a LayersModel with all its weights, also those of layers called several times (the detector's head,
+ * shared by the pyramid levels), which `model.dispose()` leaves behind. Zoo models' `dispose()` uses it; call it
+ * for models loaded with `tf.loadLayersModel`.
+ *
+ * @example
+ * ```ts
+ * const model = await tf.loadLayersModel('file://runs/detection/exp/weights/best/model.json');
+ * disposeModel(model);
+ * ```
+ */
+export { disposeModel } from './internal/model.js';
 /**
  * The body layers of a preset with every default filled in (the head is not included), to print or to copy into
  * an explicit `layers` list and edit.
@@ -40,6 +79,8 @@ export { presetLayers } from './internal/presets.js';
 export type {
   ClassifierConfig,
   ClassifierOptions,
+  DetectorConfig,
+  DetectorOptions,
   LayerConfig,
   LayerOptions,
   LocalizerConfig,
@@ -62,7 +103,7 @@ export type {
  * PRESET_NAMES.includes('resnet-small'); // true
  * ```
  */
-export { ClassifierSchema, LayerSchema, LocalizerSchema, PRESET_NAMES } from './internal/schema.js';
+export { ClassifierSchema, DetectorSchema, LayerSchema, LocalizerSchema, PRESET_NAMES } from './internal/schema.js';
 /**
  * The summary's JSON shape.
  *

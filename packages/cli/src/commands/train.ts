@@ -249,7 +249,7 @@ function reportInterrupted(
 
 function formatEpoch(epoch: number, epochs: number, logs: Readonly<Record<string, number>>): string {
   const parts = [`epoch ${epoch + 1}/${epochs}`];
-  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy']) {
+  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_map50']) {
     if (logs[key] !== undefined) parts.push(`${key} ${fixed(logs[key])}`);
   }
   if (logs.learning_rate !== undefined) parts.push(`lr ${logs.learning_rate.toPrecision(3)}`);

@@ -27,6 +27,16 @@ export function intFlag(name: string, text: string | undefined, fallback: number
   return n;
 }
 
+/** A fraction flag value (`--conf 0.25`): a coded user error when it is not a number in [0, 1]. */
+export function fractionFlag(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new OptikError('ARGUMENT_INVALID', `--${name} must be a number between 0 and 1.`, { received: text });
+  }
+  return n;
+}
+
 /** Fixed-width number for tables. */
 export function fixed(value: number | null | undefined, digits = 4): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);

@@ -2,6 +2,10 @@ import { fixed } from './args.js';
 
 /** Labels of the headline metrics the pipeline's tasks report, in the order they are printed. */
 const HEADLINE_LABELS: readonly (readonly [key: string, label: string, note?: string])[] = [
+  ['map50', 'mAP@0.5', '(COCO, IoU ≥ 0.5)'],
+  ['map', 'mAP@[.5:.95]', '(COCO)'],
+  ['map75', 'mAP@0.75'],
+  ['ar100', 'AR@100', '(recall, 100 detections per image)'],
   ['locAccuracy50', 'loc. accuracy @0.5', '(right class and IoU ≥ 0.5)'],
   ['locAccuracy75', 'loc. accuracy @0.75', '(right class and IoU ≥ 0.75)'],
   ['meanIou', 'mean IoU'],

@@ -65,7 +65,7 @@ describe('loadPipelineConfig', () => {
 
   it('an override of null removes a key (switching the data source)', () => {
     const config = loadPipelineConfig(file('switch.yaml', BASE), { data: { dataset: null, directory: dir } });
-    expect(config.data.dataset).toBeUndefined();
+    expect('dataset' in config.data ? config.data.dataset : undefined).toBeUndefined();
     expect(config.data).toMatchObject({ directory: dir, imageSize: [64, 64], colorMode: 'rgb' });
   });
 

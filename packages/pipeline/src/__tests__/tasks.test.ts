@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRng } from '@optik/core';
+import { ensureSynthDataset } from '@optik/data';
 import { boxImages, describeTaskHarness, type TaskHarnessCase, writePng, writeVocFolder } from '@optik/testing';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll } from 'vitest';
@@ -81,7 +82,44 @@ const localization: TaskHarnessCase = {
   artifacts: ['plots/test-predictions.png', 'plots/iou-histogram.png'],
 };
 
-describeTaskHarness([classification, localization], {
+/** A tiny synthetic detection set (2 classes of cut-outs on photos, 1–3 objects, 64×96), generated into `dir`. */
+const SYNTH = { classes: 2, count: [24, 8, 8], imageSize: [64, 96], objectsPerImage: [1, 3], imageFormat: 'png' };
+let synthTest = '';
+const detection: TaskHarnessCase = {
+  kind: 'detection',
+  async makeConfig(dir) {
+    const cacheDir = join(dir, 'cache');
+    const set = await ensureSynthDataset({ ...(SYNTH as Record<string, unknown>), cacheDir });
+    synthTest = set.splits.test.images;
+    return {
+      task: 'detection',
+      seed: 1,
+      backend: 'cpu',
+      data: { synth: SYNTH, imageSize: [32, 48], batchSize: 8, cacheDir },
+      // Two pyramid levels on three stride-2 convs: seconds on tfjs's cpu kernels (det-tiny takes minutes there).
+      model: {
+        layers: [
+          { type: 'conv', filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
+          { type: 'conv', filters: 8, kernelSize: 3, strides: 2, padding: 'same' },
+          { type: 'conv', filters: 8, kernelSize: 3, strides: 2, padding: 'same' },
+        ],
+        strides: [4, 8],
+        fpnChannels: 8,
+        headConvs: 1,
+      },
+      augment: { type: 'RandomFlip', p: 0.5 },
+      train: { epochs: 1 },
+    };
+  },
+  imageFiles: () =>
+    readdirSync(synthTest)
+      .sort()
+      .slice(0, 2)
+      .map((name) => join(synthTest, name)),
+  artifacts: ['detections.json', 'plots/pr-curve.png', 'plots/test-predictions.png'],
+};
+
+describeTaskHarness([classification, localization, detection], {
   resolvePipelineConfig,
   loadPipelineConfig,
   runTraining,

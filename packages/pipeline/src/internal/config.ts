@@ -3,15 +3,17 @@ import { assertSafeKeys, fromZodError, OptikError } from '@optik/core';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ClassificationConfigSchema } from './tasks/classification/config.js';
+import { DetectionConfigSchema } from './tasks/detection/config.js';
 import { LocalizationConfigSchema } from './tasks/localization/config.js';
 import { type PipelineConfig, taskOf } from './tasks/registry.js';
 
 export type { PipelineConfig } from './tasks/registry.js';
 
-/** A pipeline config: one schema per task, told apart by `task` (classification, localization). */
+/** A pipeline config: one schema per task, told apart by `task` (classification, localization, detection). */
 export const PipelineConfigSchema = z.discriminatedUnion('task', [
   ClassificationConfigSchema,
   LocalizationConfigSchema,
+  DetectionConfigSchema,
 ]);
 
 /** A pipeline config as written (defaults optional). */

@@ -9,6 +9,7 @@ import {
   readSample,
   scanImageFolder,
 } from '@optik/data';
+import { disposeModel } from '@optik/zoo';
 import type * as tf from '@tensorflow/tfjs';
 import { recordedTestSplit } from './run/split.js';
 import { initRunBackend, type LocatedRun, loadRunModel, locateRun, type RunReference } from './runs.js';
@@ -195,7 +196,7 @@ export async function runEvaluation(ref: RunReference, options: RunEvaluationOpt
       warnings,
     };
   } finally {
-    model.dispose();
+    disposeModel(model);
   }
 }
 
@@ -219,7 +220,7 @@ function checkShape(model: tf.LayersModel, dataset: InMemoryDataset): void {
 export async function runPrediction(
   ref: RunReference,
   imagePaths: readonly string[],
-  options: RunAccessOptions & { topK?: number; outDir?: string | undefined } = {},
+  options: RunAccessOptions & { topK?: number; outDir?: string | undefined; conf?: number | undefined } = {},
 ): Promise<PredictionResult> {
   const topK = options.topK ?? 3;
   if (!Number.isInteger(topK) || topK < 1) {
@@ -266,11 +267,15 @@ export async function runPrediction(
         classNames,
       });
       predictions.push(
-        ...(await task.predictImages(model, images, batch, run.config, { topK, outDir: options.outDir })),
+        ...(await task.predictImages(model, images, batch, run.config, {
+          topK,
+          outDir: options.outDir,
+          conf: options.conf,
+        })),
       );
     }
     return { runId: run.id, runDir: run.dir, backend: backend.name, weights, predictions };
   } finally {
-    model.dispose();
+    disposeModel(model);
   }
 }

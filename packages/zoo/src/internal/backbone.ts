@@ -139,6 +139,8 @@ type Initializer = ReturnType<typeof tf.initializers.glorotUniform>;
 export interface Initializers {
   glorot(): Initializer;
   he(): Initializer;
+  /** Normal with standard deviation 0.01 (the prediction convolutions of RetinaNet/FCOS heads). */
+  small(): Initializer;
 }
 
 /** Seeded initialisers: one fresh seed per weight, drawn from the config's seed, so a build is reproducible. */
@@ -146,6 +148,7 @@ function initializers(rng: Rng): Initializers {
   return {
     glorot: () => tf.initializers.glorotUniform({ seed: rng.uint32() }),
     he: () => tf.initializers.heNormal({ seed: rng.uint32() }),
+    small: () => tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: rng.uint32() }),
   };
 }
 
@@ -153,6 +156,8 @@ function initializers(rng: Rng): Initializers {
 export interface Backbone {
   readonly input: tf.SymbolicTensor;
   readonly output: tf.SymbolicTensor;
+  /** The output of each body layer, in order (a detector's pyramid reads several). */
+  readonly features: readonly tf.SymbolicTensor[];
   readonly init: Initializers;
 }
 
@@ -161,6 +166,7 @@ export function buildBackbone(config: BackboneConfig, layers: readonly LayerConf
   const init = initializers(createRng(config.seed));
   const input = tf.input({ shape: [...config.inputShape], name: 'input' });
   let x = input;
+  const features: tf.SymbolicTensor[] = [];
   const apply = (layer: tf.layers.Layer, at: tf.SymbolicTensor): tf.SymbolicTensor =>
     layer.apply(at) as tf.SymbolicTensor;
 
@@ -304,7 +310,8 @@ export function buildBackbone(config: BackboneConfig, layers: readonly LayerConf
         x = apply(tf.layers.activation({ name: `${id}_act`, activation: layer.activation }), x);
         break;
     }
+    features.push(x);
   });
 
-  return { input, output: x, init };
+  return { input, output: x, features, init };
 }

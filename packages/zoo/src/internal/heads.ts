@@ -65,3 +65,93 @@ export function boxHead(
     .dense({ name: options.name, units: 4, activation: 'sigmoid', kernelInitializer: init.glorot() })
     .apply(x) as tf.SymbolicTensor;
 }
+
+/**
+ * A feature pyramid (Lin et al., 2017) over backbone maps of increasing stride: a 1×1 lateral conv per level to
+ * `channels`; from the top down, each level joins its lateral with the nearest-upsampled level above (`add`, or
+ * `concat` along channels) and a 3×3 conv brings it back to `channels`. Returns one map per input, same order.
+ */
+export function featurePyramid(
+  features: readonly tf.SymbolicTensor[],
+  options: { strides: readonly number[]; channels: number; merge: 'add' | 'concat'; name: string },
+  init: Initializers,
+): tf.SymbolicTensor[] {
+  const conv = (name: string, kernelSize: number, at: tf.SymbolicTensor) =>
+    tf.layers
+      .conv2d({ name, filters: options.channels, kernelSize, padding: 'same', kernelInitializer: init.glorot() })
+      .apply(at) as tf.SymbolicTensor;
+  const laterals = features.map((f, k) => conv(`${options.name}_lateral${k}`, 1, f));
+  const outputs: tf.SymbolicTensor[] = new Array(features.length);
+  for (let k = features.length - 1; k >= 0; k--) {
+    let merged = laterals[k] as tf.SymbolicTensor;
+    const above = outputs[k + 1];
+    if (above !== undefined) {
+      const ratio = (options.strides[k + 1] as number) / (options.strides[k] as number);
+      const up = tf.layers
+        .upSampling2d({ name: `${options.name}_up${k}`, size: [ratio, ratio], interpolation: 'nearest' })
+        .apply(above) as tf.SymbolicTensor;
+      const join =
+        options.merge === 'add'
+          ? tf.layers.add({ name: `${options.name}_add${k}` })
+          : tf.layers.concatenate({ name: `${options.name}_concat${k}`, axis: -1 });
+      merged = join.apply([merged, up]) as tf.SymbolicTensor;
+    }
+    outputs[k] = conv(`${options.name}_out${k}`, 3, merged);
+  }
+  return outputs;
+}
+
+/**
+ * The FCOS head, shared by every pyramid level (the same layers, so the same weights): a class branch and a box
+ * branch of `convs` × (conv 3×3 + ReLU), then class logits (bias `−log((1 − prior)/prior)`, so every point starts
+ * as background with probability `1 − prior`), 4 raw ltrb values and a centre-ness logit from the box branch.
+ * Each level's `[h, w, C + 5]` is flattened to `[h·w, C + 5]` (row-major) and the levels are concatenated: one
+ * output `[points, numClasses + 5]`, named `name`.
+ */
+export function fcosHead(
+  levels: readonly tf.SymbolicTensor[],
+  options: { numClasses: number; channels: number; convs: number; priorProbability: number; name: string },
+  init: Initializers,
+): tf.SymbolicTensor {
+  const { numClasses, channels, convs, priorProbability, name } = options;
+  const tower = (branch: string) =>
+    Array.from({ length: convs }, (_, i) =>
+      tf.layers.conv2d({
+        name: `${name}_${branch}${i}`,
+        filters: channels,
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init.glorot(),
+      }),
+    );
+  const classTower = tower('class');
+  const boxTower = tower('box');
+  const predict = (suffix: string, filters: number, bias?: number) =>
+    tf.layers.conv2d({
+      name: `${name}_${suffix}`,
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      kernelInitializer: init.small(),
+      ...(bias === undefined ? {} : { biasInitializer: tf.initializers.constant({ value: bias }) }),
+    });
+  const classLogits = predict('class_logits', numClasses, -Math.log((1 - priorProbability) / priorProbability));
+  const boxLtrb = predict('box_ltrb', 4);
+  const centerness = predict('centerness', 1);
+  const run = (layers: readonly tf.layers.Layer[], at: tf.SymbolicTensor) =>
+    layers.reduce((x, layer) => layer.apply(x) as tf.SymbolicTensor, at);
+  const flat = levels.map((level, k) => {
+    const c = run(classTower, level);
+    const b = run(boxTower, level);
+    const joined = tf.layers
+      .concatenate({ name: `${name}_level${k}`, axis: -1 })
+      .apply([classLogits.apply(c), boxLtrb.apply(b), centerness.apply(b)] as tf.SymbolicTensor[]) as tf.SymbolicTensor;
+    const [, h, w] = level.shape as [null, number, number, number];
+    return tf.layers
+      .reshape({ name: `${name}_flat${k}`, targetShape: [h * w, numClasses + 5] })
+      .apply(joined) as tf.SymbolicTensor;
+  });
+  if (flat.length === 1) return flat[0] as tf.SymbolicTensor;
+  return tf.layers.concatenate({ name, axis: 1 }).apply(flat) as tf.SymbolicTensor;
+}

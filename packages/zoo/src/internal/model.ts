@@ -3,6 +3,19 @@ import { presetLayers } from './presets.js';
 import type { LayerConfig, PresetName } from './schema.js';
 import { formatSummary, type ModelSummary, summarizeModel } from './summary.js';
 
+/**
+ * Disposes a LayersModel and all its weights. `model.dispose()` alone leaves the weights of a layer called several
+ * times (a head shared by pyramid levels) behind, because tfjs counts one reference per call; this releases the
+ * remaining ones. Use it for zoo models and for models loaded with `tf.loadLayersModel`.
+ */
+export function disposeModel(model: tf.LayersModel): void {
+  const shared = model.layers
+    .map((layer) => ({ layer, extra: layer.inboundNodes.length - 1 }))
+    .filter((s) => s.extra > 0);
+  if (model.dispose().refCountAfterDispose !== 0) return;
+  for (const { layer, extra } of shared) for (let i = 0; i < extra; i++) layer.dispose();
+}
+
 /** What a zoo model's resolved config holds of its backbone. */
 interface BackboneFields {
   readonly preset?: PresetName | undefined;
@@ -49,6 +62,6 @@ export abstract class ZooModel<C extends BackboneFields> {
 
   /** Frees the model's weights. */
   dispose(): void {
-    this.model.dispose();
+    disposeModel(this.model);
   }
 }

@@ -61,6 +61,27 @@ const PRESETS: Record<PresetName, PresetBuilder> = {
     { type: 'conv', filters: 128, kernelSize: 3, padding: 'same' },
     ...(dropout !== undefined && dropout > 0 ? [{ type: 'dropout' as const, rate: dropout }] : []),
   ],
+  // Detector backbones: stride-2 3×3 convolutions with batch norm halve the map five times (strides 2 … 32), a
+  // stride-1 conv refining stages 8 and 16; a detector reads the last map of each of its strides. No dropout.
+  'det-tiny': () => [
+    { type: 'conv', filters: 16, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 24, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 32, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 64, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 64, kernelSize: 3, padding: 'same', batchNorm: true },
+    { type: 'conv', filters: 96, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+  ],
+  // Wider, with residual blocks (strided ones project the shortcut) at strides 4 … 32.
+  'det-small': () => [
+    { type: 'conv', filters: 24, kernelSize: 3, strides: 2, padding: 'same', batchNorm: true },
+    { type: 'residual', filters: 32, strides: 2 },
+    { type: 'residual', filters: 48, strides: 2 },
+    { type: 'residual', filters: 48 },
+    { type: 'residual', filters: 96, strides: 2 },
+    { type: 'residual', filters: 96 },
+    { type: 'residual', filters: 128, strides: 2 },
+  ],
 };
 
 /** The body layers of a preset (the head is added by the classifier), with defaults filled in. */

@@ -104,8 +104,19 @@ export const LayerSchema = z.discriminatedUnion('type', [
   ActivationLayerSchema,
 ]);
 
-/** The preset names. `loc-cnn` ends in a feature map (for localizers: where the object is survives). */
-export const PRESET_NAMES = ['seed-cnn', 'vgg-small', 'resnet-small', 'mobilenet-small', 'loc-cnn'] as const;
+/**
+ * The preset names. `loc-cnn` ends in a feature map (for localizers: where the object is survives); `det-tiny` and
+ * `det-small` are stride-2 convolution stages (strides 2 … 32) whose maps a detector's feature pyramid reads.
+ */
+export const PRESET_NAMES = [
+  'seed-cnn',
+  'vgg-small',
+  'resnet-small',
+  'mobilenet-small',
+  'loc-cnn',
+  'det-tiny',
+  'det-small',
+] as const;
 
 const modelName = (fallback: string) =>
   z
@@ -181,10 +192,58 @@ export const LocalizerSchema = z
   })
   .superRefine(refineBackbone);
 
+/**
+ * An anchor-free detector (FCOS): a backbone whose feature maps at `strides` feed a small feature pyramid
+ * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
+ * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
+ */
+export const DetectorSchema = z
+  .strictObject({
+    name: modelName('detector'),
+    ...backboneFields,
+    numClasses: z.number().int().min(1),
+    /** Strides of the pyramid levels (1–3, powers of 2, increasing); the input must be a multiple of the largest. */
+    strides: z
+      .array(z.number().int().min(2))
+      .min(1)
+      .max(3)
+      .superRefine((strides, ctx) => {
+        strides.forEach((s, i) => {
+          if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
+          else if (i > 0 && s <= (strides[i - 1] as number)) {
+            ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
+          }
+        });
+      })
+      .default([8, 16, 32]),
+    /** Channels of every pyramid level and head convolution. */
+    fpnChannels: positiveInt.default(48),
+    /** How a pyramid level joins the upsampled level above: `add` (FPN) or `concat` (PAN-style), then a 3×3 conv. */
+    fpnMerge: z.enum(['add', 'concat']).default('add'),
+    /** Conv 3×3 + ReLU layers of each head branch (torchvision FCOS: 4). */
+    headConvs: z.number().int().min(0).max(4).default(2),
+    /** Initial foreground probability of the class logits (bias −log((1 − p)/p); RetinaNet/FCOS 0.01). */
+    priorProbability: z.number().gt(0).lt(1).default(0.01),
+  })
+  .superRefine((value, ctx) => {
+    refineBackbone(value, ctx);
+    const { strides, inputShape } = value;
+    const largest = Math.max(...strides);
+    if (inputShape[0] % largest !== 0 || inputShape[1] % largest !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputShape'],
+        message: `height and width must be multiples of the largest stride ${largest} (got ${inputShape[0]}×${inputShape[1]}), so the pyramid's upsampled levels line up`,
+      });
+    }
+  });
+
 export type LayerConfig = z.output<typeof LayerSchema>;
 export type LayerOptions = z.input<typeof LayerSchema>;
 export type ClassifierConfig = z.output<typeof ClassifierSchema>;
 export type ClassifierOptions = z.input<typeof ClassifierSchema>;
 export type LocalizerConfig = z.output<typeof LocalizerSchema>;
 export type LocalizerOptions = z.input<typeof LocalizerSchema>;
+export type DetectorConfig = z.output<typeof DetectorSchema>;
+export type DetectorOptions = z.input<typeof DetectorSchema>;
 export type PresetName = (typeof PRESET_NAMES)[number];

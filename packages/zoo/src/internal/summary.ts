@@ -28,13 +28,24 @@ function withoutBatch(shape: tf.Shape | tf.Shape[]): number[] {
   return first.slice(1).map((d) => d ?? -1);
 }
 
+/**
+ * A layer's output shape; a layer called on several inputs (a detector head shared by the pyramid levels) shows -1
+ * where the calls differ, since tfjs refuses `outputShape` for it.
+ */
+function layerOutputShape(layer: tf.layers.Layer): number[] {
+  const calls = layer.inboundNodes.map((node) => withoutBatch(node.outputShapes));
+  const [first, ...rest] = calls;
+  if (first === undefined) return withoutBatch(layer.outputShape);
+  return first.map((d, i) => (rest.every((shape) => shape[i] === d) ? d : -1));
+}
+
 export function summarizeModel(model: tf.LayersModel): ModelSummary {
   const layers = model.layers.map((layer): LayerSummary => {
     const trainableParams = layer.trainableWeights.reduce((sum, w) => sum + size(w.shape as number[]), 0);
     return {
       name: layer.name,
       className: layer.getClassName(),
-      outputShape: withoutBatch(layer.outputShape),
+      outputShape: layerOutputShape(layer),
       params: layer.countParams(),
       trainableParams,
     };

@@ -19,6 +19,7 @@ import {
   TrainerSchema,
 } from '@optik/train';
 import { learningCurvesChart, renderPng } from '@optik/viz';
+import { disposeModel } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { initRunBackend, loadRunModel } from '../runs.js';
 import { type PipelineConfig, taskOf } from '../tasks/registry.js';
@@ -304,6 +305,7 @@ export async function trainPipeline(
       resumeFrom,
       ...(setup.loss === undefined ? {} : { loss: setup.loss }),
       ...(setup.metrics === undefined ? {} : { metrics: setup.metrics }),
+      ...(setup.valMetrics === undefined ? {} : { valMetrics: setup.valMetrics }),
     });
     if (options.signal?.aborted) {
       if (trial === undefined) activeRun.markInterrupted('aborted');
@@ -369,7 +371,8 @@ export async function trainPipeline(
       evalSeconds,
       samplesPerSecond,
     };
-    const source = typeof config.data.dataset === 'string' ? config.data.dataset : data.origin;
+    const builtin = 'dataset' in config.data ? config.data.dataset : undefined;
+    const source = typeof builtin === 'string' ? builtin : data.origin;
     writeFileSync(
       join(activeRun.dir, 'report.html'),
       renderReportHtml({
@@ -502,6 +505,6 @@ async function predictBest<P>(
   try {
     return await predict(loaded.model);
   } finally {
-    loaded.model.dispose();
+    disposeModel(loaded.model);
   }
 }

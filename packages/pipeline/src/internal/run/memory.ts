@@ -5,9 +5,12 @@ import type * as tf from '@tensorflow/tfjs';
 /** What one training step of `model` at `batchSize` needs, roughly, in bytes. */
 export function trainingMemory(model: tf.LayersModel, batchSize: number): { activations: number; weights: number } {
   let values = 0;
+  // Every call of a layer keeps its output (a head shared by pyramid levels is called once per level).
   for (const layer of model.layers) {
-    const shapes = (Array.isArray(layer.outputShape[0]) ? layer.outputShape : [layer.outputShape]) as number[][];
-    for (const shape of shapes) values += shape.slice(1).reduce((a, b) => a * (b ?? 1), 1);
+    for (const node of layer.inboundNodes) {
+      const shapes = (Array.isArray(node.outputShapes[0]) ? node.outputShapes : [node.outputShapes]) as number[][];
+      for (const shape of shapes) values += shape.slice(1).reduce((a, b) => a * (b ?? 1), 1);
+    }
   }
   // float32 activations kept for the backward pass and their gradients; weights with gradients and Adam's moments.
   return { activations: values * batchSize * 4 * 2, weights: model.countParams() * 4 * 4 };

@@ -2,6 +2,8 @@ import type { TaskKind } from '@optik/core';
 import { OptikError } from '@optik/core';
 import type { ClassificationConfig } from './classification/config.js';
 import { classificationTask } from './classification/task.js';
+import type { DetectionConfig } from './detection/config.js';
+import { detectionTask } from './detection/task.js';
 import type { LocalizationConfig } from './localization/config.js';
 import { localizationTask } from './localization/task.js';
 import type { BaseTaskConfig, Task } from './types.js';
@@ -10,10 +12,11 @@ import type { BaseTaskConfig, Task } from './types.js';
 const TASKS: Partial<Record<TaskKind, Task<never, never>>> = {
   classification: classificationTask as unknown as Task<never, never>,
   localization: localizationTask as unknown as Task<never, never>,
+  detection: detectionTask as unknown as Task<never, never>,
 };
 
 /** A resolved pipeline config of any registered task, told apart by `task`. */
-export type PipelineConfig = ClassificationConfig | LocalizationConfig;
+export type PipelineConfig = ClassificationConfig | LocalizationConfig | DetectionConfig;
 
 /** The task of a config (or of a `task:` value). */
 export function taskOf(kind: string): Task<BaseTaskConfig & PipelineConfig, unknown> {

@@ -62,6 +62,8 @@ export interface TrainingSetup {
   readonly loss?: LossFunction | undefined;
   /** Metrics on training and validation batches; undefined: the trainer's default (accuracy). */
   readonly metrics?: readonly StreamingMetric[] | undefined;
+  /** Metrics on the validation batches only (logged as `val_<name>`), e.g. a detector's mAP, which training batches need not pay for. */
+  readonly valMetrics?: readonly StreamingMetric[] | undefined;
 }
 
 /** What a task's evaluation gives: the full report (metrics.json) and the headline numbers (CLI, `--json`). */
@@ -125,6 +127,8 @@ export interface Task<C extends BaseTaskConfig = BaseTaskConfig, P = unknown> {
     options: {
       readonly topK: number /** Write each image with its prediction drawn (PNG) here. */;
       readonly outDir?: string | undefined;
+      /** The least confidence a detection needs to be returned (detection tasks). */
+      readonly conf?: number | undefined;
     },
   ): Promise<TaskImagePrediction[]>;
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OptikError } from '@optik/core';
+import { disposeModel } from '@optik/zoo';
 import type { PipelineConfig } from '../config.js';
 import { loadRunModel } from '../runs.js';
 import { taskOf } from '../tasks/registry.js';
@@ -39,7 +40,7 @@ export async function evaluateEnsemble(dir: string, members: readonly EnsembleMe
     try {
       all.push(await task.predict(model, data.test, member.config));
     } finally {
-      model.dispose();
+      disposeModel(model);
     }
   }
   const mean = task.combine(all);

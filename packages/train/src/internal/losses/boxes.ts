@@ -33,12 +33,13 @@ function checkBoxes(yTrue: tf.Tensor, yPred: tf.Tensor, what: string): void {
   }
 }
 
-interface Corners {
-  readonly x1: tf.Tensor1D;
-  readonly y1: tf.Tensor1D;
-  readonly x2: tf.Tensor1D;
-  readonly y2: tf.Tensor1D;
-  readonly area: tf.Tensor1D;
+/** Box corners and areas, one box per element (any shape); shared by the cxcywh losses here and detection's ltrb. */
+export interface Corners {
+  readonly x1: tf.Tensor;
+  readonly y1: tf.Tensor;
+  readonly x2: tf.Tensor;
+  readonly y2: tf.Tensor;
+  readonly area: tf.Tensor;
 }
 
 /** Corners of cxcywh boxes, with widths and heights clamped at 0 (a degenerate prediction is an empty box). */
@@ -62,10 +63,8 @@ function corners(boxes: tf.Tensor): Corners {
   };
 }
 
-/** Intersection, union and enclosing-box area of each pair of rows. */
-function overlap(yTrue: tf.Tensor, yPred: tf.Tensor): { inter: tf.Tensor; union: tf.Tensor; hull: tf.Tensor } {
-  const a = corners(yTrue);
-  const b = corners(yPred);
+/** Intersection, union and enclosing-box area of each pair of boxes. */
+function overlap(a: Corners, b: Corners): { inter: tf.Tensor; union: tf.Tensor; hull: tf.Tensor } {
   const interW = tf.relu(tf.sub(tf.minimum(a.x2, b.x2), tf.maximum(a.x1, b.x1)));
   const interH = tf.relu(tf.sub(tf.minimum(a.y2, b.y2), tf.maximum(a.y1, b.y1)));
   const inter = tf.mul(interW, interH);
@@ -77,6 +76,16 @@ function overlap(yTrue: tf.Tensor, yPred: tf.Tensor): { inter: tf.Tensor; union:
 
 function safeDiv(numerator: tf.Tensor, denominator: tf.Tensor): tf.Tensor {
   return tf.div(numerator, tf.maximum(denominator, EPS));
+}
+
+/**
+ * `1 − GIoU` of each pair of boxes given by their corners (same shapes), in [0, 2]; empty unions and enclosing boxes
+ * divide by ε, so degenerate boxes give finite values and gradients.
+ */
+export function giouOfCorners(a: Corners, b: Corners): tf.Tensor {
+  const { inter, union, hull } = overlap(a, b);
+  const iou = safeDiv(inter, union);
+  return tf.sub(1, tf.sub(iou, safeDiv(tf.sub(hull, union), hull)));
 }
 
 /**
@@ -95,19 +104,14 @@ export function boxL1Loss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {
  */
 export function giouLoss(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor1D {
   checkBoxes(yTrue, yPred, 'giouLoss');
-  return tf.tidy(() => {
-    const { inter, union, hull } = overlap(yTrue, yPred);
-    const iou = safeDiv(inter, union);
-    const giou = tf.sub(iou, safeDiv(tf.sub(hull, union), hull));
-    return tf.sub(1, giou) as tf.Tensor1D;
-  });
+  return tf.tidy(() => giouOfCorners(corners(yTrue), corners(yPred)) as tf.Tensor1D);
 }
 
 /** Per-row IoU of two sets of normalised `[cx, cy, w, h]` boxes `[batch, 4]`, in [0, 1]; 0 for an empty union. */
 export function boxIouTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor1D {
   checkBoxes(a, b, 'boxIouTensor');
   return tf.tidy(() => {
-    const { inter, union } = overlap(a, b);
+    const { inter, union } = overlap(corners(a), corners(b));
     return safeDiv(inter, union) as tf.Tensor1D;
   });
 }

@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { OptikError } from '@optik/core';
 import { SourceConfigSchema } from '@optik/data';
 import { LocalizerSchema } from '@optik/zoo';
 import { z } from 'zod';
@@ -12,6 +9,7 @@ import {
   seedSchema,
   TrainSectionSchema,
 } from '../../config/sections.js';
+import { resolveSourcePath } from '../shared/source.js';
 
 /** The built-in localization sets: handwritten digits or Fashion-MNIST items on real photo backgrounds, made from a seed. */
 export const LOCALIZATION_DATASETS = ['mnist-localization', 'fashion-mnist-localization'] as const;
@@ -89,16 +87,7 @@ export function resolveLocalization(parsed: unknown, meta: { file?: string }): L
   if (data.source !== undefined) {
     // The schema admits only voc/coco/yolo/csv here, and each of them has a `path`.
     const source = data.source as typeof data.source & { path: string };
-    const path = resolve(source.path);
-    if (!existsSync(path)) {
-      throw new OptikError('DATA_NOT_FOUND', `data.source.path: ${path} does not exist.`, {
-        path: 'data.source.path',
-        received: source.path,
-        ...(meta.file === undefined ? {} : { file: meta.file }),
-        hint: 'Relative paths are read from the current directory; point it at the VOC folder, COCO JSON, YOLO data.yaml or CSV.',
-      });
-    }
-    data.source = { ...source, path } as typeof data.source;
+    data.source = resolveSourcePath(source, meta, 'VOC folder, COCO JSON, YOLO data.yaml or CSV');
     data.imageSize ??= [64, 64];
     data.colorMode ??= 'rgb';
   }

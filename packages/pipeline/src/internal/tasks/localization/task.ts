@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { fromConfig as augmentFromConfig, type Compose } from '@optik/augment';
 import type { BoxXyxy } from '@optik/core';
-import { cxcywhToBox, encodeBoxTargets, type InMemoryDataset, imageDimensions } from '@optik/data';
+import { cxcywhToBox, encodeBoxTargets, type InMemoryDataset } from '@optik/data';
 import { LocalizationMetrics, type LocalizationReport } from '@optik/metrics';
 import { csvLine } from '@optik/track';
 import {
@@ -18,7 +18,7 @@ import { barChart, drawBoxes, imageGrid, renderPng } from '@optik/viz';
 import { Localizer } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { escapeHtml, fmt, pct, table } from '../../run/report.js';
-import { imagesTensor } from '../shared/images.js';
+import { boxInFile, imagesTensor } from '../shared/images.js';
 import { meanOf } from '../shared/splits.js';
 import type { Task, TaskArtifacts } from '../types.js';
 import { type LocalizationConfig, LocalizationConfigSchema, resolveLocalization } from './config.js';
@@ -318,11 +318,7 @@ export const localizationTask: Task<LocalizationConfig, LocalizationPredictions>
       const best = top[0] as (typeof top)[number];
       const file = files[i] as string;
       const inInput = boxes[i] as BoxXyxy;
-      // The model saw the image resized to its input (stretched: `fit: fill`); the box is given in the file's pixels.
-      const size = await imageDimensions(file);
-      const sx = size.width / images.width;
-      const sy = size.height / images.height;
-      const box: BoxXyxy = [inInput[0] * sx, inInput[1] * sy, inInput[2] * sx, inInput[3] * sy];
+      const box = await boxInFile(inInput, file, images);
       const entry = { file, label: best.label, classId: best.classId, probability: best.probability, box, top };
       if (outDir !== undefined) {
         const png = await drawBoxes(images.sample(i).image, [

@@ -1,0 +1,263 @@
+import type { SampleTarget } from '@optik/core';
+import { OptikError, parseOrThrow } from '@optik/core';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import type { TargetHook } from '../batches.js';
+
+// FCOS (Tian et al., 2019; torchvision `models/detection/fcos.py`) assigns each box to the points of the feature
+// levels on the host, in typed arrays: the targets are pure geometry, so the loss on the device needs no
+// comparison, gather or top-k on a prediction (none of which has a gradient in tfjs).
+
+/** One feature level of a {@link DetectionGrid}. */
+export interface DetectionLevel {
+  readonly stride: number;
+  /** Feature-map size: `ceil(imageSize / stride)` (stride-2 `same` convolutions). */
+  readonly height: number;
+  readonly width: number;
+  /** Index of the level's first point in the flattened point list. */
+  readonly offset: number;
+  /** Points of the level (`height × width`). */
+  readonly count: number;
+  /** The level takes boxes whose largest ltrb distance `m` satisfies `lower < m < upper` (pixels). */
+  readonly range: readonly [number, number];
+}
+
+/**
+ * The points where a detector predicts, level by level (row-major within a level, levels in stride order): what
+ * target encoding, the loss and decoding share. `A` is the number of points.
+ */
+export interface DetectionGrid {
+  /** `[height, width]` of the input images. */
+  readonly imageSize: readonly [number, number];
+  readonly strides: readonly number[];
+  readonly levels: readonly DetectionLevel[];
+  /** Number of points `A` over all levels. */
+  readonly numPoints: number;
+  /** `[A, 2]` point centres `(x, y)` in pixels: `((j + 0.5)·stride, (i + 0.5)·stride)`. */
+  readonly points: Float32Array;
+  /** `[A]` the stride of each point's level. */
+  readonly pointStrides: Float32Array;
+  /** `[A, 2]` the size range `(lower, upper)` of each point's level. */
+  readonly ranges: Float32Array;
+}
+
+const positiveInt = z.number().int().min(1);
+
+/** Options of {@link detectionGrid}: the input size and the strides of the feature levels. */
+export const DetectionGridSchema = z.strictObject({
+  imageSize: z.tuple([positiveInt, positiveInt]),
+  /** Strides of the levels, strictly increasing (e.g. `[8, 16, 32]`). */
+  strides: z
+    .array(positiveInt)
+    .min(1)
+    .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] as number)), 'strides must increase strictly'),
+});
+export type DetectionGridOptions = z.input<typeof DetectionGridSchema>;
+
+/**
+ * The FCOS point grid of an input size and the strides of the feature levels. Level `k` (stride `s`) takes
+ * boxes whose largest distance from a point to a box side lies in `(4s, 8s)` (torchvision's anchor-size ranges),
+ * the first level from 0 and the last up to ∞, so every box size has a level.
+ */
+export function detectionGrid(options: DetectionGridOptions): DetectionGrid {
+  const { imageSize, strides } = parseOrThrow(DetectionGridSchema, options, { what: 'detection grid' });
+  const [h, w] = imageSize;
+  const levels: DetectionLevel[] = [];
+  let offset = 0;
+  strides.forEach((stride, k) => {
+    const height = Math.ceil(h / stride);
+    const width = Math.ceil(w / stride);
+    const lower = k === 0 ? 0 : 4 * stride;
+    const upper = k === strides.length - 1 ? Number.POSITIVE_INFINITY : 8 * stride;
+    levels.push({ stride, height, width, offset, count: height * width, range: [lower, upper] });
+    offset += height * width;
+  });
+  const points = new Float32Array(offset * 2);
+  const pointStrides = new Float32Array(offset);
+  const ranges = new Float32Array(offset * 2);
+  for (const level of levels) {
+    for (let i = 0; i < level.height; i++) {
+      for (let j = 0; j < level.width; j++) {
+        const a = level.offset + i * level.width + j;
+        points[2 * a] = (j + 0.5) * level.stride;
+        points[2 * a + 1] = (i + 0.5) * level.stride;
+        pointStrides[a] = level.stride;
+        ranges[2 * a] = level.range[0];
+        ranges[2 * a + 1] = level.range[1];
+      }
+    }
+  }
+  return { imageSize: [h, w], strides: [...strides], levels, numPoints: offset, points, pointStrides, ranges };
+}
+
+/** Options of {@link encodeDetectionTargets}. */
+export const DetectionTargetsSchema = z.strictObject({
+  /** A point is a candidate when its Chebyshev distance to the box centre is below `radius · stride` (FCOS 1.5). */
+  centerSamplingRadius: z.number().gt(0).default(1.5),
+  /** Rows of the ground-truth tensor; default: the most boxes of an image in the batch (at least 1). */
+  maxBoxes: positiveInt.optional(),
+});
+export type DetectionTargetsOptions = z.input<typeof DetectionTargetsSchema>;
+
+/**
+ * Column layout of the dense detection target `[B, A, numClasses + 6]` (see {@link encodeDetectionTargets}):
+ * the offsets of each field for `numClasses` classes.
+ */
+export function detectionTargetLayout(numClasses: number): {
+  readonly classes: number;
+  readonly box: number;
+  readonly centerness: number;
+  readonly positive: number;
+  readonly width: number;
+} {
+  return {
+    classes: 0,
+    box: numClasses,
+    centerness: numClasses + 4,
+    positive: numClasses + 5,
+    width: numClasses + 6,
+  };
+}
+
+/** The FCOS assignment of one image, written into `dense` at row offset `base` (in points). */
+function assignImage(
+  grid: DetectionGrid,
+  numClasses: number,
+  radius: number,
+  target: { readonly labels: readonly number[]; readonly boxes: readonly (readonly number[])[] },
+  dense: Float32Array,
+  base: number,
+  sample: number,
+): number {
+  const { width } = detectionTargetLayout(numClasses);
+  const { boxes, labels } = target;
+  const g = boxes.length;
+  const areas = new Float64Array(g);
+  for (let k = 0; k < g; k++) {
+    const box = boxes[k] as readonly number[];
+    const label = labels[k];
+    if (!Number.isInteger(label) || (label as number) < 0 || (label as number) >= numClasses) {
+      throw new OptikError('DATA_FORMAT', `Box ${k} of sample ${sample} has label ${label}, not a class id.`, {
+        received: label,
+        hint: `Labels are class indices in [0, ${numClasses - 1}]; check the class list of the annotations.`,
+      });
+    }
+    if (box.length !== 4 || box.some((v) => !Number.isFinite(v))) {
+      throw new OptikError('DATA_FORMAT', `Box ${k} of sample ${sample} is not four finite numbers.`, {
+        received: box,
+        hint: 'Boxes are pixel [x0, y0, x1, y1].',
+      });
+    }
+    areas[k] = ((box[2] as number) - (box[0] as number)) * ((box[3] as number) - (box[1] as number));
+  }
+  let positives = 0;
+  for (let a = 0; a < grid.numPoints; a++) {
+    const x = grid.points[2 * a] as number;
+    const y = grid.points[2 * a + 1] as number;
+    const stride = grid.pointStrides[a] as number;
+    const lower = grid.ranges[2 * a] as number;
+    const upper = grid.ranges[2 * a + 1] as number;
+    let best = -1;
+    for (let k = 0; k < g; k++) {
+      const [x0, y0, x1, y1] = boxes[k] as [number, number, number, number];
+      const l = x - x0;
+      const t = y - y0;
+      const r = x1 - x;
+      const b = y1 - y;
+      if (Math.min(l, t, r, b) <= 0) continue;
+      const reach = radius * stride;
+      if (Math.abs(x - (x0 + x1) / 2) >= reach || Math.abs(y - (y0 + y1) / 2) >= reach) continue;
+      const m = Math.max(l, t, r, b);
+      if (!(m > lower && m < upper)) continue;
+      // Ambiguous points go to the smallest box (the first of equal areas).
+      if (best < 0 || (areas[k] as number) < (areas[best] as number)) best = k;
+    }
+    if (best < 0) continue;
+    const [x0, y0, x1, y1] = boxes[best] as [number, number, number, number];
+    const l = x - x0;
+    const t = y - y0;
+    const r = x1 - x;
+    const b = y1 - y;
+    const row = (base + a) * width;
+    dense[row + (labels[best] as number)] = 1;
+    dense[row + numClasses] = l / stride;
+    dense[row + numClasses + 1] = t / stride;
+    dense[row + numClasses + 2] = r / stride;
+    dense[row + numClasses + 3] = b / stride;
+    dense[row + numClasses + 4] = Math.sqrt((Math.min(l, r) / Math.max(l, r)) * (Math.min(t, b) / Math.max(t, b)));
+    dense[row + numClasses + 5] = 1;
+    positives++;
+  }
+  return positives;
+}
+
+/**
+ * The FCOS target encoder (detection), a `TargetHook` for {@link makeBatches}: on the host, each point of `grid`
+ * inside a box, within `centerSamplingRadius · stride` of its centre and in its level's size range is a positive
+ * of that box (the smallest box when several qualify). Returns two tensors:
+ *
+ * - `dense [B, A, numClasses + 6]`, per point: columns `0 … C−1` the class one-hot (all 0 for background),
+ *   `C … C+3` the ltrb distances to the box sides divided by the point's stride, `C+4` the centre-ness target
+ *   `sqrt(min(l,r)/max(l,r) · min(t,b)/max(t,b))`, `C+5` the positive flag (1 or 0); see
+ *   {@link detectionTargetLayout}.
+ * - `groundTruth [B, maxBoxes, 5]`: each image's boxes as `x0, y0, x1, y1, label` in pixels, padded with rows of
+ *   label −1, so validation metrics can match predictions with the true boxes.
+ */
+export function encodeDetectionTargets(
+  grid: DetectionGrid,
+  numClasses: number,
+  options: DetectionTargetsOptions = {},
+): TargetHook {
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new OptikError('ARGUMENT_INVALID', `encodeDetectionTargets: numClasses is ${numClasses}.`, {
+      received: numClasses,
+      hint: 'Pass the number of classes (an integer ≥ 1).',
+    });
+  }
+  const { centerSamplingRadius, maxBoxes } = parseOrThrow(DetectionTargetsSchema, options, {
+    what: 'detection target options',
+  });
+  const { width } = detectionTargetLayout(numClasses);
+  return (targets, size) => {
+    if (size.height !== grid.imageSize[0] || size.width !== grid.imageSize[1]) {
+      throw new OptikError(
+        'DATA_MISMATCH',
+        `The batch's images are ${size.height}×${size.width}, the detection grid's ${grid.imageSize.join('×')}.`,
+        { received: [size.height, size.width], hint: 'Build the grid for the image size the model takes.' },
+      );
+    }
+    const n = targets.length;
+    const dets = targets.map((target: SampleTarget, i) => {
+      if (target.kind !== 'detection' && target.kind !== 'instance-segmentation') {
+        throw new OptikError('DATA_FORMAT', `Sample ${i} of the batch has a ${target.kind} target, not boxes.`, {
+          received: target.kind,
+          hint: 'Detection data has a list of labelled boxes per image (COCO, VOC, YOLO).',
+        });
+      }
+      return target;
+    });
+    const most = dets.reduce((m, t) => Math.max(m, t.boxes.length), 0);
+    const rows = maxBoxes ?? Math.max(1, most);
+    if (most > rows) {
+      throw new OptikError('DATA_FORMAT', `An image of the batch has ${most} boxes, more than maxBoxes ${rows}.`, {
+        received: most,
+        hint: 'Raise maxBoxes, or leave it unset to size the ground-truth tensor per batch.',
+      });
+    }
+    const dense = new Float32Array(n * grid.numPoints * width);
+    const truth = new Float32Array(n * rows * 5);
+    dets.forEach((target, i) => {
+      assignImage(grid, numClasses, centerSamplingRadius, target, dense, i * grid.numPoints, i);
+      for (let k = 0; k < rows; k++) {
+        const box = target.boxes[k];
+        const at = (i * rows + k) * 5;
+        if (box === undefined) truth[at + 4] = -1;
+        else {
+          truth.set(box, at);
+          truth[at + 4] = target.labels[k] as number;
+        }
+      }
+    });
+    return [tf.tensor3d(dense, [n, grid.numPoints, width]), tf.tensor3d(truth, [n, rows, 5])];
+  };
+}

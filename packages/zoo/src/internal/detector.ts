@@ -1,0 +1,91 @@
+import { OptikError, parseOrThrow } from '@optik/core';
+import { type DetectionGrid, detectionGrid } from '@optik/data';
+import * as tf from '@tensorflow/tfjs';
+import { buildBackbone, inferShapes } from './backbone.js';
+import { fcosHead, featurePyramid } from './heads.js';
+import { ZooModel } from './model.js';
+import { type DetectorConfig, type DetectorOptions, DetectorSchema, type LayerConfig } from './schema.js';
+
+/**
+ * The body layers a detector uses, cut after the last map it reads, and the index of the map at each stride (the
+ * last body layer whose map is `inputShape / stride`). Refuses a body without a map at some stride.
+ */
+function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], prefix: string) {
+  const [h, w] = config.inputShape;
+  const shapes = inferShapes(config, body, prefix);
+  const indices = config.strides.map((stride) => {
+    let found = -1;
+    shapes.forEach((shape, i) => {
+      if (shape.kind === 'spatial' && shape.h * stride === h && shape.w * stride === w) found = i;
+    });
+    if (found < 0) {
+      throw new OptikError(
+        'CONFIG_INVALID',
+        `${prefix}: the backbone has no ${h / stride}×${w / stride} feature map, the size at stride ${stride} of a ${h}×${w} input.`,
+        {
+          path: `${prefix}.strides`,
+          received: config.strides,
+          hint: "Use a detector preset (det-tiny, det-small) or layers that halve the map with strides: 2 and padding: 'same' up to the largest stride, before any flatten or global pooling.",
+        },
+      );
+    }
+    return found;
+  });
+  return { body: body.slice(0, Math.max(...indices) + 1), indices };
+}
+
+/**
+ * An anchor-free FCOS-style detector built from config: a backbone (a preset — `det-tiny`, `det-small` — or explicit
+ * layers), a feature pyramid over its maps at `strides` (1–3 levels; nearest upsampling, add or concat), and one
+ * head shared by the levels. The model has ONE output `[batch, points, numClasses + 5]`: per point of
+ * {@link Detector.grid} (levels in stride order, row-major), the class logits, the raw ltrb distances (decoded as
+ * `softplus(raw) · stride` pixels) and the centre-ness logit. Train it with `@optik/train`'s `fcosLoss` on targets
+ * from `@optik/data`'s `encodeDetectionTargets(detector.grid(), numClasses)`; read boxes with
+ * {@link decodeDetections}.
+ *
+ * @example
+ * ```ts
+ * const detector = new Detector({ preset: 'det-tiny', inputShape: [128, 160, 3], numClasses: 3 });
+ * const output = detector.model.predict(images) as tf.Tensor; // [batch, 420, 8]
+ * const [first] = decodeDetections(output, detector.grid(), { scoreThreshold: 0.3 });
+ * ```
+ */
+export class Detector extends ZooModel<DetectorConfig> {
+  readonly model: tf.LayersModel;
+
+  /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */
+  constructor(options: DetectorOptions, meta: { path?: string } = {}) {
+    const prefix = meta.path ?? 'model';
+    super(parseOrThrow(DetectorSchema, options, { what: 'detector config', prefix }), 'det-tiny');
+    const { body, indices } = pyramidInputs(this.config, this.bodyLayers(), prefix);
+    const backbone = buildBackbone(this.config, body);
+    const levels = featurePyramid(
+      indices.map((i) => backbone.features[i] as tf.SymbolicTensor),
+      { strides: this.config.strides, channels: this.config.fpnChannels, merge: this.config.fpnMerge, name: 'fpn' },
+      backbone.init,
+    );
+    const output = fcosHead(
+      levels,
+      {
+        numClasses: this.config.numClasses,
+        channels: this.config.fpnChannels,
+        convs: this.config.headConvs,
+        priorProbability: this.config.priorProbability,
+        name: 'detections',
+      },
+      backbone.init,
+    );
+    this.model = tf.model({ inputs: backbone.input, outputs: output, name: this.config.name });
+  }
+
+  /** The points of the output (the grid `encodeDetectionTargets` and {@link decodeDetections} take). */
+  grid(): DetectionGrid {
+    const [h, w] = this.config.inputShape;
+    return detectionGrid({ imageSize: [h, w], strides: this.config.strides });
+  }
+
+  /** Rebuilds a detector from {@link Detector.toConfig} output. */
+  static fromConfig(config: DetectorOptions): Detector {
+    return new Detector(config);
+  }
+}
