@@ -71,7 +71,13 @@ describe.skipIf(executable === undefined)('playground in Chromium', () => {
     await page.waitForSelector('#activation');
     expect(await page.inputValue('#activation')).toBe('sigmoid');
     expect(page.url()).toMatch(/dataset=gauss/);
-    await page.click('#step');
+    // Continuous training: play, let it run, pause; the step count stops moving.
+    await page.click('#play');
+    await page.waitForFunction(() => Number(document.querySelector('#stats')?.getAttribute('data-step')) >= 20);
+    await page.click('#play');
+    const paused = await stat(page, '#stats', 'step');
+    await page.waitForTimeout(300);
+    expect(await stat(page, '#stats', 'step')).toBe(paused);
     expect(await page.locator('#perceptron').textContent()).toMatch(/ŷ = sigmoid\(.*x₁ \+ .*x₂ \+ .*\)/);
     await page.screenshot({ path: join(shots, '2d-perceptron.png'), fullPage: true });
     await page.close();

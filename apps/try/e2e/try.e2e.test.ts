@@ -54,6 +54,9 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
   let runDir: string;
   let images: string[];
   let expected: string[];
+  let locRunDir: string;
+  let locImage: string;
+  let locExpected: { label: string; box: number[] };
   let files: Server;
   let filesUrl: string;
   let server: PreviewServer;
@@ -89,6 +92,32 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
         .png()
         .toFile(file);
     }
+    // A tiny localization run too, and a 64×64 image with a digit off-centre.
+    writeFileSync(
+      join(work, 'loc.yaml'),
+      [
+        'task: localization',
+        'name: tinyloc',
+        'seed: 2',
+        `output: { root: ${JSON.stringify(join(work, 'runs'))} }`,
+        'data: { dataset: mnist-localization, limit: { train: 400, validation: 50, test: 50 }, batchSize: 32 }',
+        'model: { layers: [{ type: conv, filters: 8, kernelSize: 3, padding: same }, { type: pool }, { type: conv, filters: 8, kernelSize: 3, padding: same }, { type: pool }] }',
+        'train: { epochs: 1 }',
+      ].join('\n'),
+    );
+    locRunDir = String(optik(work, ['train', 'loc.yaml']).runDir);
+    locImage = join(work, 'placed.png');
+    const digit = await sharp(Buffer.from(mnist.test.images.subarray(0, 784)), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
+      .png()
+      .toBuffer();
+    await sharp({ create: { width: 64, height: 64, channels: 3, background: '#000' } })
+      .composite([{ input: digit, left: 24, top: 10 }])
+      .png()
+      .toFile(locImage);
+    locExpected = (optik(work, ['predict', locRunDir, locImage]) as { predictions: { label: string; box: number[] }[] })
+      .predictions[0] as { label: string; box: number[] };
     const predicted = optik(work, ['predict', runDir, ...images]) as { predictions: { top: { label: string }[] }[] };
     expected = predicted.predictions.map((p) => p.top[0]?.label ?? '');
     // Bad run folders: one without weights, one whose weights.bin belongs to another shape of model.
@@ -149,6 +178,22 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { optikTensors(): number }).optikTensors())).toBe(tensors);
     await page.screenshot({ path: join(shots, 'try-classify.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('localizes: the class and the box of optik predict, drawn on the image', async () => {
+    const page = await open(`?run=${encodeURIComponent(runUrl(locRunDir))}`);
+    await page.waitForSelector('#run-info[data-task="localization"]');
+    await page.setInputFiles('#image-file', locImage);
+    await page.waitForSelector('#top-k[data-box]');
+    const box = JSON.parse((await page.locator('#top-k').getAttribute('data-box')) ?? '[]') as number[];
+    console.log(
+      `e2e try: localization box in the page [${box.map((v) => v.toFixed(1))}] · optik predict [${locExpected.box.map((v) => v.toFixed(1))}]`,
+    );
+    expect(await page.locator('#top-k').getAttribute('data-top1')).toBe(locExpected.label);
+    expect(box).toHaveLength(4);
+    for (const [i, v] of box.entries()) expect(Math.abs(v - (locExpected.box[i] as number))).toBeLessThan(0.5);
+    await page.screenshot({ path: join(shots, 'try-localize.png'), fullPage: true });
     await page.close();
   });
 

@@ -85,11 +85,25 @@ function showPrediction(
   ctx.imageSmoothingEnabled = image.width > 64;
   ctx.drawImage(image, 0, 0, w, h);
   const best = result.top[0];
+  const list = $('top-k');
   if (result.box !== undefined) {
+    // The box in the image's own pixels, as `optik predict` reports it (clipped to the image).
     const { cx, cy, w: bw, h: bh } = result.box;
+    const clip = (v: number) => Math.min(Math.max(v, 0), 1);
+    const [x1, y1, x2, y2] = [
+      clip(cx - Math.max(0, bw) / 2),
+      clip(cy - Math.max(0, bh) / 2),
+      clip(cx + Math.max(0, bw) / 2),
+      clip(cy + Math.max(0, bh) / 2),
+    ];
     ctx.strokeStyle = '#f59322';
     ctx.lineWidth = 3;
-    ctx.strokeRect((cx - bw / 2) * w, (cy - bh / 2) * h, bw * w, bh * h);
+    ctx.strokeRect(x1 * w, y1 * h, (x2 - x1) * w, (y2 - y1) * h);
+    const box = [x1 * image.width, y1 * image.height, x2 * image.width, y2 * image.height];
+    list.dataset.box = JSON.stringify(box);
+    list.title = `box [${box.map((v) => v.toFixed(1)).join(', ')}] px`;
+  } else {
+    delete list.dataset.box;
   }
   if (best !== undefined) {
     ctx.fillStyle = 'rgba(0,0,0,0.6)';
@@ -108,7 +122,6 @@ function showPrediction(
     seenCtx.imageSmoothingEnabled = false;
     seenCtx.drawImage(small, 0, 0, seen.width, seen.height);
   }
-  const list = $('top-k');
   list.replaceChildren(
     ...result.top.map((r) => {
       const li = document.createElement('li');
@@ -120,6 +133,13 @@ function showPrediction(
       return li;
     }),
   );
+  if (result.box !== undefined) {
+    const box = JSON.parse(list.dataset.box ?? '[]') as number[];
+    const li = document.createElement('li');
+    li.className = 'box';
+    li.textContent = `box [${box.map((v) => v.toFixed(1)).join(', ')}] px`;
+    list.append(li);
+  }
   list.dataset.top1 = best?.label ?? '';
   list.dataset.file = name;
   list.dataset.top1ClassId = String(best?.classId ?? '');
