@@ -178,6 +178,13 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as unknown as { optikTensors(): number }).optikTensors())).toBe(tensors);
     await page.screenshot({ path: join(shots, 'try-classify.png'), fullPage: true });
+    // A webcam frame (Chromium's fake camera) goes through the same path.
+    await page.click('#webcam');
+    await page.waitForSelector('#capture:not([hidden])');
+    await page.waitForFunction(() => (document.querySelector('#video') as HTMLVideoElement | null)?.readyState === 4);
+    await page.click('#capture');
+    await page.waitForSelector('#top-k[data-file="webcam frame"]');
+    expect(await page.locator('#top-k li').count()).toBe(5);
     await page.close();
   });
 

@@ -49,6 +49,7 @@ function showRun(loaded: LoadedRun): void {
   const rows: [string, string][] = [
     ['run', `${loaded.name} (${loaded.source})`],
     ['task', loaded.task],
+    ['trained on', loaded.dataset],
     ['classes', loaded.classNames.join(', ')],
     ['resize', `${p.width}×${p.height} (fill), ${p.channels === 1 ? 'grayscale' : p.channels === 3 ? 'RGB' : 'RGBA'}`],
     ['normalisation', 'pixels ÷ 255 (0–1), as in training'],

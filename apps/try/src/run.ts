@@ -18,6 +18,8 @@ export interface LoadedRun {
   readonly source: string;
   readonly task: string;
   readonly name: string;
+  /** The run's data (`data.dataset` or `data.directory` of its config). */
+  readonly dataset: string;
   readonly classNames: readonly string[];
   readonly model: tf.LayersModel;
   readonly preprocessing: Preprocessing;
@@ -32,7 +34,10 @@ interface RunFiles {
   handler(): tf.io.IOHandler | undefined;
 }
 
-function runFromConfig(config: unknown, source: string): { task: string; name: string; tta: string[] } {
+function runFromConfig(
+  config: unknown,
+  source: string,
+): { task: string; name: string; tta: string[]; dataset: string } {
   const c = config as { task?: unknown; name?: unknown; test?: { tta?: unknown } } | null;
   if (c === null || typeof c !== 'object' || typeof c.task !== 'string') {
     throw new OptikError('DATA_FORMAT', `${source}/config.yaml is not an Optik run config (it has no \`task\`).`, {
@@ -50,7 +55,9 @@ function runFromConfig(config: unknown, source: string): { task: string; name: s
     );
   }
   const tta = Array.isArray(c.test?.tta) ? c.test.tta.map(String) : [];
-  return { task: c.task, name: typeof c.name === 'string' ? c.name : 'run', tta };
+  const data = (config as { data?: { dataset?: unknown; directory?: unknown } }).data;
+  const dataset = String(data?.dataset ?? data?.directory ?? 'unknown');
+  return { task: c.task, name: typeof c.name === 'string' ? c.name : 'run', tta, dataset };
 }
 
 async function loadRun(files: RunFiles): Promise<LoadedRun> {
@@ -60,7 +67,7 @@ async function loadRun(files: RunFiles): Promise<LoadedRun> {
       hint: 'Pick the run folder itself (runs/<task>/<name>/), which holds config.yaml and weights/.',
     });
   }
-  const { task, name, tta } = runFromConfig(parse(configText), files.source);
+  const { task, name, tta, dataset } = runFromConfig(parse(configText), files.source);
   const handler = files.handler();
   if (handler === undefined) {
     throw new OptikError('DATA_NOT_FOUND', `The run ${files.source} has no weights/best (model.json + weights.bin).`, {
@@ -96,6 +103,7 @@ async function loadRun(files: RunFiles): Promise<LoadedRun> {
     source: files.source,
     task,
     name,
+    dataset,
     classNames,
     model,
     preprocessing: { height, width, channels, scale: 1 / 255, tta },
