@@ -11,7 +11,7 @@ const initial = readState(window.location.search);
 let state: PageState = initial.state;
 let unmount: () => void = () => {};
 
-function header(backend: string): HTMLElement {
+function header(backend: string, reason: string): HTMLElement {
   const tabs = el('nav', { class: 'tabs' });
   for (const [mode, label] of [
     ['2d', '2-D'],
@@ -27,7 +27,7 @@ function header(backend: string): HTMLElement {
     {},
     el('h1', {}, 'Optik playground'),
     tabs,
-    el('span', { id: 'backend', 'data-backend': backend }, `backend: ${backend}`),
+    el('span', { id: 'backend', 'data-backend': backend, title: reason }, `backend: ${backend}`),
     share,
   );
 }
@@ -51,17 +51,23 @@ async function mount(): Promise<void> {
   showMessage(initial.problems.length > 0 ? `Link: ${initial.problems.join('; ')}.` : '', 'info');
   initial.problems.length = 0;
   let backend: string;
+  let reason: string;
   try {
     // 2-D networks have a few dozen weights: per-op GPU overhead dominates, and plain JavaScript (cpu) is fastest,
     // as in the TensorFlow Playground. CNNs on images get the best the browser has (webgl, then wasm, then cpu).
     const wanted = state.backend === 'auto' && state.mode === '2d' ? 'cpu' : state.backend;
-    backend = (await startBackend(wanted)).name;
+    const choice = await startBackend(wanted);
+    backend = choice.name;
+    reason =
+      state.backend === 'auto' && state.mode === '2d'
+        ? 'cpu for 2-D networks: a few dozen weights train fastest without a GPU round trip (set backend= to change)'
+        : choice.reason;
   } catch (error) {
     showMessage(describeError(error));
     return;
   }
   const body = el('main', { class: `mode-${state.mode}` });
-  app.append(header(backend), body);
+  app.append(header(backend, reason), body);
   try {
     unmount = state.mode === '2d' ? mountTwoD(body, state, update) : await mountImage(body, state, update);
   } catch (error) {

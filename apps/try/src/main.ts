@@ -134,13 +134,8 @@ function showPrediction(
       return li;
     }),
   );
-  if (result.box !== undefined) {
-    const box = JSON.parse(list.dataset.box ?? '[]') as number[];
-    const li = document.createElement('li');
-    li.className = 'box';
-    li.textContent = `box [${box.map((v) => v.toFixed(1)).join(', ')}] px`;
-    list.append(li);
-  }
+  const box = JSON.parse(list.dataset.box ?? 'null') as number[] | null;
+  $('box').textContent = box === null ? '' : `box [${box.map((v) => v.toFixed(1)).join(', ')}] px (x₁, y₁, x₂, y₂)`;
   list.dataset.top1 = best?.label ?? '';
   list.dataset.file = name;
   list.dataset.top1ClassId = String(best?.classId ?? '');
