@@ -4,12 +4,14 @@
 //  - check the app holds one copy of each @tensorflow package, the app's, and every @optik package uses it;
 //  - import each entry and call one function, with no "already registered" warning from a second tfjs;
 //  - train one step on wasm through the app's own `tf`, so Optik's kernels sit in the app's engine;
+//  - bundle each browser-safe entry for the browser (browser-check.mjs) and fail on any Node built-in;
 //  - type-check a strict consumer file (`skipLibCheck: false`) against the published .d.ts files.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BROWSER_PACKAGES, checkBrowserEntries } from './browser-check.mjs';
 import { localNodeHeaders } from './node-headers.mjs';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -182,6 +184,14 @@ if (checked.status !== 0) throw new Error(`pack-test: check.mjs failed (exit ${c
 const duplicate = `${checked.stdout}\n${checked.stderr}`.split('\n').filter((line) => /already registered/i.test(line));
 if (duplicate.length > 0) {
   throw new Error(`pack-test: ${duplicate.length} "already registered" warnings, e.g. ${duplicate[0]}`);
+}
+
+// The browser-safe entries, as a user's bundler sees the installed tarballs: bundled for the browser platform (the
+// `browser` export condition on), with no Node built-in and no native addon anywhere in their graph.
+const browserResults = await checkBrowserEntries({ root: app, names: BROWSER_PACKAGES.filter((name) => name in deps) });
+for (const r of browserResults) {
+  if (!r.ok) throw new Error(`pack-test: ${r.name} does not bundle for the browser:\n  ${r.problems.join('\n  ')}`);
+  console.log(`pack-test: ok ${r.name} bundles for the browser (${Math.round(r.bytes / 1024)} kB, no Node built-ins)`);
 }
 
 // The published types, as a strict consumer compiles them: every .d.ts reachable from the entries is checked

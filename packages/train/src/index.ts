@@ -1,38 +1,76 @@
-/**
- * Trains a tfjs LayersModel with a custom loop: `new Trainer(config).fit({ model, trainData, valData, callbacks })`.
- *
- * @example
- * ```ts
- * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
- * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), valData: () => valBatches() });
- * ```
- */
+// The Node entry: everything of the browser entry (browser.ts, for pages and bundlers) plus what reads or writes
+// files — checkpoints and resume, saveModel / loadModel, ModelCheckpoint, CsvLogger — and the terminal progress bar.
 
 /**
- * Option types of the built-in callbacks (what you pass to the constructors).
+ * Everything that also runs in a browser: losses, optimizers, callbacks that write no files, the trainer's types
+ * and `evaluateBatches` (each documented in browser.ts).
  *
  * @example
  * ```ts
- * const options: EarlyStoppingOptions = { patience: 5 };
+ * const early = new EarlyStopping({ monitor: 'val_loss', patience: 3 });
  * ```
  */
 export type {
-  CsvLoggerOptions,
+  Batch,
+  BatchSource,
+  Callback,
+  CallbackState,
   EarlyStoppingOptions,
+  EpochLogs,
+  FcosLossConfig,
+  FcosLossOptions,
+  FcosLossTerms,
+  FitOptions,
   LearningRateScheduleOptions,
   LearningRateSchedulerHooks,
-  ModelCheckpointOptions,
+  Logs,
+  LossFunction,
+  LossName,
+  LossOptions,
+  NamedTensor,
+  OptimizerConfig,
+  OptimizerOptions,
   ReduceLROnPlateauOptions,
-} from './internal/callbacks.js';
+  StreamingMetric,
+  Tensors,
+  TrainContext,
+  TrainerConfig,
+  TrainerOptions,
+  TrainResult,
+  ValidationMetric,
+} from './browser.js';
+export {
+  boxIouTensor,
+  boxL1Loss,
+  computeLoss,
+  EarlyStopping,
+  EarlyStoppingSchema,
+  evaluateBatches,
+  FcosLossSchema,
+  fcosLoss,
+  fcosLossTerms,
+  giouLoss,
+  LearningRateScheduler,
+  LearningRateScheduleSchema,
+  LossSchema,
+  Optimizer,
+  OptimizerSchema,
+  perSampleLoss,
+  ReduceLROnPlateau,
+  ReduceLROnPlateauSchema,
+  scheduledLearningRate,
+  TerminateOnNaN,
+  TrainerSchema,
+} from './browser.js';
 /**
- * Stops when a monitored value stops improving; with `restoreBestWeights` the model ends with its best epoch's
- * weights (also across a resume: the best weights are part of the checkpoint).
+ * Option types of the callbacks that write files.
  *
  * @example
  * ```ts
- * new EarlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
+ * const options: ModelCheckpointOptions = { dir: 'runs/classify/exp1/weights' };
  * ```
  */
+export type { CsvLoggerOptions, ModelCheckpointOptions } from './internal/callbacks-files.js';
 /**
  * Writes `<dir>/last` every epoch and `<dir>/best` when the monitored value improves: model (tfjs layers format),
  * optimizer state, epoch, RNG state and callback state — everything `resumeFrom` needs.
@@ -40,33 +78,6 @@ export type {
  * @example
  * ```ts
  * new ModelCheckpoint({ dir: 'runs/classify/exp1/weights', monitor: 'val_accuracy' });
- * ```
- */
-/**
- * Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs.
- *
- * @example
- * ```ts
- * new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2 });
- * ```
- */
-/**
- * Sets the learning rate from a schedule (`constant`, `step`, `cosine`, each with linear warm-up) per epoch or
- * per step; {@link scheduledLearningRate} is the formula on its own. A `plannedEpochs` hook shortens the run a cosine
- * schedule spans, e.g. to the epochs a time limit leaves room for.
- *
- * @example
- * ```ts
- * new LearningRateScheduler({ type: 'cosine', warmup: 2, unit: 'epoch', minLearningRate: 1e-5 });
- * new LearningRateScheduler({ type: 'cosine' }, { plannedEpochs: () => epochsThatFit });
- * ```
- */
-/**
- * Stops training at the first batch whose loss is NaN or infinite (`stopReason: 'nan'`).
- *
- * @example
- * ```ts
- * callbacks: [new TerminateOnNaN()]
  * ```
  */
 /**
@@ -78,20 +89,7 @@ export type {
  * new CsvLogger({ path: 'runs/classify/exp1/results.csv' });
  * ```
  */
-export {
-  CsvLogger,
-  CsvLoggerSchema,
-  EarlyStopping,
-  EarlyStoppingSchema,
-  LearningRateScheduler,
-  LearningRateScheduleSchema,
-  ModelCheckpoint,
-  ModelCheckpointSchema,
-  ReduceLROnPlateau,
-  ReduceLROnPlateauSchema,
-  scheduledLearningRate,
-  TerminateOnNaN,
-} from './internal/callbacks.js';
+export { CsvLogger, CsvLoggerSchema, ModelCheckpoint, ModelCheckpointSchema } from './internal/callbacks-files.js';
 /**
  * The content of a checkpoint's `trainer.json`.
  *
@@ -111,6 +109,17 @@ export type { CheckpointInfo } from './internal/checkpoint.js';
  */
 export { readCheckpoint } from './internal/checkpoint.js';
 /**
+ * Trains a tfjs LayersModel with a custom loop and stores checkpoints in folders (`ModelCheckpoint`, `resumeFrom`):
+ * `new Trainer(config).fit({ model, trainData, valData, callbacks })`; `train` is the one-call form.
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
+ * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), resumeFrom: 'runs/x/weights/last' });
+ * ```
+ */
+export { Trainer, train } from './internal/file-trainer.js';
+/**
  * Saves and loads a LayersModel as `model.json` + `weights.bin` with node:fs (no tfjs-node); the files are what
  * `tf.loadLayersModel('…/model.json')` reads in a browser. `fileSystemIO` is the raw tfjs IOHandler.
  *
@@ -121,76 +130,6 @@ export { readCheckpoint } from './internal/checkpoint.js';
  * ```
  */
 export { fileSystemIO, loadModel, saveModel } from './internal/io.js';
-/**
- * Box losses of a localization head, on normalised `[cx, cy, w, h]` boxes `[batch, 4]`, one value per sample
- * (reduce with `tf.mean`): `boxL1Loss` is the mean absolute error of the 4 coordinates, `giouLoss` is `1 − GIoU`
- * (Rezatofighi et al.; 0 for identical boxes, above 1 for disjoint ones, finite for empty or negative-size
- * predictions), and `boxIouTensor` is the IoU of each pair of rows, for logging. Every op has a gradient on every
- * backend.
- *
- * @example
- * ```ts
- * const loss = tf.tidy(() => tf.add(tf.mean(giouLoss(boxesTrue, boxesPred)), tf.mean(boxL1Loss(boxesTrue, boxesPred))));
- * const iou = tf.tidy(() => tf.mean(boxIouTensor(boxesTrue, boxesPred)).dataSync()[0]);
- * ```
- */
-export { boxIouTensor, boxL1Loss, giouLoss } from './internal/losses/boxes.js';
-/**
- * The loss names and loss options.
- *
- * @example
- * ```ts
- * const name: LossName = 'binaryCrossentropy';
- * ```
- */
-export type { LossName, LossOptions } from './internal/losses/classification.js';
-/**
- * Cross-entropy losses on probabilities (categorical, sparse, binary) with label smoothing and class weights,
- * reduced as Keras does (mean over the batch of weighted per-sample losses).
- *
- * @example
- * ```ts
- * const loss = computeLoss('categoricalCrossentropy', yTrue, yPred, { labelSmoothing: 0.1, classWeights: [1, 2] });
- * ```
- */
-export { computeLoss, LossSchema, perSampleLoss } from './internal/losses/classification.js';
-export type {
-  FcosLossConfig,
-  FcosLossOptions,
-  FcosLossTerms,
-} from './internal/losses/detection.js';
-/**
- * The FCOS detection loss: sigmoid focal loss over every point and class, `1 − GIoU` of the decoded boxes and
- * centre-ness BCE over the positive points, each divided by `max(1, positives)` and weighted. Targets come from
- * `@optik/data`'s `encodeDetectionTargets` (`[dense, groundTruth]`); the output is a zoo `Detector`'s
- * `[B, A, C + 5]`. `fcosLossTerms` gives the three unweighted terms (for logging or tests).
- *
- * @example
- * ```ts
- * const loss = fcosLoss({ classificationWeight: 1, boxWeight: 2, centernessWeight: 1 });
- * const { classification, box, centerness } = fcosLossTerms(dense, detector.model.predict(xs) as tf.Tensor);
- * ```
- */
-export { FcosLossSchema, fcosLoss, fcosLossTerms } from './internal/losses/detection.js';
-/**
- * Optimizer config types and the named-tensor shape of optimizer state.
- *
- * @example
- * ```ts
- * const options: OptimizerOptions = { type: 'adamw', weightDecay: 0.01 };
- * ```
- */
-export type { NamedTensor, OptimizerConfig, OptimizerOptions } from './internal/optimizers.js';
-/**
- * Optimizers from config — SGD (momentum, Nesterov), Adam, AdamW (decoupled weight decay), RMSprop — with a
- * settable learning rate and savable state.
- *
- * @example
- * ```ts
- * const optimizer = new Optimizer({ type: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: true });
- * ```
- */
-export { Optimizer, OptimizerSchema } from './internal/optimizers.js';
 /**
  * Option types of the progress bar and the stream it draws on.
  *
@@ -210,46 +149,3 @@ export type { ProgressBarOptions, ProgressStream } from './internal/progress.js'
  * ```
  */
 export { formatProgressLine, ProgressBar, ProgressBarSchema } from './internal/progress.js';
-/**
- * Types of the trainer: its config (`TrainerOptions` in, `TrainerConfig` resolved), a batch, a batch source, the
- * run-time fit options and the result.
- *
- * @example
- * ```ts
- * const source: BatchSource = (epoch) => makeBatches(epoch);
- * ```
- */
-export type { Batch, BatchSource, FitOptions, TrainerConfig, TrainerOptions, TrainResult } from './internal/trainer.js';
-export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
-/**
- * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
- * checkpoint state, and the validation-metric hook (`update / result / reset`).
- *
- * @example
- * ```ts
- * const recorder: Callback = { name: 'track', onEpochEnd: (epoch, logs) => store.logEpoch(epoch, logs) };
- * ```
- */
-/**
- * The task seam's training contracts: a loss is a plain function `(targets, outputs) → scalar` (several outputs
- * come as arrays in the model's output order), and metrics are streaming `update / result / reset` objects that
- * the trainer feeds on training batches (`<name>`) and validation batches (`val_<name>`) — @optik/metrics' metrics
- * fit as they are.
- *
- * @example
- * ```ts
- * const loss: LossFunction = (yTrue, yPred) => tf.losses.meanSquaredError(yTrue as tf.Tensor, yPred as tf.Tensor);
- * await new Trainer({ epochs: 3 }).fit({ model, trainData, loss, metrics: [] });
- * ```
- */
-export type {
-  Callback,
-  CallbackState,
-  EpochLogs,
-  Logs,
-  LossFunction,
-  StreamingMetric,
-  Tensors,
-  TrainContext,
-  ValidationMetric,
-} from './internal/types.js';

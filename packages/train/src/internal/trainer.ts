@@ -2,7 +2,7 @@ import { ensureBackend } from '@optik/backend';
 import { createRng, OptikError, parseOrThrow, type Rng, type RngState } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import type { CheckpointContents, restoreCheckpoint } from './checkpoint.js';
 import { computeLoss, type LossName, LossSchema, predictedClasses, trueClasses } from './losses/classification.js';
 import { Optimizer, OptimizerSchema } from './optimizers.js';
 import type {
@@ -219,19 +219,38 @@ function tensorList(value: Tensors): tf.Tensor[] {
   return value instanceof tf.Tensor ? [value] : [...value];
 }
 
+/** Where a trainer writes and reads checkpoints: the file system in Node (file-trainer.ts), none in a browser. */
+export interface CheckpointStore {
+  write(dir: string, contents: CheckpointContents): Promise<void>;
+  restore: typeof restoreCheckpoint;
+}
+
 /**
  * The Optik trainer: a custom loop over a tfjs LayersModel (not `model.fit`) with Keras-style callbacks,
- * class weights, label smoothing, gradient clipping, checkpoints and exact resume.
+ * class weights, label smoothing, gradient clipping, checkpoints and exact resume. This class has no checkpoint
+ * store (the browser entry exports it); the Node entry's subclass stores checkpoints in folders.
  */
 export class Trainer {
+  /** Set by a subclass that can store checkpoints. */
+  protected static readonly checkpoints: CheckpointStore | undefined = undefined;
   readonly #config: TrainerConfig;
+
+  #checkpointStore(what: string): CheckpointStore {
+    const store = (this.constructor as typeof Trainer).checkpoints;
+    if (store === undefined) {
+      throw new OptikError('ARGUMENT_INVALID', `This trainer cannot ${what}: it has no checkpoint store.`, {
+        hint: 'Checkpoints are folders on disk: resume and ModelCheckpoint need the Node entry of @optik/train.',
+      });
+    }
+    return store;
+  }
 
   constructor(options: TrainerOptions, meta: { path?: string } = {}) {
     this.#config = parseOrThrow(TrainerSchema, options, { what: 'trainer config', prefix: meta.path ?? 'train' });
   }
 
   static fromConfig(config: TrainerOptions): Trainer {
-    return new Trainer(config);
+    return new this(config);
   }
 
   toConfig(): TrainerConfig {
@@ -325,7 +344,7 @@ export class Trainer {
 
     try {
       if (options.resumeFrom !== undefined) {
-        const restored = await restoreCheckpoint(options.resumeFrom, model, optimizer);
+        const restored = await this.#checkpointStore('resume').restore(options.resumeFrom, model, optimizer);
         const { info } = restored;
         try {
           for (const cb of callbacks) {
@@ -554,10 +573,11 @@ export class Trainer {
       stopReason: string | undefined;
     },
   ): Promise<void> {
+    const store = this.#checkpointStore(`write the checkpoint ${dir}`);
     const states: Array<{ name: string; state: CallbackState }> = [];
     for (const cb of s.callbacks) if (cb.getState !== undefined) states.push({ name: cb.name, state: cb.getState() });
     try {
-      await writeCheckpoint(dir, {
+      await store.write(dir, {
         model: s.model,
         optimizer: s.optimizer,
         callbacks: states,
@@ -581,23 +601,30 @@ export class Trainer {
   }
 }
 
+/** The options of {@link train}: the trainer config and the fit options in one object. */
+export type TrainOptions = Omit<TrainerOptions, 'loss'> &
+  Omit<FitOptions, 'loss'> & { loss?: TrainerOptions['loss'] | LossFunction };
+
 /**
- * Builds a {@link Trainer} from the config keys of `options` and fits: the one-call form of
- * `new Trainer(config).fit({ model, trainData, ... })`.
+ * The one-call form of `new TrainerClass(config).fit({ model, trainData, ... })` for a Trainer class: the browser
+ * entry's `train` uses the plain {@link Trainer}, the Node entry's its checkpointing subclass.
  */
-export async function train(
-  options: Omit<TrainerOptions, 'loss'> & Omit<FitOptions, 'loss'> & { loss?: TrainerOptions['loss'] | LossFunction },
-): Promise<TrainResult> {
-  const { model, trainData, valData, callbacks, metrics, valMetrics, resumeFrom, loss, ...config } = options;
-  const named = typeof loss === 'function' ? {} : loss === undefined ? {} : { loss };
-  return new Trainer({ ...config, ...named }).fit({
-    model,
-    trainData,
-    valData,
-    callbacks,
-    metrics,
-    valMetrics,
-    resumeFrom,
-    ...(typeof loss === 'function' ? { loss } : {}),
-  });
+export function trainWith(TrainerClass: typeof Trainer): (options: TrainOptions) => Promise<TrainResult> {
+  return (options) => {
+    const { model, trainData, valData, callbacks, metrics, valMetrics, resumeFrom, loss, ...config } = options;
+    const named = typeof loss === 'function' ? {} : loss === undefined ? {} : { loss };
+    return new TrainerClass({ ...config, ...named }).fit({
+      model,
+      trainData,
+      valData,
+      callbacks,
+      metrics,
+      valMetrics,
+      resumeFrom,
+      ...(typeof loss === 'function' ? { loss } : {}),
+    });
+  };
 }
+
+/** Builds a {@link Trainer} from the config keys of `options` and fits (no checkpoints: see the Node entry). */
+export const train = trainWith(Trainer);

@@ -146,7 +146,8 @@ export function optikSimdKernels(backend: WasmBackendLike): OptikSimdKernels | u
     const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
     if (memory !== undefined && api !== undefined) {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const bytes = Buffer.from(shared ? kernelsWasmShared : kernelsWasmPlain, 'base64');
+      // atob, not Buffer: the same code runs in browsers.
+      const bytes = Uint8Array.from(atob(shared ? kernelsWasmShared : kernelsWasmPlain), (c) => c.charCodeAt(0));
       const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
       kernels = instance.exports as OptikSimdKernels;
     }
