@@ -1,0 +1,33 @@
+// The JSON API client: every failure becomes an ApiError with the server's code and message, for the page to show.
+
+export class ApiError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export async function api<T>(path: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path);
+  } catch (error) {
+    throw new ApiError(
+      'NETWORK',
+      `The dashboard server does not answer (${(error as Error).message}). Is optik ui still running?`,
+    );
+  }
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError(`HTTP_${response.status}`, text.slice(0, 300) || response.statusText);
+  }
+  const error = (body as { error?: { code: string; message: string } }).error;
+  if (!response.ok || error !== undefined) {
+    throw new ApiError(error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
+  }
+  return body as T;
+}
