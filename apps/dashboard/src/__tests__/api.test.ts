@@ -41,6 +41,18 @@ describe('GET /api/runs', () => {
     expect(body.runs.find((r: { id: number }) => r.id === fx.runningId).status).toBe('running');
   });
 
+  it('answers 304 while nothing changed (the page polls), and 200 once an epoch is logged', async () => {
+    const first = await dashboard.app.request('/api/runs');
+    const etag = first.headers.get('etag') as string;
+    const again = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    fx.appendEpoch();
+    const changed = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
   it('filters by status and refuses an unknown status with a coded error', async () => {
     const failed = await get('/api/runs?status=failed');
     expect(failed.body.runs.map((r: { id: number }) => r.id)).toEqual([fx.brokenId]);

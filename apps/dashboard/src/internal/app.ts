@@ -5,6 +5,7 @@ import { isOptikError, OptikError } from '@optik/core';
 import { RUN_STATUSES, type RunStatus } from '@optik/track';
 import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { timing } from 'hono/timing';
 import { contentType, readJson, safeFile } from './files.js';
 import { StoreReader } from './store.js';
 import { compareView, epochRows, learningCurves, predictionImage, runRow, runView, studyView } from './views.js';
@@ -52,6 +53,9 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
   const pollMs = options.pollMs ?? 250;
   const app = new Hono();
   app.onError((error, c) => errorResponse(c, error));
+  // Server-Timing on every answered request (scripts and the benchmark read it); not on the live event streams.
+  const serverTiming = timing({ crossOrigin: false });
+  app.use('/api/*', (c, next) => (c.req.path.endsWith('/events') ? next() : serverTiming(c, next)));
 
   app.get('/api', (c) =>
     c.json({
@@ -88,6 +92,11 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
         hint: `Use one of ${RUN_STATUSES.join(', ')}.`,
       });
     }
+    // The Runs page polls: an unchanged store answers 304 from one small query instead of every run again.
+    const etag = `W/"${reader.read((store) => store.changeStamp())}"`;
+    c.header('cache-control', 'no-cache');
+    c.header('etag', etag);
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
     const runs = reader.read((store) =>
       store.listRuns({
         ...(task ? { task } : {}),

@@ -397,3 +397,27 @@ describe('predictions and params', () => {
     expect(copy.dbPath).toBe(store.dbPath);
   });
 });
+
+describe('changeStamp', () => {
+  it('changes with every new run, logged epoch, status and study change, and not otherwise', async () => {
+    const store = freshStore();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+    const stamps = [store.changeStamp()];
+    const run = store.createRun({ task: 'classification', config: CONFIG });
+    stamps.push(store.changeStamp());
+    await tick();
+    run.logEpoch(0, { loss: 0.5 });
+    stamps.push(store.changeStamp());
+    await tick();
+    run.finish({ metrics: { accuracy: 0.9 } });
+    stamps.push(store.changeStamp());
+    await tick();
+    store.createStudy({ name: 's', direction: 'maximize', objective: 'accuracy', sampler: { type: 'random' } });
+    stamps.push(store.changeStamp());
+    expect(new Set(stamps).size).toBe(stamps.length);
+    expect(store.changeStamp()).toBe(stamps.at(-1));
+    const reader = openStore({ root: store.root, readOnly: true });
+    expect(reader.changeStamp()).toBe(stamps.at(-1));
+    reader.close();
+  });
+});

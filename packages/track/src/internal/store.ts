@@ -354,6 +354,20 @@ export class Store {
       .map((row) => toRunInfo(row, this.root, now));
   }
 
+  /**
+   * A short text that changes whenever any run or study is created or changed (an epoch logged, a status, tags):
+   * a watcher (the dashboard, a script) compares it before reading everything again. One small query.
+   */
+  changeStamp(): string {
+    const row = this.#db
+      .prepare<[], { runs: number; last_id: number | null; run_update: number | null; study_update: number | null }>(
+        `SELECT COUNT(*) AS runs, MAX(id) AS last_id, MAX(updated_at) AS run_update,
+           (SELECT MAX(updated_at) FROM studies) AS study_update FROM runs`,
+      )
+      .get();
+    return `${row?.runs ?? 0}.${row?.last_id ?? 0}.${row?.run_update ?? 0}.${row?.study_update ?? 0}`;
+  }
+
   /** Side by side: parameters (flagged where they differ) and numeric metrics (with the best run) of some runs. */
   compareRuns(refs: readonly RunRef[]): RunComparison {
     if (refs.length === 0) {
