@@ -184,6 +184,13 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     expect(keys).not.toContain('data.imageSize');
     const comparison = stored((s) => s.compareRuns([fx.trainedId, fx.secondId]));
     expect(await page.locator('table[data-table="compare-metrics"] tbody tr').count()).toBe(comparison.metrics.length);
+    for (const table of ['compare-metrics', 'config-diff']) {
+      expect(await page.locator(`table[data-table="${table}"] thead th`).allTextContents()).toEqual([
+        table === 'config-diff' ? 'key' : 'metric',
+        `tiny #${fx.trainedId}`,
+        `tiny-slow #${fx.secondId}`,
+      ]);
+    }
     const plotted = (await points('compare.loss')) ?? [];
     const epochs = stored((s) => s.getRun(fx.trainedId).epochCount + s.getRun(fx.secondId).epochCount);
     expect(plotted.length).toBe(epochs);

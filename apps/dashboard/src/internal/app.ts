@@ -52,6 +52,7 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
   const reader = new StoreReader(options.root);
   const pollMs = options.pollMs ?? 250;
   const app = new Hono();
+  let runsCache: { key: string; body: string } | undefined;
   app.onError((error, c) => errorResponse(c, error));
   // Server-Timing on every answered request (scripts and the benchmark read it); not on the live event streams.
   const serverTiming = timing({ crossOrigin: false });
@@ -97,15 +98,20 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
     c.header('cache-control', 'no-cache');
     c.header('etag', etag);
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    // Another tab or a reload while nothing changed gets the same answer without reading every run again.
+    const key = `${etag} ${task ?? ''} ${status ?? ''} ${study ?? ''}`;
+    if (runsCache?.key === key) return c.body(runsCache.body, 200, { 'content-type': 'application/json' });
     const runs = reader.read((store) =>
       store.listRuns({
         ...(task ? { task } : {}),
         ...(status ? { status: status as RunStatus } : {}),
         ...(study ? { studyId: idParam(study, 'study') } : {}),
         order: 'desc',
+        metrics: 'numbers',
       }),
     );
-    return c.json({ root: options.root, runs: runs.map(runRow) });
+    runsCache = { key, body: JSON.stringify({ root: options.root, runs: runs.map(runRow) }) };
+    return c.body(runsCache.body, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/api/runs/:id', (c) => {

@@ -260,6 +260,9 @@ export function compareView(store: Store, ids: readonly number[]) {
   };
 }
 
+/** The most trials the parallel-coordinates plot draws (the best ones). */
+const PARALLEL_LINES = 200;
+
 /** A trial of the Studies page. */
 export interface TrialRow {
   readonly number: number;
@@ -295,6 +298,10 @@ export function studyView(store: Store, study: StudyRecord) {
     const numericParams = parallel.params
       .map((p) => p.name)
       .filter((name) => completed.some((t) => typeof t.params[name] === 'number'));
+    // Past a few hundred lines the plot is unreadable and slow to draw: it keeps the best ones.
+    const parallelTrials = [...completed]
+      .sort((a, b) => sign * ((a.value as number) - (b.value as number)))
+      .slice(0, PARALLEL_LINES);
     const charts = {
       history:
         history.length === 0
@@ -304,7 +311,15 @@ export function studyView(store: Store, study: StudyRecord) {
                 { trial: h.number, value: h.value, series: 'trial' },
                 { trial: h.number, value: h.best, series: 'best so far' },
               ]),
-              { x: 'trial', y: 'value', series: 'series', title: `${study.objective} over trials`, width: 460 },
+              {
+                x: 'trial',
+                y: 'value',
+                series: 'series',
+                title: `${study.objective} over trials`,
+                width: 460,
+                // a dot per trial reads well for tens of trials; for hundreds the lines say it and draw faster
+                points: history.length <= 200,
+              },
             ),
       importance:
         importance.length === 0
@@ -317,11 +332,14 @@ export function studyView(store: Store, study: StudyRecord) {
         completed.length === 0 || numericParams.length === 0
           ? null
           : parallelCoordinatesChart(
-              completed.map((t) => ({ ...t.params, [study.objective]: t.value })),
+              parallelTrials.map((t) => ({ ...t.params, [study.objective]: t.value })),
               {
                 dimensions: [...numericParams, study.objective],
                 color: study.objective,
-                title: 'Parallel coordinates',
+                title:
+                  parallelTrials.length < completed.length
+                    ? `Parallel coordinates (best ${parallelTrials.length} of ${completed.length} trials)`
+                    : 'Parallel coordinates',
                 width: 560,
               },
             ),

@@ -9,6 +9,14 @@ export class ApiError extends Error {
 }
 
 export async function api<T>(path: string): Promise<T> {
+  return (await apiIfChanged<T>(path, undefined)).body as T;
+}
+
+/**
+ * Like {@link api}, but with the ETag of the last answer: when the server says nothing changed, `body` is undefined
+ * and nothing is parsed (the Runs page polls thousands of runs this way).
+ */
+export async function apiIfChanged<T>(path: string, etag: string | undefined): Promise<{ body?: T; etag?: string }> {
   let response: Response;
   try {
     response = await fetch(path);
@@ -18,6 +26,8 @@ export async function api<T>(path: string): Promise<T> {
       `The dashboard server does not answer (${(error as Error).message}). Is optik ui still running?`,
     );
   }
+  const tag = response.headers.get('etag') ?? undefined;
+  if (etag !== undefined && tag === etag && response.ok) return { etag };
   const text = await response.text();
   let body: unknown;
   try {
@@ -29,5 +39,5 @@ export async function api<T>(path: string): Promise<T> {
   if (!response.ok || error !== undefined) {
     throw new ApiError(error?.code ?? `HTTP_${response.status}`, error?.message ?? response.statusText);
   }
-  return body as T;
+  return tag === undefined ? { body: body as T } : { body: body as T, etag: tag };
 }

@@ -1,7 +1,7 @@
 // Charts: vega-lite specs built on the server by @optik/viz (the same specs report.html renders), drawn by vega-embed.
 
 import type { View } from 'vega';
-import embed, { type VisualizationSpec } from 'vega-embed';
+import type { VisualizationSpec } from 'vega-embed';
 
 declare global {
   interface Window {
@@ -21,7 +21,9 @@ export function chart(name: string, spec: unknown): HTMLElement {
 }
 
 export async function draw(el: HTMLElement, name: string, spec: unknown): Promise<void> {
-  const result = await embed(el, spec as VisualizationSpec, { actions: false, renderer: 'svg' });
+  // Loaded on first use: the Runs page draws no chart and need not parse vega (most of the bundle).
+  const { default: embed } = await import('vega-embed');
+  const result = await embed(el, spec as VisualizationSpec, { actions: false, renderer: 'canvas' });
   window.optikCharts[name]?.finalize();
   window.optikCharts[name] = result.view;
   el.dataset.points = String(pointCount(result.view));

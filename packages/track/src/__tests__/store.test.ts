@@ -421,3 +421,33 @@ describe('changeStamp', () => {
     reader.close();
   });
 });
+
+describe('listRuns({ metrics: "numbers" })', () => {
+  it('gives each run only its top-level numbers, exactly as stored, in the same order and filter', () => {
+    const store = freshStore();
+    const metrics = {
+      accuracy: 0.5714285714285714,
+      f1: 1 / 3,
+      numSamples: 7,
+      classNames: ['a', 'b'],
+      confusionMatrix: [
+        [1, 2],
+        [3, 1],
+      ],
+      diagnosis: { verdict: 'good-fit' },
+    };
+    for (let i = 0; i < 3; i++) {
+      const run = store.createRun({ task: 'classification', config: CONFIG });
+      if (i < 2) run.finish({ metrics: { ...metrics, accuracy: metrics.accuracy + i } });
+    }
+    const full = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' });
+    const light = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', metrics: 'numbers' });
+    expect(light.map((r) => r.id)).toEqual(full.map((r) => r.id));
+    expect(light[0]?.metrics).toEqual({ accuracy: metrics.accuracy + 1, f1: 1 / 3, numSamples: 7 });
+    expect(light[2]?.metrics).toEqual({});
+    const { metrics: _full, ...rest } = full[0] as (typeof full)[number];
+    const { metrics: _light, ...restLight } = light[0] as (typeof light)[number];
+    expect(restLight).toEqual(rest);
+    expect(store.listRuns({ status: 'running', metrics: 'numbers' }).map((r) => r.id)).toEqual([full[2]?.id]);
+  });
+});

@@ -32,12 +32,13 @@ export async function comparePage(main: HTMLElement, params: URLSearchParams): P
     return undefined;
   }
   const view = await api<CompareView>(`/api/compare?ids=${ids.join(',')}`);
-  const names = view.runs.map((r) => h('a', { href: `#/runs/${r.id}` }, `${r.name} #${r.id}`));
+  // Fresh links per table: a DOM node lives in one place only.
+  const names = () => view.runs.map((r) => h('a', { href: `#/runs/${r.id}` }, `${r.name} #${r.id}`));
   main.append(
     section(
       'Metrics',
       table(
-        ['metric', ...names],
+        ['metric', ...names()],
         view.metrics.map((m) => [
           `${m.key} (${m.goal === 'max' ? 'higher' : 'lower'} is better)`,
           ...m.values.map((v, i) => h('span', { class: i === m.best ? 'best' : '' }, formatNumber(v))),
@@ -45,7 +46,7 @@ export async function comparePage(main: HTMLElement, params: URLSearchParams): P
         { 'data-table': 'compare-metrics' },
       ),
       table(
-        ['', ...names],
+        ['', ...names()],
         [
           ['status', ...view.runs.map((r) => statusBadge(r.status))],
           ['epochs', ...view.runs.map((r) => r.epochCount)],
@@ -57,7 +58,7 @@ export async function comparePage(main: HTMLElement, params: URLSearchParams): P
       view.configDiff.length === 0
         ? h('p', { class: 'muted' }, 'The configs are identical.')
         : table(
-            ['key', ...names],
+            ['key', ...names()],
             view.configDiff.map((p) => [
               p.key,
               ...p.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { apiIfChanged } from '../api.js';
 import { formatDuration, formatNumber, h, problem, statusBadge } from '../dom.js';
 
 interface RunRow {
@@ -22,7 +22,9 @@ const PREFERRED = ['accuracy', 'f1', 'meanIoU', 'mAP', 'loss', 'val_loss'];
 
 /** Runs: a sortable, filterable table of every run, refreshed every two seconds while the page is open. */
 export async function runsPage(main: HTMLElement): Promise<() => void> {
-  let runs = (await api<{ runs: RunRow[] }>('/api/runs')).runs;
+  const first = await apiIfChanged<{ runs: RunRow[] }>('/api/runs', undefined);
+  let runs = first.body?.runs ?? [];
+  let etag = first.etag;
   let sortKey = 'id';
   let descending = true;
   const selected = new Set<number>();
@@ -155,8 +157,11 @@ export async function runsPage(main: HTMLElement): Promise<() => void> {
   // Live status: refresh quietly; a failed refresh says so above the table and keeps the last rows.
   const timer = setInterval(async () => {
     try {
-      runs = (await api<{ runs: RunRow[] }>('/api/runs')).runs;
+      const next = await apiIfChanged<{ runs: RunRow[] }>('/api/runs', etag);
       stale.replaceChildren();
+      if (next.body === undefined) return;
+      runs = next.body.runs;
+      etag = next.etag;
       if (!main.contains(document.activeElement) || document.activeElement === filter) draw();
     } catch (error) {
       stale.replaceChildren(problem(`Could not refresh: ${(error as Error).message}`));
