@@ -110,7 +110,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     );
     expect(matrix).toEqual(metrics.confusionMatrix);
     expect(await page.locator('table[data-table="per-class"] tbody tr').count()).toBe(metrics.perClass.length);
-    const model = JSON.parse(readFileSync(join(record.dir, 'model.json'), 'utf8'));
+    const model = JSON.parse(readFileSync(join(record.dir, 'model-summary.json'), 'utf8'));
     expect(await page.locator('table[data-table="model"] tbody tr').count()).toBe(model.layers.length);
     expect(await page.locator('.verdict').textContent()).toBeTruthy();
     // A cell with images: clicking it shows that many thumbnails, each a real image from predictions.csv.

@@ -16,7 +16,7 @@ export interface DashboardAppOptions {
   readonly root: string;
   /** The built single-page app (index.html and assets); without it only /api and /files answer. */
   readonly webDir?: string;
-  /** How often the live endpoints look for new epochs, in milliseconds (default 250). */
+  /** How often the live endpoints look for new epochs, in milliseconds (default 100). */
   readonly pollMs?: number;
 }
 
@@ -50,7 +50,7 @@ function idParam(text: string | undefined, what: string): number {
  */
 export function createDashboardApp(options: DashboardAppOptions): { app: Hono; close: () => void } {
   const reader = new StoreReader(options.root);
-  const pollMs = options.pollMs ?? 250;
+  const pollMs = options.pollMs ?? 100;
   const app = new Hono();
   let runsCache: { key: string; body: string } | undefined;
   app.onError((error, c) => errorResponse(c, error));
@@ -129,8 +129,16 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
       stream.onAbort(() => {
         open = false;
       });
+      let stamp = '';
       while (open) {
         try {
+          // One small query per tick; the run is read again only when something in the store changed.
+          const now = reader.read((store) => store.changeStamp());
+          if (now === stamp) {
+            await stream.sleep(pollMs);
+            continue;
+          }
+          stamp = now;
           const record = reader.read((store) => store.getRun(id));
           if (record.epochCount !== sent) {
             sent = record.epochCount;

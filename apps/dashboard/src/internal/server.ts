@@ -24,7 +24,7 @@ export const StartOptionsSchema = z.strictObject({
   /** Build the app with Vite when dist/web is missing (default true). */
   build: z.boolean().default(true),
   /** How often the live endpoints look for new epochs, in milliseconds. */
-  pollMs: z.int().min(10).max(10_000).default(250),
+  pollMs: z.int().min(10).max(10_000).default(100),
 });
 
 /** A started dashboard. */

@@ -139,7 +139,7 @@ export function runView(record: RunRecord): RunView {
   else if (folderExists && record.status !== 'running' && 'problem' in metricsFile) {
     problems.push(`metrics.json is ${metricsFile.problem}; showing the metrics recorded in the store.`);
   }
-  const model = readJson(join(record.dir, 'model.json'));
+  const model = readJson(join(record.dir, 'model-summary.json'));
   const all = folderExists ? listFiles(record.dir) : [];
   const plots = all.filter((f) => f.startsWith('plots/') && IMAGE_EXTENSIONS.has(extname(f).toLowerCase()));
   const classNames = Array.isArray(metrics.classNames) ? metrics.classNames.map(String) : null;

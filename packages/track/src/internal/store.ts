@@ -376,17 +376,19 @@ export class Store {
   }
 
   /**
-   * A short text that changes whenever any run or study is created or changed (an epoch logged, a status, tags):
-   * a watcher (the dashboard, a script) compares it before reading everything again. One small query.
+   * A short text that changes whenever the store changes: a commit by another process or handle (SQLite's
+   * `data_version`, exact even within one millisecond), or a run or study this handle created or changed. A
+   * watcher (the dashboard, a script) compares it before reading everything again. Two small queries.
    */
   changeStamp(): string {
+    const version = this.#db.pragma('data_version', { simple: true }) as number;
     const row = this.#db
       .prepare<[], { runs: number; last_id: number | null; run_update: number | null; study_update: number | null }>(
         `SELECT COUNT(*) AS runs, MAX(id) AS last_id, MAX(updated_at) AS run_update,
            (SELECT MAX(updated_at) FROM studies) AS study_update FROM runs`,
       )
       .get();
-    return `${row?.runs ?? 0}.${row?.last_id ?? 0}.${row?.run_update ?? 0}.${row?.study_update ?? 0}`;
+    return `${version}.${row?.runs ?? 0}.${row?.last_id ?? 0}.${row?.run_update ?? 0}.${row?.study_update ?? 0}`;
   }
 
   /** Side by side: parameters (flagged where they differ) and numeric metrics (with the best run) of some runs. */

@@ -258,7 +258,7 @@ export async function trainPipeline(
     const summary = built.summary();
     log(`model: ${summary.totalParams.toLocaleString('en')} parameters`);
     // The model summary as JSON in the run folder, for the dashboard and scripts (report.html shows it as a table).
-    writeFileSync(join(activeRun.dir, 'model.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(join(activeRun.dir, 'model-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
     const setup = task.training(config, data);
     const { batchSize } = config.data;
