@@ -165,6 +165,27 @@ else {
       await page.waitForFunction(ready, undefined, { timeout: 60_000 });
       times.push(performance.now() - t);
     }
+    // Where the last load spent its time, in page time: the API answer (resource timing) and the page drawn.
+    const split = await page.evaluate(() => {
+      const api = performance
+        .getEntriesByType('resource')
+        .filter((r) => r.name.includes('/api/'))
+        .map((r) => (r as unknown as { responseEnd: number }).responseEnd)[0];
+      const drawn = performance.getEntriesByName('optik:ready').at(-1)?.startTime;
+      const charts = performance
+        .getEntriesByType('mark')
+        .filter((m) => m.name.startsWith('optik:chart:'))
+        .map((m) => m.startTime);
+      return {
+        api: api ?? Number.NaN,
+        drawn: drawn ?? Number.NaN,
+        charts: charts.length === 0 ? null : Math.max(...charts),
+      };
+    });
+    const chartsDrawn = split.charts === null ? '' : `, last chart at ${split.charts.toFixed(0)} ms`;
+    console.log(
+      `  ${hash}: in page time, API answer at ${split.api.toFixed(0)} ms, page drawn at ${split.drawn.toFixed(0)} ms${chartsDrawn}`,
+    );
     return median(times);
   };
   const runsPage = await render('/', 'document.querySelectorAll("table[data-table=runs] tbody tr").length > 0');

@@ -26,6 +26,7 @@ export async function draw(el: HTMLElement, name: string, spec: unknown): Promis
   const result = await embed(el, spec as VisualizationSpec, { actions: false, renderer: 'canvas' });
   window.optikCharts[name]?.finalize();
   window.optikCharts[name] = result.view;
+  performance.mark(`optik:chart:${name}`);
   el.dataset.points = String(pointCount(result.view));
 }
 
