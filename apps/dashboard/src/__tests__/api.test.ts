@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { tempDir } from '@optik/testing';
 import { openStore } from '@optik/track';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDashboardApp, type Dashboard } from '../index.js';
+import { createDashboardApp, type Dashboard, startDashboard } from '../index.js';
 import { type Fixture, makeFixture } from './fixture.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are JSON, checked field by field by the expectations.
@@ -222,6 +222,28 @@ describe('a missing or corrupt store', () => {
     expect(fine.status).toBe(200);
     app.close();
   });
+});
+
+describe('startDashboard', () => {
+  it('binds 127.0.0.1 quietly, warns for any other host, and serves the built app at /', async () => {
+    const local = await startDashboard({ root: fx.root, port: 0 });
+    try {
+      expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(local.warnings).toEqual([]);
+      const page = await fetch(local.url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<main id="app">');
+      expect((await fetch(`${local.url}api/runs`)).status).toBe(200);
+    } finally {
+      await local.close();
+    }
+    const open = await startDashboard({ root: fx.root, port: 0, host: '0.0.0.0' });
+    try {
+      expect(open.warnings.join(' ')).toMatch(/anyone who can reach this address can read every run/);
+    } finally {
+      await open.close();
+    }
+  }, 120_000);
 });
 
 /** A real server without the built app (the API tests must not need `vite build`). */
