@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { tempDir } from '@optik/testing';
+import { resolvePipelineConfig, runTraining } from '@optik/pipeline';
+import { boxImages, tempDir, writeVocFolder } from '@optik/testing';
 import { openStore } from '@optik/track';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboardApp, type Dashboard, startDashboard } from '../index.js';
@@ -222,6 +223,47 @@ describe('a missing or corrupt store', () => {
     expect(fine.status).toBe(200);
     app.close();
   });
+});
+
+describe('a localization run (the artifacts are read generically, whatever the task)', () => {
+  it('lists it and shows its curves, metrics, box plots and model, with nothing reported missing', async () => {
+    const base = tempDir();
+    const voc = join(base, 'voc');
+    writeVocFolder(voc, boxImages({ count: 24, height: 32, width: 48, classes: ['dim', 'bright'], seed: 4 }));
+    const trained = await runTraining(
+      resolvePipelineConfig({
+        task: 'localization',
+        name: 'boxes',
+        seed: 3,
+        backend: 'cpu',
+        data: { source: { format: 'voc', path: voc }, imageSize: [32, 48], colorMode: 'grayscale', batchSize: 8 },
+        model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 8 }] },
+        train: { epochs: 2 },
+        output: { root: join(base, 'runs') },
+      }),
+      { progress: false, log: () => {} },
+    );
+    const local = createDashboardApp({ root: join(base, 'runs') });
+    try {
+      const list = (await (await local.app.request('/api/runs')).json()) as Json;
+      expect(list.runs).toHaveLength(1);
+      expect(list.runs[0]).toMatchObject({ id: trained.runId, task: 'localization', status: 'completed' });
+      const headline = Object.keys(list.runs[0].metrics);
+      expect(headline.length).toBeGreaterThan(0);
+      const view = (await (await local.app.request(`/api/runs/${trained.runId}`)).json()) as Json;
+      expect(view.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+      expect(view.charts.learningCurves).not.toBeNull();
+      expect(view.files.plots).toEqual(expect.arrayContaining(['plots/test-predictions.png']));
+      expect(view.model.layers.length).toBeGreaterThan(0);
+      // Localization classifies each box too: its confusion matrix is the one in metrics.json.
+      const metricsFile = JSON.parse(readFileSync(join(trained.runDir, 'metrics.json'), 'utf8'));
+      expect(view.confusion?.matrix ?? null).toEqual(metricsFile.confusionMatrix ?? null);
+      expect(view.problems).toEqual([]);
+      for (const key of headline) expect(view.metrics[key]).toBe(list.runs[0].metrics[key]);
+    } finally {
+      local.close();
+    }
+  }, 120_000);
 });
 
 describe('startDashboard', () => {
