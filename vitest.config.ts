@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 
 // One root config with a project per package (CONVENTIONS habit 9). Workspace packages resolve to src/ through
 // the `@optik/source` export condition, so tests never need a build first.
-const roots = ['packages', 'tooling'];
+const roots = ['packages', 'apps', 'tooling'];
 const projects = roots.flatMap((root) =>
   readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory() && existsSync(join(root, d.name, 'src', '__tests__')))

@@ -43,7 +43,7 @@ apt_install() {
 # The real-data tests and the main job read Fashion-MNIST from Debian's package (~30 MB); the localization set pastes
 # its items on photos from opencv-doc (Apache-2.0 AND BSD-3-Clause samples, ~96 MB); `optik data synth` pastes
 # openclipart-svg drawings (public domain, ~25 MB, no dependencies) on the same photos. The apps' end-to-end tests
-# drive Debian's chromium (playwright-core downloads no browser).
+# drive Debian's chromium through playwright-core, which downloads no browser of its own.
 apt_install dataset-fashion-mnist opencv-doc openclipart-svg chromium
 if [ "$want_bench" = 1 ]; then apt_install python3-torch; fi
 

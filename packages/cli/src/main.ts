@@ -8,6 +8,7 @@ import { predict, predictHelp } from './commands/predict.js';
 import { runs, runsHelp } from './commands/runs.js';
 import { train, trainHelp } from './commands/train.js';
 import { tune, tuneHelp } from './commands/tune.js';
+import { ui, uiHelp } from './commands/ui.js';
 import type { Command, CommandContext } from './internal/context.js';
 import { UsageError } from './internal/context.js';
 import { type CommandHelp, commandHelpJson, GLOBAL_FLAGS, renderCommandHelp } from './internal/help.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; help: CommandHelp }> = {
   bench: { run: bench, help: benchHelp },
   runs: { run: runs, help: runsHelp },
   doctor: { run: doctor, help: doctorHelp },
+  ui: { run: ui, help: uiHelp },
 };
 
 const USAGE = `usage: optik <command> [options]

@@ -3,15 +3,18 @@
 export type { RunComparison } from './internal/compare.js';
 export { metricGoal } from './internal/compare.js';
 /**
- * One CSV line (with its newline) of fields: quoted where needed, so any text is safe in a cell. Task artifacts
- * beyond `predictions.csv` (boxes, IoUs) use it to write their own tables.
+ * CSV as the run folder writes it. `csvLine`: one line (with its newline) of fields, quoted where needed, so any
+ * text is safe in a cell; task artifacts beyond `predictions.csv` (boxes, IoUs) use it to write their own tables.
+ * `parseCsv`: reads such text back into rows of fields, the header first, with the quoting undone (the dashboard
+ * reads `predictions.csv` with it).
  *
  * @example
  * ```ts
  * const text = csvLine(['id', 'iou']) + csvLine(['img 1.png', 0.83]);
+ * const [header, ...rows] = parseCsv(text); // ['id', 'iou'], [['img 1.png', '0.83']]
  * ```
  */
-export { csvLine } from './internal/files.js';
+export { csvLine, parseCsv } from './internal/files.js';
 export type { FormatComparisonOptions, FormatRunListOptions } from './internal/format.js';
 export {
   formatComparison,

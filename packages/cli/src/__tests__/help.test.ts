@@ -16,7 +16,7 @@ interface ConfigKeyJson {
   variants: string[];
 }
 
-const VERBS = ['train', 'eval', 'predict', 'tune', 'data', 'augment', 'bench', 'runs', 'doctor'];
+const VERBS = ['train', 'eval', 'predict', 'tune', 'data', 'augment', 'bench', 'runs', 'doctor', 'ui'];
 
 afterEach(() => {
   process.exitCode = undefined;

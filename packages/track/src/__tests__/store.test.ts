@@ -397,3 +397,67 @@ describe('predictions and params', () => {
     expect(copy.dbPath).toBe(store.dbPath);
   });
 });
+
+describe('changeStamp', () => {
+  it('changes with every new run, logged epoch, status and study change, and not otherwise', async () => {
+    const store = freshStore();
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 3));
+    const stamps = [store.changeStamp()];
+    const run = store.createRun({ task: 'classification', config: CONFIG });
+    stamps.push(store.changeStamp());
+    await tick();
+    run.logEpoch(0, { loss: 0.5 });
+    stamps.push(store.changeStamp());
+    await tick();
+    run.finish({ metrics: { accuracy: 0.9 } });
+    stamps.push(store.changeStamp());
+    await tick();
+    store.createStudy({ name: 's', direction: 'maximize', objective: 'accuracy', sampler: { type: 'random' } });
+    stamps.push(store.changeStamp());
+    expect(new Set(stamps).size).toBe(stamps.length);
+    expect(store.changeStamp()).toBe(stamps.at(-1));
+    // Another handle sees every commit, even several within one millisecond.
+    const reader = openStore({ root: store.root, readOnly: true });
+    const seen = new Set([reader.changeStamp()]);
+    const other = store.createRun({ task: 'classification', config: CONFIG });
+    for (let epoch = 0; epoch < 5; epoch++) {
+      other.logEpoch(epoch, { loss: 1 });
+      seen.add(reader.changeStamp());
+    }
+    other.finish();
+    seen.add(reader.changeStamp());
+    expect(seen.size).toBe(7);
+    expect(reader.changeStamp()).toBe(reader.changeStamp());
+    reader.close();
+  });
+});
+
+describe('listRuns({ metrics: "numbers" })', () => {
+  it('gives each run only its top-level numbers, exactly as stored, in the same order and filter', () => {
+    const store = freshStore();
+    const metrics = {
+      accuracy: 0.5714285714285714,
+      f1: 1 / 3,
+      numSamples: 7,
+      classNames: ['a', 'b'],
+      confusionMatrix: [
+        [1, 2],
+        [3, 1],
+      ],
+      diagnosis: { verdict: 'good-fit' },
+    };
+    for (let i = 0; i < 3; i++) {
+      const run = store.createRun({ task: 'classification', config: CONFIG });
+      if (i < 2) run.finish({ metrics: { ...metrics, accuracy: metrics.accuracy + i } });
+    }
+    const full = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' });
+    const light = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', metrics: 'numbers' });
+    expect(light.map((r) => r.id)).toEqual(full.map((r) => r.id));
+    expect(light[0]?.metrics).toEqual({ accuracy: metrics.accuracy + 1, f1: 1 / 3, numSamples: 7 });
+    expect(light[2]?.metrics).toEqual({});
+    const { metrics: _full, ...rest } = full[0] as (typeof full)[number];
+    const { metrics: _light, ...restLight } = light[0] as (typeof light)[number];
+    expect(restLight).toEqual(rest);
+    expect(store.listRuns({ status: 'running', metrics: 'numbers' }).map((r) => r.id)).toEqual([full[2]?.id]);
+  });
+});

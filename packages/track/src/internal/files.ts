@@ -50,3 +50,44 @@ export function appendFlushed(path: string, text: string): void {
     closeSync(fd);
   }
 }
+
+/**
+ * Reads CSV text as written by {@link csvLine} (RFC 4180 quoting, `\n` or `\r\n` line ends) into rows of fields;
+ * the `'` that {@link csvField} put before a formula-like text is removed again. Blank lines are skipped.
+ */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  let wasQuoted = false;
+  const endField = () => {
+    row.push(wasQuoted && /^'[=+\-@\t\r]/.test(field) ? field.slice(1) : field);
+    field = '';
+    wasQuoted = false;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch !== '"') field += ch;
+      else if (text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else quoted = false;
+    } else if (ch === '"') {
+      quoted = true;
+      wasQuoted = true;
+    } else if (ch === ',') endField();
+    else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      endField();
+      if (row.length > 1 || row[0] !== '') rows.push(row);
+      row = [];
+    } else field += ch;
+  }
+  if (field !== '' || wasQuoted || row.length > 0) {
+    endField();
+    rows.push(row);
+  }
+  return rows;
+}

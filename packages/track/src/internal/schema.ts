@@ -89,6 +89,11 @@ export const RunFilterSchema = z
     sortBy: z.string().min(1).default('id'),
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: z.number().int().min(1).optional(),
+    /**
+     * `all` (default): each run's final metrics as stored. `numbers`: only its top-level numbers (accuracy, f1 …),
+     * picked out inside SQLite: a listing of thousands of runs then skips their per-class tables and matrices.
+     */
+    metrics: z.enum(['all', 'numbers']).default('all'),
   })
   .strict();
 

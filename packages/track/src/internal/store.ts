@@ -54,6 +54,14 @@ const SELECT_RUN = `SELECT r.*,
   (SELECT MAX(e.epoch) FROM epochs e WHERE e.run_id = r.id) AS last_epoch
 FROM runs r`;
 
+/** SELECT_RUN without the config and the metrics (listings that only need the numbers read those separately). */
+const SELECT_RUN_LIGHT = SELECT_RUN.replace(
+  'SELECT r.*,',
+  `SELECT r.id, r.task, r.name, r.rel_dir, r.status, r.params,
+  NULL AS metrics, r.seed, r.backend, r.git_commit, r.tags, r.study_id, r.trial_number, r.pid, r.host, r.error,
+  r.created_at, r.segment_start, r.updated_at, r.finished_at, r.elapsed_ms, '{}' AS config,`,
+);
+
 const SORT_COLUMNS: Record<string, string> = {
   id: 'r.id',
   createdAt: 'r.created_at',
@@ -345,13 +353,42 @@ export class Store {
       orderBy = `json_extract(r.${match[1]}, ?)`;
       orderArgs.push(`$."${match[2]}"`);
     }
-    const sql = `${SELECT_RUN}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
+    const numbersOnly = f.metrics === 'numbers';
+    const sql = `${numbersOnly ? SELECT_RUN_LIGHT : SELECT_RUN}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
       ORDER BY ${orderBy} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, r.id ASC${f.limit === undefined ? '' : ` LIMIT ${f.limit}`}`;
     const now = Date.now();
-    return this.#db
-      .prepare<unknown[], RunRow>(sql)
-      .all(...args, ...orderArgs)
-      .map((row) => toRunInfo(row, this.root, now));
+    const rows = this.#db.prepare<unknown[], RunRow>(sql).all(...args, ...orderArgs);
+    if (!numbersOnly) return rows.map((row) => toRunInfo(row, this.root, now));
+    // json_each hands numbers over as SQLite numbers, so they arrive exact (no text round trip).
+    const numbers = new Map<number, Record<string, number>>();
+    const picked = this.#db
+      .prepare<[string], { id: number; key: string; value: number }>(
+        `SELECT r.id AS id, j.key AS key, j.value AS value FROM runs r, json_each(r.metrics) j
+         WHERE r.id IN (SELECT value FROM json_each(?)) AND j.type IN ('integer', 'real')`,
+      )
+      .all(JSON.stringify(rows.map((row) => row.id)));
+    for (const { id, key, value } of picked) {
+      let entry = numbers.get(id);
+      if (entry === undefined) numbers.set(id, (entry = {}));
+      entry[key] = value;
+    }
+    return rows.map((row) => ({ ...toRunInfo(row, this.root, now), metrics: numbers.get(row.id) ?? {} }));
+  }
+
+  /**
+   * A short text that changes whenever the store changes: a commit by another process or handle (SQLite's
+   * `data_version`, exact even within one millisecond), or a run or study this handle created or changed. A
+   * watcher (the dashboard, a script) compares it before reading everything again. Two small queries.
+   */
+  changeStamp(): string {
+    const version = this.#db.pragma('data_version', { simple: true }) as number;
+    const row = this.#db
+      .prepare<[], { runs: number; last_id: number | null; run_update: number | null; study_update: number | null }>(
+        `SELECT COUNT(*) AS runs, MAX(id) AS last_id, MAX(updated_at) AS run_update,
+           (SELECT MAX(updated_at) FROM studies) AS study_update FROM runs`,
+      )
+      .get();
+    return `${version}.${row?.runs ?? 0}.${row?.last_id ?? 0}.${row?.run_update ?? 0}.${row?.study_update ?? 0}`;
   }
 
   /** Side by side: parameters (flagged where they differ) and numeric metrics (with the best run) of some runs. */

@@ -256,7 +256,10 @@ export async function trainPipeline(
     log(
       `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
     );
-    log(`model: ${built.summary().totalParams.toLocaleString('en')} parameters`);
+    const summary = built.summary();
+    log(`model: ${summary.totalParams.toLocaleString('en')} parameters`);
+    // The model summary as JSON in the run folder, for the dashboard and scripts (report.html shows it as a table).
+    writeFileSync(join(activeRun.dir, 'model-summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
 
     const setup = task.training(config, data);
     const { batchSize } = config.data;

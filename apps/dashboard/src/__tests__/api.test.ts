@@ -1,0 +1,319 @@
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { resolvePipelineConfig, runTraining } from '@optik/pipeline';
+import { boxImages, tempDir, writeVocFolder } from '@optik/testing';
+import { openStore } from '@optik/track';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDashboardApp, type Dashboard, startDashboard } from '../index.js';
+import { type Fixture, makeFixture } from './fixture.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: API answers are JSON, checked field by field by the expectations.
+type Json = Record<string, any>;
+
+let fx: Fixture;
+let dashboard: ReturnType<typeof createDashboardApp>;
+const get = async (path: string) => {
+  const response = await dashboard.app.request(path);
+  return { status: response.status, body: (await response.json()) as Json };
+};
+
+beforeAll(async () => {
+  fx = await makeFixture();
+  dashboard = createDashboardApp({ root: fx.root, pollMs: 20 });
+}, 120_000);
+afterAll(() => {
+  dashboard?.close();
+  fx?.close();
+});
+
+describe('GET /api/runs', () => {
+  it('lists every run of the store, newest first, with status, dataset and headline metrics', async () => {
+    const { status, body } = await get('/api/runs');
+    expect(status).toBe(200);
+    const store = openStore({ root: fx.root, readOnly: true });
+    const stored = store.listRuns({ order: 'desc' });
+    store.close();
+    expect(body.runs.map((r: { id: number }) => r.id)).toEqual(stored.map((r) => r.id));
+    const tiny = body.runs.find((r: { id: number }) => r.id === fx.trainedId);
+    expect(tiny).toMatchObject({ name: 'tiny', task: 'classification', status: 'completed', epochCount: 3 });
+    expect(tiny.dataset).toContain('data');
+    expect(tiny.metrics.accuracy).toBe(stored.find((r) => r.id === fx.trainedId)?.metrics.accuracy);
+    expect(body.runs.find((r: { id: number }) => r.id === fx.runningId).status).toBe('running');
+  });
+
+  it('answers 304 while nothing changed (the page polls), and 200 once an epoch is logged', async () => {
+    const first = await dashboard.app.request('/api/runs');
+    const etag = first.headers.get('etag') as string;
+    const again = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    fx.appendEpoch();
+    const changed = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+  });
+
+  it('filters by status and refuses an unknown status with a coded error', async () => {
+    const failed = await get('/api/runs?status=failed');
+    expect(failed.body.runs.map((r: { id: number }) => r.id)).toEqual([fx.brokenId]);
+    const bad = await get('/api/runs?status=sleeping');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('ARGUMENT_INVALID');
+    expect(bad.body.error.message).toContain('running, completed');
+  });
+});
+
+describe('GET /api/runs/:id', () => {
+  it('reads the run folder generically: curves, per-class table, confusion matrix, model summary, files', async () => {
+    const { body } = await get(`/api/runs/${fx.trainedId}`);
+    const metrics = JSON.parse(readFileSync(join(body.run.dir, 'metrics.json'), 'utf8'));
+    expect(body.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3]);
+    expect(body.curveMetrics).toEqual(expect.arrayContaining(['loss', 'accuracy']));
+    expect(body.charts.learningCurves.data.values.length).toBeGreaterThanOrEqual(12);
+    expect(body.confusion.matrix).toEqual(metrics.confusionMatrix);
+    expect(body.confusion.classNames).toEqual(['bright', 'dark']);
+    expect(body.perClass).toHaveLength(2);
+    expect(body.diagnosis.verdict).toBe(metrics.diagnosis.verdict);
+    expect(body.model.layers.length).toBeGreaterThan(0);
+    expect(body.model.totalParams).toBe(8 * 8 * 4 + 4 + 4 * 2 + 2);
+    expect(body.files.report).toBe('report.html');
+    expect(body.files.plots).toEqual(
+      expect.arrayContaining(['plots/confusion-matrix.png', 'plots/learning-curves.png']),
+    );
+    expect(body.files.weights.some((f: string) => f.startsWith('weights/best/'))).toBe(true);
+    expect(body.problems).toEqual([]);
+    // Every test image lands in one cell; a cell's image route serves the file predictions.csv names.
+    const cells = body.confusion.images.flat();
+    expect(cells.reduce((n: number, c: unknown[]) => n + c.length, 0)).toBe(metrics.numSamples);
+    const first = cells.find((c: unknown[]) => c.length > 0)[0];
+    const image = await dashboard.app.request(`/api/runs/${fx.trainedId}/predictions/${first.row}/image`);
+    expect(image.status).toBe(200);
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(readFileSync(first.id));
+  });
+
+  it('says what is missing for a run whose folder is gone, and 404s an unknown run', async () => {
+    const broken = await get(`/api/runs/${fx.brokenId}`);
+    expect(broken.status).toBe(200);
+    expect(broken.body.run.status).toBe('failed');
+    expect(broken.body.run.error).toBe('out of memory');
+    expect(broken.body.problems[0]).toMatch(/run folder .* is missing/);
+    const missing = await get('/api/runs/9999');
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('RUN_NOT_FOUND');
+  });
+});
+
+describe('GET /api/runs/:id/events', () => {
+  it('streams the epochs, then each new epoch as it is logged', async () => {
+    const response = await dashboard.app.request(`/api/runs/${fx.runningId}/events`);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    let text = '';
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    };
+    await until(/event: epochs\ndata: .*\n\n/);
+    const first = JSON.parse(/event: epochs\ndata: (.*)\n/.exec(text)?.[1] ?? '{}');
+    const before = first.epochs.length;
+    const epoch = fx.appendEpoch();
+    text = '';
+    await until(/event: epochs\ndata: .*\n\n/);
+    const next = JSON.parse(/event: epochs\ndata: (.*)\n/.exec(text)?.[1] ?? '{}');
+    expect(next.epochs.length).toBe(before + 1);
+    expect(next.epochs.at(-1).epoch).toBe(epoch + 1);
+    await reader.cancel();
+  });
+});
+
+describe('GET /api/compare', () => {
+  it('diffs only the differing config keys and overlays one curve per run', async () => {
+    const { body } = await get(`/api/compare?ids=${fx.trainedId},${fx.secondId}`);
+    const keys = body.configDiff.map((p: { key: string }) => p.key);
+    expect(keys).toContain('train.optimizer.learningRate');
+    expect(keys).not.toContain('data.imageSize');
+    expect(body.configDiff.every((p: { differs: boolean }) => p.differs)).toBe(true);
+    expect(body.metrics.find((m: { key: string }) => m.key === 'accuracy').values).toHaveLength(2);
+    const loss = body.curves.find((c: { metric: string }) => c.metric === 'loss');
+    expect(new Set(loss.spec.data.values.map((v: { run: string }) => v.run)).size).toBe(2);
+    expect((await get(`/api/compare?ids=${fx.trainedId}`)).status).toBe(400);
+  });
+});
+
+describe('GET /api/studies', () => {
+  it('lists the studies and gives one study with trials, best trial, importance and charts', async () => {
+    const list = await get('/api/studies');
+    expect(list.body.studies.map((s: { name: string }) => s.name)).toEqual(['search']);
+    const { body } = await get(`/api/studies/${fx.studyId}`);
+    expect(body.trials).toHaveLength(8);
+    const values = body.trials.map((t: { value: number }) => t.value);
+    expect(body.best.value).toBe(Math.max(...values));
+    expect(body.best.runId).toBeGreaterThan(0);
+    expect(body.trials[0].params).toHaveProperty('learningRate');
+    expect(body.importance.map((p: { name: string }) => p.name).sort()).toEqual(['learningRate', 'units']);
+    expect(body.charts.parallel).not.toBeNull();
+    expect(body.charts.history.data.values.filter((v: { series: string }) => v.series === 'trial')).toHaveLength(8);
+    expect((await get('/api/studies/77')).status).toBe(404);
+  });
+});
+
+describe('GET /api/datasets', () => {
+  it('lists the inspect reports kept under <root>/datasets', async () => {
+    const folder = join(fx.root, 'datasets', 'shapes');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'report.json'), JSON.stringify({ source: 'shapes', totalImages: 24 }));
+    const { body } = await get('/api/datasets');
+    expect(body.datasets).toEqual([
+      { name: 'shapes', report: { source: 'shapes', totalImages: 24 }, problem: null, images: [] },
+    ]);
+  });
+});
+
+describe('GET /files/:runId/*', () => {
+  it('serves files of the run folder', async () => {
+    const response = await dashboard.app.request(`/files/${fx.trainedId}/config.yaml`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('classification');
+    const report = await dashboard.app.request(`/files/${fx.trainedId}/report.html`);
+    expect(report.headers.get('content-security-policy')).toBe('sandbox');
+  });
+
+  it('answers 404 to traversal, encoded traversal and symlinks out of the run folder', async () => {
+    const { body } = await get(`/api/runs/${fx.trainedId}`);
+    const outside = join(tempDir(), 'secret.txt');
+    writeFileSync(outside, 'secret');
+    symlinkSync(outside, join(body.run.dir, 'plots', 'link.txt'));
+    // Raw request lines (not normalised by a URL parser) reach the real server as they are.
+    const served = await startWithoutApp(fx.root);
+    try {
+      for (const path of [
+        `/files/${fx.trainedId}/../../../etc/passwd`,
+        `/files/${fx.trainedId}/%2e%2e/%2e%2e/%2e%2e/etc/passwd`,
+        `/files/${fx.trainedId}/..%2f..%2f..%2fetc%2fpasswd`,
+        `/files/${fx.trainedId}/%252e%252e/config.yaml`,
+        `/files/${fx.trainedId}/plots/link.txt`,
+        `/files/${fx.trainedId}/plots`,
+        `/files/${fx.brokenId}/config.yaml`,
+        '/files/abc/config.yaml',
+      ]) {
+        expect([path, await rawStatus(served.port, path)]).toEqual([path, 404]);
+      }
+      expect(await rawStatus(served.port, `/files/${fx.trainedId}/plots/confusion-matrix.png`)).toBe(200);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('a missing or corrupt store', () => {
+  it('answers 503 with the reason, and serves once the store appears', async () => {
+    const root = join(tempDir(), 'runs');
+    const app = createDashboardApp({ root });
+    const missing = await app.app.request('/api/runs');
+    expect(missing.status).toBe(503);
+    expect(((await missing.json()) as Json).error.code).toBe('STORE_NOT_FOUND');
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(root, 'optik.db'), 'this is not a database, just some text that is long enough'.repeat(100));
+    const corrupt = await app.app.request('/api/runs');
+    expect(corrupt.status).toBe(503);
+    expect(((await corrupt.json()) as Json).error.code).toBe('STORE_CORRUPT');
+    writeFileSync(join(root, 'optik.db'), '');
+    openStore({ root }).close();
+    const fine = await app.app.request('/api/runs');
+    expect(fine.status).toBe(200);
+    app.close();
+  });
+});
+
+describe('a localization run (the artifacts are read generically, whatever the task)', () => {
+  it('lists it and shows its curves, metrics, box plots and model, with nothing reported missing', async () => {
+    const base = tempDir();
+    const voc = join(base, 'voc');
+    writeVocFolder(voc, boxImages({ count: 24, height: 32, width: 48, classes: ['dim', 'bright'], seed: 4 }));
+    const trained = await runTraining(
+      resolvePipelineConfig({
+        task: 'localization',
+        name: 'boxes',
+        seed: 3,
+        backend: 'cpu',
+        data: { source: { format: 'voc', path: voc }, imageSize: [32, 48], colorMode: 'grayscale', batchSize: 8 },
+        model: { layers: [{ type: 'flatten' }, { type: 'dense', units: 8 }] },
+        train: { epochs: 2 },
+        output: { root: join(base, 'runs') },
+      }),
+      { progress: false, log: () => {} },
+    );
+    const local = createDashboardApp({ root: join(base, 'runs') });
+    try {
+      const list = (await (await local.app.request('/api/runs')).json()) as Json;
+      expect(list.runs).toHaveLength(1);
+      expect(list.runs[0]).toMatchObject({ id: trained.runId, task: 'localization', status: 'completed' });
+      const headline = Object.keys(list.runs[0].metrics);
+      expect(headline.length).toBeGreaterThan(0);
+      const view = (await (await local.app.request(`/api/runs/${trained.runId}`)).json()) as Json;
+      expect(view.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+      expect(view.charts.learningCurves).not.toBeNull();
+      expect(view.files.plots).toEqual(expect.arrayContaining(['plots/test-predictions.png']));
+      expect(view.model.layers.length).toBeGreaterThan(0);
+      // Localization classifies each box too: its confusion matrix is the one in metrics.json.
+      const metricsFile = JSON.parse(readFileSync(join(trained.runDir, 'metrics.json'), 'utf8'));
+      expect(view.confusion?.matrix ?? null).toEqual(metricsFile.confusionMatrix ?? null);
+      expect(view.problems).toEqual([]);
+      for (const key of headline) expect(view.metrics[key]).toBe(list.runs[0].metrics[key]);
+    } finally {
+      local.close();
+    }
+  }, 120_000);
+});
+
+describe('startDashboard', () => {
+  it('binds 127.0.0.1 quietly, warns for any other host, and serves the built app at /', async () => {
+    const local = await startDashboard({ root: fx.root, port: 0 });
+    try {
+      expect(local.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(local.warnings).toEqual([]);
+      const page = await fetch(local.url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<main id="app">');
+      expect((await fetch(`${local.url}api/runs`)).status).toBe(200);
+    } finally {
+      await local.close();
+    }
+    const open = await startDashboard({ root: fx.root, port: 0, host: '0.0.0.0' });
+    try {
+      expect(open.warnings.join(' ')).toMatch(/anyone who can reach this address can read every run/);
+    } finally {
+      await open.close();
+    }
+  }, 120_000);
+});
+
+/** A real server without the built app (the API tests must not need `vite build`). */
+async function startWithoutApp(root: string): Promise<Dashboard> {
+  const { serve } = await import('@hono/node-server');
+  const { app, close } = createDashboardApp({ root });
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise((done) => server.once('listening', done));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    port,
+    warnings: [],
+    close: () =>
+      new Promise((done) => {
+        close();
+        server.close(() => done());
+      }),
+  };
+}
+
+function rawStatus(port: number, path: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET' }, (res) => {
+      res.resume();
+      done(res.statusCode ?? 0);
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
