@@ -170,6 +170,14 @@ describe('GET /api/datasets', () => {
 });
 
 describe('GET /files/:runId/*', () => {
+  it('lets local pages (apps/try on another port) read run files, and no other site', async () => {
+    const url = `/files/${fx.trainedId}/config.yaml`;
+    const local = await dashboard.app.request(url, { headers: { origin: 'http://localhost:5174' } });
+    expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:5174');
+    const other = await dashboard.app.request(url, { headers: { origin: 'https://example.com' } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
   it('serves files of the run folder', async () => {
     const response = await dashboard.app.request(`/files/${fx.trainedId}/config.yaml`);
     expect(response.status).toBe(200);

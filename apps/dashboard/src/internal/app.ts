@@ -20,6 +20,9 @@ export interface DashboardAppOptions {
   readonly pollMs?: number;
 }
 
+/** Pages served from this machine (e.g. apps/try's dev server) may fetch run files across ports. */
+const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
 const HTTP_STATUS: Partial<Record<string, 400 | 404 | 503>> = {
   RUN_NOT_FOUND: 404,
   STUDY_NOT_FOUND: 404,
@@ -221,6 +224,12 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
     // report.html embeds its plots; it runs no script of ours and must not reach the API as the app's origin.
     const headers: Record<string, string> = { 'content-type': contentType(file), 'x-content-type-options': 'nosniff' };
     if (file.endsWith('.html') || file.endsWith('.svg')) headers['content-security-policy'] = 'sandbox';
+    // apps/try (another local port) loads weights/best from here; pages of other sites may not read run files.
+    const origin = c.req.header('origin');
+    if (origin !== undefined && LOCAL_ORIGIN.test(origin)) {
+      headers['access-control-allow-origin'] = origin;
+      headers.vary = 'origin';
+    }
     return c.body(readFileSync(file), 200, headers);
   });
 
