@@ -41,8 +41,9 @@ apt_install() {
   fi
 }
 # The real-data tests and the main job read Fashion-MNIST from Debian's package (~30 MB); the localization set pastes
-# its items on photos from opencv-doc (Apache-2.0 AND BSD-3-Clause samples, ~96 MB).
-apt_install dataset-fashion-mnist opencv-doc
+# its items on photos from opencv-doc (Apache-2.0 AND BSD-3-Clause samples, ~96 MB); `optik data synth` pastes
+# openclipart-svg drawings (public domain, ~25 MB, no dependencies) on the same photos.
+apt_install dataset-fashion-mnist opencv-doc openclipart-svg
 if [ "$want_bench" = 1 ]; then apt_install python3-torch; fi
 
 # Native addons (better-sqlite3) fall back to a source build when their prebuilt binary cannot be downloaded.

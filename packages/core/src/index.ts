@@ -13,6 +13,8 @@ export {
   parseOrThrow,
 } from './errors.js';
 export { assertSafeKeys, splitKeyPath } from './keys.js';
+export type { Rle } from './rle.js';
+export { rleArea, rleDecode, rleEncode, rleFromString, rleIou, rleMerge, rleToBbox, rleToString } from './rle.js';
 export type { Rng, RngState } from './rng.js';
 export { createRng } from './rng.js';
 export type { BoxXyxy, ImageData, ImageSample, Mask, SampleTarget, TaskKind } from './types.js';

@@ -20,6 +20,14 @@ export type { InMemoryDatasetInit, LabelMode } from './internal/memory.js';
 export type { DatasetRecord, FileDataset, Segmentation } from './internal/records.js';
 export type { OpenedSource, SourceConfig } from './internal/sources.js';
 export type { SplitIndices, SplitOptions } from './internal/split.js';
+export type { SynthOptions } from './internal/synth/options.js';
+export type {
+  SynthDataset,
+  SynthProgress,
+  SynthRunOptions,
+  SynthSplit,
+  SynthSplitPaths,
+} from './internal/synth/write.js';
 export { BatchIterable, InMemoryDataset };
 
 /**
@@ -278,6 +286,37 @@ export { detectSource, openSource, SourceConfigSchema } from './internal/sources
  * ```
  */
 export { splitDataset, stratifiedSplit } from './internal/split.js';
+/**
+ * The synthetic detection / segmentation generator's options: a flat zod schema (ranges as `[min, max]`), for
+ * config files; {@link SYNTH_DEFAULTS} is the default benchmark set it resolves to (8 openclipart classes, 128–256 px
+ * images, 1–8 objects, 2000 / 300 / 300 images, seed 0).
+ *
+ * @example
+ * ```ts
+ * const options = SynthOptionsSchema.parse({ classes: 4, count: [200, 50, 50] });
+ * SYNTH_DEFAULTS.objectsPerImage; // [1, 8]
+ * ```
+ */
+export { SYNTH_DEFAULTS, SynthOptionsSchema } from './internal/synth/options.js';
+/**
+ * Generates composite scenes for detection and instance / semantic segmentation: real cut-outs (openclipart SVGs by
+ * default, or npm emoji, or the user's Tux Paint stamps) pasted on random crops of real photos (Debian
+ * `opencv-doc`), deterministic from `seed`. Writes `images/{train,val,test}/`, COCO JSON in
+ * `annotations/{split}.json` (boxes and uncompressed-RLE masks of each object's visible part, `area` = mask
+ * pixels), class-index PNGs in `masks/{split}/` (0 background, k = category id), `classes.txt`, optional YOLO
+ * `labels/` + `data.yaml`, and `synth.json` last. {@link ensureSynthDataset} does the same once per option set in
+ * the Optik cache and returns the paths.
+ *
+ * @example
+ * ```ts
+ * const set = await writeSynthDataset('data/synth', { classes: 4, count: [200, 50, 50], seed: 1 });
+ * const train = readCoco(set.splits.train.annotations, { imageRoot: set.splits.train.images });
+ * const cached = await ensureSynthDataset(SYNTH_DEFAULTS); // generated on first use, then reused
+ * const semantic = readMaskFolder({ imagesDir: cached.splits.val.images, masksDir: cached.splits.val.masks,
+ *   classNames: ['background', ...cached.classNames] });
+ * ```
+ */
+export { ensureSynthDataset, writeSynthDataset } from './internal/synth/write.js';
 export type { ImageSize } from './internal/targets/boxes.js';
 /**
  * The single-box target encoder (localization): `[oneHot [n, numClasses], boxes [n, 4]]` with boxes as normalised

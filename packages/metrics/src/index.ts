@@ -19,6 +19,25 @@ export type {
   PrecisionRecallF1Result,
 } from './internal/confusion.js';
 export { normalizeConfusionMatrix } from './internal/confusion.js';
+export type {
+  CocoCategoryResult,
+  CocoDetection,
+  CocoEvalResult,
+  CocoEvaluateInput,
+  CocoGroundTruth,
+  CocoPrCurve,
+} from './internal/detection/coco.js';
+export { cocoBoxIou, evaluateCoco } from './internal/detection/coco.js';
+export type {
+  DetectionMetricsOptions,
+  DetectionPrediction,
+  DetectionReport,
+  DetectionTruth,
+  InstanceMask,
+} from './internal/detection/metrics.js';
+export { DetectionMetrics } from './internal/detection/metrics.js';
+export type { VocCategoryResult, VocEvalResult } from './internal/detection/voc.js';
+export { evaluateVoc, vocAp } from './internal/detection/voc.js';
 export type { DiagnoseFitOptions, FitDiagnosis, FitEpoch, FitLogs } from './internal/diagnose.js';
 export { diagnoseFit } from './internal/diagnose.js';
 export type { Labels, Probabilities, TensorLike } from './internal/inputs.js';

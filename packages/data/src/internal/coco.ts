@@ -123,7 +123,7 @@ export function readCoco(
         const [height, width] = ann.segmentation.size;
         const counts =
           typeof ann.segmentation.counts === 'string'
-            ? decodeRleString(ann.segmentation.counts, `${where}.segmentation`)
+            ? decodeRleString(ann.segmentation.counts, height, width, `${where}.segmentation`)
             : ann.segmentation.counts;
         segment = { type: 'rle', counts, height, width };
       }

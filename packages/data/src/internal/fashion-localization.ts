@@ -1,18 +1,24 @@
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BoxXyxy, Rng, SampleTarget } from '@optik/core';
 import { createRng, OptikError, parseOrThrow } from '@optik/core';
 import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
+import {
+  ALL_PHOTOS,
+  BACKGROUND_PACKAGE,
+  BACKGROUND_SYSTEM_DIR,
+  HELD_OUT_PHOTOS,
+  resolveBackgrounds,
+  TRAIN_PHOTOS,
+} from './backgrounds.js';
 import { readBlobFile, writeBlobFile } from './blob.js';
 import {
-  aptExtract,
   type BuiltinDataset,
   BuiltinOptionsSchema,
   type DatasetOrigin,
   FASHION_MNIST_CLASSES,
-  hasAptTools,
   loadMnist,
   resolveFashionMnist,
 } from './builtin.js';
@@ -28,38 +34,6 @@ export const MNIST_LOCALIZATION = 'mnist-localization';
 /** The localization sets the generator makes. */
 export type LocalizationSetName = typeof FASHION_MNIST_LOCALIZATION | typeof MNIST_LOCALIZATION;
 const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'] as const;
-
-/** The Debian package whose sample photos are the backgrounds, and where it installs them. */
-export const BACKGROUND_PACKAGE = 'opencv-doc';
-const BACKGROUND_INNER_DIR = 'usr/share/doc/opencv-doc/examples/data';
-export const BACKGROUND_SYSTEM_DIR = `/${BACKGROUND_INNER_DIR}`;
-
-/**
- * Real photos from OpenCV's `samples/data` (Debian `opencv-doc`, licensed Apache-2.0 AND BSD-3-Clause per
- * `/usr/share/doc/opencv-doc/copyright`): scenes, objects and textures; logos, text, synthetic pictures, paintings
- * and portraits are left out. Train and validation/test canvases use disjoint photos, so the test set measures
- * localization on backgrounds the model never saw.
- */
-const TRAIN_PHOTOS = [
-  'aero1.jpg',
-  'aloeL.jpg',
-  'apple.jpg',
-  'baboon.jpg',
-  'board.jpg',
-  'building.jpg',
-  'butterfly.jpg',
-  'chicky_512.png',
-  'fruits.jpg',
-  'graf1.png',
-  'home.jpg',
-  'leuvenA.jpg',
-  'orange.jpg',
-  'rubberwhale1.png',
-  'smarties.png',
-  'squirrel_cls.jpg',
-] as const;
-const HELD_OUT_PHOTOS = ['aero3.jpg', 'basketball1.png', 'box_in_scene.png', 'ela_original.jpg', 'stuff.jpg'] as const;
-const ALL_PHOTOS = [...TRAIN_PHOTOS, ...HELD_OUT_PHOTOS];
 
 /**
  * Each photo is scaled once so its shorter side is each of these multiples of the canvas; a background is a
@@ -111,41 +85,6 @@ export const LocalizationBuiltinOptionsSchema = BuiltinOptionsSchema.extend({
   });
 export type LocalizationBuiltinOptions = z.input<typeof LocalizationBuiltinOptionsSchema>;
 type Resolved = z.output<typeof LocalizationBuiltinOptionsSchema>;
-
-/** Finds the background photos: cache, the given folders (the installed package), then `apt-get download`. */
-async function resolveBackgrounds(o: Resolved): Promise<{ dir: string; origin: DatasetOrigin; attempts: string[] }> {
-  const cacheDir = join(o.cacheDir ?? defaultCacheDir(), 'datasets', 'opencv-samples');
-  const hasAll = (dir: string) => ALL_PHOTOS.every((name) => existsSync(join(dir, name)));
-  const attempts: string[] = [];
-  if (hasAll(cacheDir)) return { dir: cacheDir, origin: { kind: 'cache', location: cacheDir }, attempts };
-  attempts.push(`cache ${cacheDir}: photos absent`);
-  for (const dir of o.backgroundDirs) {
-    if (hasAll(dir)) return { dir, origin: { kind: 'system', location: dir }, attempts };
-    attempts.push(`${dir}: photos absent`);
-  }
-  if (!o.apt) attempts.push('apt: disabled (apt: false)');
-  else if (!hasAptTools()) attempts.push('apt: apt-get/dpkg-deb not available (not Debian?)');
-  else {
-    try {
-      await aptExtract(BACKGROUND_PACKAGE, BACKGROUND_INNER_DIR, ALL_PHOTOS, cacheDir);
-      return {
-        dir: cacheDir,
-        origin: { kind: 'apt', location: `apt-get download ${BACKGROUND_PACKAGE}` },
-        attempts,
-      };
-    } catch (cause) {
-      const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-      attempts.push(`apt-get download ${BACKGROUND_PACKAGE}: ${reason}`);
-    }
-  }
-  throw new OptikError(
-    'DATA_NOT_FOUND',
-    `The background photos of ${FASHION_MNIST_LOCALIZATION} come from the Debian package ${BACKGROUND_PACKAGE}, which was not found. Tried: ${attempts.join('; ')}.`,
-    {
-      hint: `Install it with \`apt-get install ${BACKGROUND_PACKAGE}\` (its samples/data photos are Apache-2.0/BSD-3-Clause), or copy ${ALL_PHOTOS.join(', ')} into ${cacheDir}.`,
-    },
-  );
-}
 
 /**
  * Decodes a photo to gray (BT.601 luma, computed here so it does not depend on the image library's version) and
@@ -427,7 +366,7 @@ export async function loadFashionMnistLocalization(
   set: LocalizationSetName = FASHION_MNIST_LOCALIZATION,
 ): Promise<BuiltinDataset> {
   const o = parseOrThrow(LocalizationBuiltinOptionsSchema, options, { what: `${set} options` });
-  const backgrounds = await resolveBackgrounds(o);
+  const backgrounds = await resolveBackgrounds(o, set);
   const photoHashes = await Promise.all(
     ALL_PHOTOS.map(async (name) => sha256Hex(new Uint8Array(await readFile(join(backgrounds.dir, name))))),
   );

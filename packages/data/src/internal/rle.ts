@@ -1,51 +1,25 @@
 import type { BoxXyxy, Mask } from '@optik/core';
-import { OptikError } from '@optik/core';
+import { isOptikError, OptikError, rleDecode, rleFromString } from '@optik/core';
 import type { Segmentation } from './records.js';
 
-/** Decodes a COCO compressed RLE string (pycocotools `rleFrString`) to run lengths. */
-export function decodeRleString(text: string, where: string): number[] {
-  const counts: number[] = [];
-  let p = 0;
-  while (p < text.length) {
-    let x = 0;
-    let k = 0;
-    let more = true;
-    while (more) {
-      if (p >= text.length) throw new OptikError('DATA_FORMAT', 'Truncated compressed RLE string.', { file: where });
-      const c = text.charCodeAt(p) - 48;
-      if (c < 0 || c > 63) throw new OptikError('DATA_FORMAT', 'Invalid character in an RLE string.', { file: where });
-      x += (c & 0x1f) * 2 ** (5 * k);
-      more = (c & 0x20) !== 0;
-      p++;
-      k++;
-      if (!more && (c & 0x10) !== 0) x -= 2 ** (5 * k);
-    }
-    if (counts.length > 2) x += counts[counts.length - 2] as number;
-    counts.push(x);
+/** Rethrows core's RLE errors with the annotation they came from. */
+function inAnnotation<T>(where: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    if (isOptikError(error)) throw new OptikError(error.code, error.message, { file: where }, { cause: error });
+    throw error;
   }
-  return counts;
+}
+
+/** Decodes a COCO compressed RLE string (pycocotools `rleFrString`) to run lengths. */
+export function decodeRleString(text: string, height: number, width: number, where: string): number[] {
+  return [...inAnnotation(where, () => rleFromString(text, height, width)).counts];
 }
 
 /** Run lengths (column-major, starting with zeros) → mask. */
 export function rleToMask(counts: readonly number[], height: number, width: number, where: string): Mask {
-  const total = height * width;
-  const colMajor = new Uint8Array(total);
-  let pos = 0;
-  let value = 0;
-  for (const run of counts) {
-    if (run < 0 || pos + run > total) {
-      throw new OptikError('DATA_FORMAT', `RLE runs exceed the ${width}×${height} mask.`, { file: where });
-    }
-    if (value === 1) colMajor.fill(1, pos, pos + run);
-    pos += run;
-    value ^= 1;
-  }
-  if (pos !== total) {
-    throw new OptikError('DATA_FORMAT', `RLE runs cover ${pos} of the ${total} pixels.`, { file: where });
-  }
-  const data = new Uint8Array(total);
-  for (let x = 0; x < width; x++)
-    for (let y = 0; y < height; y++) data[y * width + x] = colMajor[x * height + y] as number;
+  const data = inAnnotation(where, () => rleDecode({ size: [height, width], counts }));
   return { width, height, data };
 }
 
