@@ -205,7 +205,7 @@ describe('COCO polygons and RLE rasterised to class masks', () => {
     expect(dataset.issues.skipped).toHaveLength(1);
     const error = await loadImages(dataset, { imageSize: [H, W], cache: false }).catch((e: unknown) => e);
     expect(isOptikError(error, 'DATA_FORMAT')).toBe(true);
-    expect((error as Error).message).toContain('RLE runs cover 35 of the 200 pixels');
+    expect((error as Error).message).toContain('RLE runs cover 35 pixels, the 10×20 (height×width) mask has 200');
   });
 
   it('refuses a source without instance masks', async () => {
