@@ -98,6 +98,7 @@ describe('SegmentationMetrics behaviour', () => {
     metric.update([0, 0, 1, 2], [1, 2, 1, 1]);
     const report = metric.result();
     expect(report.perClass.map((c) => c.name)).toEqual(['bg', 'road', 'car']);
+    expect(report.classNames).toEqual(['bg', 'road', 'car']);
     expect(report.pixels).toBe(2);
     expect(report.ignoredPixels).toBe(2);
     expect(report.perClass[1]?.iou).toBe(0.5);

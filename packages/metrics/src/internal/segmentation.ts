@@ -64,6 +64,8 @@ export interface SegmentationClassScores {
  */
 export interface SegmentationReport {
   readonly numClasses: number;
+  /** One name per class, in id order. */
+  readonly classNames: readonly string[];
   /** Scored pixels (true value ≠ ignoreIndex). */
   readonly pixels: number;
   readonly ignoredPixels: number;
@@ -188,6 +190,7 @@ export class SegmentationMetrics implements Metric<SegmentationReport, ClassMap,
       scored.length === 0 ? null : scored.reduce((sum, s) => sum + pick(s), 0) / scored.length;
     return {
       numClasses: k,
+      classNames: names,
       pixels: total,
       ignoredPixels: this.#ignored,
       pixelAccuracy: total === 0 ? 0 : correct / total,

@@ -5,13 +5,15 @@ import { z } from 'zod';
 import { ClassificationConfigSchema } from './tasks/classification/config.js';
 import { LocalizationConfigSchema } from './tasks/localization/config.js';
 import { type PipelineConfig, taskOf } from './tasks/registry.js';
+import { SegmentationConfigSchema } from './tasks/segmentation/config.js';
 
 export type { PipelineConfig } from './tasks/registry.js';
 
-/** A pipeline config: one schema per task, told apart by `task` (classification, localization). */
+/** A pipeline config: one schema per task, told apart by `task` (classification, localization, semantic-segmentation). */
 export const PipelineConfigSchema = z.discriminatedUnion('task', [
   ClassificationConfigSchema,
   LocalizationConfigSchema,
+  SegmentationConfigSchema,
 ]);
 
 /** A pipeline config as written (defaults optional). */

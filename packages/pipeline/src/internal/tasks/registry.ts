@@ -4,16 +4,19 @@ import type { ClassificationConfig } from './classification/config.js';
 import { classificationTask } from './classification/task.js';
 import type { LocalizationConfig } from './localization/config.js';
 import { localizationTask } from './localization/task.js';
+import type { SegmentationConfig } from './segmentation/config.js';
+import { segmentationTask } from './segmentation/task.js';
 import type { BaseTaskConfig, Task } from './types.js';
 
 /** Every task Optik trains, by its `task:` value. Adding a task is one line here and its own folder. */
 const TASKS: Partial<Record<TaskKind, Task<never, never>>> = {
   classification: classificationTask as unknown as Task<never, never>,
   localization: localizationTask as unknown as Task<never, never>,
+  'semantic-segmentation': segmentationTask as unknown as Task<never, never>,
 };
 
 /** A resolved pipeline config of any registered task, told apart by `task`. */
-export type PipelineConfig = ClassificationConfig | LocalizationConfig;
+export type PipelineConfig = ClassificationConfig | LocalizationConfig | SegmentationConfig;
 
 /** The task of a config (or of a `task:` value). */
 export function taskOf(kind: string): Task<BaseTaskConfig & PipelineConfig, unknown> {
