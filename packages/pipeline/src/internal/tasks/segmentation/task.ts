@@ -322,7 +322,7 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
       report: reportSection(report),
     };
   },
-  async predictImages(model, images, files, _config, { outDir }) {
+  async predictImages(model, images, files, _config, { topK, outDir }) {
     const predictions = await predictSegmenter(model, images);
     const { height, width } = predictions.size;
     const pixels = height * width;
@@ -334,7 +334,13 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
     for (let i = 0; i < images.length; i++) {
       const file = files[i] as string;
       const ids = argmaxIds(predictions.probabilities.subarray(i * pixels * k, (i + 1) * pixels * k), k);
-      const entry = { file, classes: classFractions(ids, classNames), size: { height, width } };
+      const classes = classFractions(ids, classNames);
+      // `top`: the classes covering most of the image (share of its pixels), as the CLI lists them.
+      const top = classNames
+        .map((label, classId) => ({ label, classId, probability: classes[label] as number }))
+        .sort((a, b) => b.probability - a.probability || a.classId - b.classId)
+        .slice(0, topK);
+      const entry = { file, classes, top, size: { height, width } };
       if (outDir === undefined) {
         out.push(entry);
         continue;
