@@ -100,7 +100,9 @@ for (const line of readFileSync(join(templates, 'aal.nii.txt'), 'utf8').split('\
 const t1 = readNifti(join(templates, 'ch2.nii.gz'));
 const atlas = readNifti(join(templates, 'aal.nii.gz'));
 if (t1.nx !== atlas.nx || t1.ny !== atlas.ny || t1.nz !== atlas.nz) {
-  throw new Error(`ch2 is ${t1.nx}×${t1.ny}×${t1.nz} but aal ${atlas.nx}×${atlas.ny}×${atlas.nz}; both must share one grid`);
+  throw new Error(
+    `ch2 is ${t1.nx}×${t1.ny}×${t1.nz} but aal ${atlas.nx}×${atlas.ny}×${atlas.nz}; both must share one grid`,
+  );
 }
 let max = 0;
 for (const v of t1.voxels) if (v > max) max = v;
@@ -121,7 +123,8 @@ for (let z = 0; z < nz; z++) {
       image[pixel] = Math.round((255 * Math.max(0, t1.voxels[voxel])) / max);
       const region = Math.round(atlas.voxels[voxel]);
       const lobe = region === 0 ? 0 : labels.get(region);
-      if (lobe === undefined) throw new Error(`aal.nii.gz: voxel (${x}, ${y}, ${z}) holds region ${region}, not in aal.nii.txt`);
+      if (lobe === undefined)
+        throw new Error(`aal.nii.gz: voxel (${x}, ${y}, ${z}) holds region ${region}, not in aal.nii.txt`);
       mask[pixel] = lobe;
       if (lobe !== 0) labelled++;
     }
