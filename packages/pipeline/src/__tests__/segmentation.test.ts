@@ -33,8 +33,8 @@ describe('semantic-segmentation config', () => {
     const config = loadPipelineConfig(EXAMPLE);
     if (config.task !== 'semantic-segmentation') throw new Error(`task ${config.task}`);
     expect(config.data.dataset).toBe('synth');
-    expect(config.data.imageSize).toEqual([128, 128]);
-    expect(config.model).toMatchObject({ preset: 'unet-small', seed: 7 });
+    expect(config.data.imageSize).toEqual([96, 96]);
+    expect(config.model).toMatchObject({ preset: 'unet-tiny', seed: 7 });
     expect(config.train.segmentationLoss).toMatchObject({ crossEntropy: 1, dice: 1, ignoreIndex: 255 });
   });
 

@@ -303,8 +303,8 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
           };
           return {
             image: sideBySide(overlayMask(image, truth, { colors }), overlayMask(image, predicted, { colors })),
-            trueLabel: 'true | predicted',
-            predictedLabel: `mIoU ${miou.toFixed(2)}`,
+            trueLabel: 'left',
+            predictedLabel: `right · mIoU ${miou.toFixed(2)}`,
             correct: miou >= 0.5,
           };
         }),
