@@ -205,6 +205,8 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
     return {
       labelMode: 'int',
       encodeTargets: encodeMaskTargets(numClasses),
+      // Per-pixel logits and one-hot masks of 256 images would dwarf a training step; validate at its size.
+      validationBatchSize: Math.max(config.data.batchSize, PREDICT_BATCH),
       loss: segmentationLoss(config.train.segmentationLoss, { path: 'train.segmentationLoss' }),
       metrics: [
         new PixelMetric('miou', numClasses, (r) => r.meanIou),
