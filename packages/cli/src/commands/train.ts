@@ -267,7 +267,7 @@ function formatResult(r: TrainingResult): string {
     'insufficient-evidence': 'insufficient evidence',
   }[r.diagnosis.verdict];
   const lines = [
-    `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch + 1}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
+    `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
     `test set (${m.numSamples} images, weights/best):`,
     ...headlineLines(m),
     `diagnosis: ${verdict}`,

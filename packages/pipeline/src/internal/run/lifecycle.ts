@@ -56,7 +56,7 @@ export interface TrainingResult {
   readonly diagnosis: FitDiagnosis;
   /** Epochs finished in total (including those before a resume). */
   readonly epochs: number;
-  /** The epoch `weights/best` was saved at (0-based), or null without checkpoints. */
+  /** The epoch `weights/best` was saved at, 1-based as results.csv and the console number epochs; null without checkpoints. */
   readonly bestEpoch: number | null;
   readonly stopReason: string | null;
   /** Wall time of this call. */
@@ -144,7 +144,8 @@ function buildCallbacks(
       // First, so an epoch is on record before any other callback can fail or stop the run.
       name: 'track',
       onEpochEnd(epoch, logs) {
-        run.logEpoch(epoch, logs, { durationMs: (logs.epoch_seconds ?? 0) * 1000 });
+        // Epochs on record are numbered as the console shows them: 1 for the first (Keras' `Epoch 1/10`).
+        run.logEpoch(epoch + 1, logs, { durationMs: (logs.epoch_seconds ?? 0) * 1000 });
         onEpoch?.({ epoch, epochs: config.train.epochs, logs });
       },
     },
@@ -253,7 +254,7 @@ export async function trainPipeline(
     if (data.skipped.length > 0) writeSkipped(activeRun.dir, data.skipped);
     if (trial === undefined && options.resume === undefined) recordSplit(activeRun.dir, data);
     log(
-      `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
+      `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${(lastCheckpointEpoch(resumeFrom) ?? -1) + 1})`}`,
     );
     log(`model: ${built.summary().totalParams.toLocaleString('en')} parameters`);
 
@@ -326,7 +327,11 @@ export async function trainPipeline(
       );
     }
     const evalStarted = performance.now();
-    const bestEpoch = config.callbacks.checkpoint.enabled ? lastCheckpointEpoch(activeRun.paths.weightsBest) : null;
+    const bestCheckpoint = config.callbacks.checkpoint.enabled
+      ? lastCheckpointEpoch(activeRun.paths.weightsBest)
+      : null;
+    // 1-based, as the console, results.csv and `runs show` number epochs.
+    const bestEpoch = bestCheckpoint === null ? null : bestCheckpoint + 1;
     const predictions = await predictBest(built.model, activeRun.dir, bestEpoch !== null, (model) =>
       task.predict(model, data.test, config),
     );

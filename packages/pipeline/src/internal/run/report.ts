@@ -71,7 +71,7 @@ export function renderReportHtml(input: ReportInput): string {
   const metricsRows = results.metricsRows.map(([label, value]) => [escapeHtml(label), value]);
   const trainingRows = [
     ['Epochs run', String(training.epochs)],
-    ['Best epoch (checkpoint)', training.bestEpoch === null ? '–' : String(training.bestEpoch + 1)],
+    ['Best epoch (checkpoint)', training.bestEpoch === null ? '–' : String(training.bestEpoch)],
     ['Stopped because', escapeHtml(training.stopReason ?? 'all epochs done')],
     ['Training time', `${training.trainSeconds.toFixed(1)} s`],
     ['Evaluation time', `${training.evalSeconds.toFixed(1)} s`],
