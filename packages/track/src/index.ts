@@ -1,7 +1,7 @@
 // Public entry of @optik/track: the run store, run handles, process guards and the `optik runs` formatters.
 
 export type { RunComparison } from './internal/compare.js';
-export { metricGoal } from './internal/compare.js';
+export { isCountMetric, metricGoal } from './internal/compare.js';
 /**
  * One CSV line (with its newline) of fields: quoted where needed, so any text is safe in a cell. Task artifacts
  * beyond `predictions.csv` (boxes, IoUs) use it to write their own tables.
@@ -12,7 +12,7 @@ export { metricGoal } from './internal/compare.js';
  * ```
  */
 export { csvLine } from './internal/files.js';
-export type { FormatComparisonOptions, FormatRunListOptions } from './internal/format.js';
+export type { FormatComparisonOptions, FormatRunListOptions, RenderTableOptions } from './internal/format.js';
 export {
   formatComparison,
   formatDuration,

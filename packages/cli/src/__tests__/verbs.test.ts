@@ -111,6 +111,25 @@ describe('optik train / eval / predict', () => {
     }
   }, 60_000);
 
+  it('runs ls/show/compare: F1 not numSamples, the time train printed, overlaid curves as a PNG', () => {
+    const result = lastJson(trained.stdout);
+    const show = lastJson(optik('runs', 'show', String(result.runId), '--root', runsRoot, '--json').stdout);
+    expect(Math.abs(show.run.durationMs / 1000 - result.seconds)).toBeLessThan(0.05);
+    expect(show.run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    const ls = optik('runs', 'ls', '--root', runsRoot);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout.split('\n')[0]).toMatch(/\baccuracy\s+f1\s+precision\s+recall$/);
+    expect(ls.stdout).not.toContain('numSamples');
+    const plot = join(dir, 'plots', 'compare.png');
+    const compare = optik('runs', 'compare', '1', '2', '--root', runsRoot, '--plot', plot, '--json');
+    expect(compare.code, compare.stderr).toBe(0);
+    expect(lastJson(compare.stdout).plot).toBe(plot);
+    expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
+    const human = optik('runs', 'compare', '1', '2', '--root', runsRoot);
+    expect(human.stdout).toMatch(/\nnumSamples\s+64\s+64\n/);
+    expect(human.stdout).toMatch(/\nf1 \(↑\)/);
+  }, 60_000);
+
   it('train refuses bad configs with coded one-paragraph errors (exit 1) and bad usage (exit 2)', () => {
     expectUserError(optik('train', config, 'model.layers.0.kernelSize=0', '--backend', 'cpu'), 'CONFIG_INVALID');
     expect(optik('train', config, 'model.layers.0.kernelSize=0').stderr).toContain('model.layers[0].kernelSize');

@@ -1,5 +1,7 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isOptikError } from '@optik/core';
+import { isOptikError, OptikError } from '@optik/core';
 import {
   formatComparison,
   formatRunDetails,
@@ -8,12 +10,14 @@ import {
   openStore,
   RUN_STATUSES,
   type RunFilter,
+  type RunRecord,
   type RunStatus,
   runCompareJson,
   runListJson,
   runShowJson,
   type Store,
 } from '@optik/track';
+import { compareCurvesChart, renderPng } from '@optik/viz';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
 import { type CommandHelp, parserOptions } from '../internal/help.js';
@@ -21,7 +25,7 @@ import { type CommandHelp, parserOptions } from '../internal/help.js';
 const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
   optik runs ls [--task T] [--status S] [--study ID] [--sort KEY] [--desc] [--limit N]
   optik runs show <run>                  (run = id, name or task/name)
-  optik runs compare <run> <run> [...]
+  optik runs compare <run> <run> [...] [--plot curves.png]
   optik runs export --csv [filters as for ls]
   optik runs studies
   common: --root DIR (default runs)`;
@@ -40,6 +44,11 @@ const FLAGS = {
   desc: { type: 'boolean', description: 'ls/export: sort descending' },
   limit: { type: 'string', value: 'N', description: 'ls/export: at most N runs' },
   csv: { type: 'boolean', description: 'export: as CSV (the only format so far)' },
+  plot: {
+    type: 'string',
+    value: 'FILE',
+    description: 'compare: also write the learning curves of the runs, overlaid, to this PNG',
+  },
 } as const;
 
 /** `optik help runs`. */
@@ -88,8 +97,19 @@ export const runs: Command = async (args, ctx) => {
       }
       case 'compare': {
         if (positionals.length < 2) throw new UsageError(`optik runs compare needs two or more runs.\n${USAGE}`);
-        const comparison = store.compareRuns(positionals.map(refOf));
-        ctx.result(runCompareJson(comparison), formatComparison(comparison));
+        const refs = positionals.map(refOf);
+        const comparison = store.compareRuns(refs);
+        const plot =
+          values.plot === undefined
+            ? undefined
+            : await writeCurves(
+                refs.map((ref) => store.getRun(ref)),
+                values.plot,
+              );
+        ctx.result(
+          { ...runCompareJson(comparison), ...(plot === undefined ? {} : { plot }) },
+          `${formatComparison(comparison)}${plot === undefined ? '' : `\nlearning curves: ${plot}`}`,
+        );
         return;
       }
       case 'export': {
@@ -125,6 +145,32 @@ function openForReading(root: string): Store {
     );
     return openStore({ root, readOnly: true });
   }
+}
+
+/**
+ * Writes the runs' learning curves overlaid (one colour per run) to `file`: loss, then every metric the runs
+ * log with a validation twin (`accuracy` next to `val_accuracy`), at most three panels.
+ */
+async function writeCurves(records: readonly RunRecord[], file: string): Promise<string> {
+  const keys = new Set(records.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.metrics))));
+  const metrics = ['loss', ...[...keys].filter((k) => k !== 'loss' && keys.has(`val_${k}`))].slice(0, 3);
+  const spec = compareCurvesChart(
+    records.map((r) => ({ name: `${r.id}:${r.name}`, rows: r.epochs.map((e) => ({ ...e.metrics, epoch: e.epoch })) })),
+    { metrics, title: `Learning curves of runs ${records.map((r) => r.id).join(', ')}` },
+  );
+  const out = resolve(file);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, await renderPng(spec));
+  } catch (cause) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      `Cannot write the learning curves to ${out}: ${(cause as Error).message}.`,
+      { received: file, hint: 'Give --plot a writable .png file path, e.g. --plot curves.png.' },
+      { cause },
+    );
+  }
+  return out;
 }
 
 function parse(args: readonly string[]) {

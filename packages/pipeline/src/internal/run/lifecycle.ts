@@ -59,7 +59,10 @@ export interface TrainingResult {
   /** The epoch `weights/best` was saved at, 1-based as results.csv and the console number epochs; null without checkpoints. */
   readonly bestEpoch: number | null;
   readonly stopReason: string | null;
-  /** Wall time of this call. */
+  /**
+   * The run's time as the store records it and `optik runs ls/show` list it (from creating the run, over every
+   * resumed segment, to its test evaluation); a tuning trial's is the wall time of its training call.
+   */
   readonly seconds: number;
   /** The task's full test report written to metrics.json. */
   readonly report: Record<string, unknown>;
@@ -394,7 +397,8 @@ export async function trainPipeline(
         plotsDir: activeRun.paths.plots,
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
+    // The run's own clock (all its segments, as `optik runs ls/show` list it); a trial's run is the study's to time.
+    const seconds = trial === undefined ? activeRun.info().durationMs / 1000 : (performance.now() - started) / 1000;
     const finalMetrics = {
       ...evaluation.report,
       split: 'test',
