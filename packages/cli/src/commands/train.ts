@@ -46,6 +46,7 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'data.imageSize':
     '[height, width] the directory (or source) images are resized to, boxes with them (default [64, 64])',
   'data.colorMode': 'colour mode of the directory (or source) images (default rgb)',
+  'data.positiveClass': 'two-class directory: the class folder that is the positive class (label 1), reported first',
   'data.validationSplit': 'fraction of the training images held out (stratified) for validation',
   'data.testSplit': 'fraction held out as the test set where the source has none',
   'data.batchSize': 'images per optimizer step',

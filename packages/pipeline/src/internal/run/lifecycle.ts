@@ -24,7 +24,7 @@ import { initRunBackend, loadRunModel } from '../runs.js';
 import { type PipelineConfig, taskOf } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { checkTrainingMemory } from './memory.js';
-import { renderReportHtml } from './report.js';
+import { dataOverview, renderReportHtml } from './report.js';
 import { recordSplit } from './split.js';
 
 /** Options of {@link runTraining}. */
@@ -389,6 +389,7 @@ export async function trainPipeline(
         dataset: data.origin,
         splits: { train: data.train.length, validation: data.validation.length, test: data.test.length },
         config: config as unknown as Record<string, unknown>,
+        data: dataOverview(data),
         model: built.summary(),
         results: artifacts.report,
         diagnosis,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FitDiagnosis } from '@optik/metrics';
 import type { ModelSummary } from '@optik/zoo';
 import { stringify as toYaml } from 'yaml';
+import type { TaskData } from '../tasks/types.js';
 
 /** What the HTML report shows. */
 export interface ReportInput {
@@ -14,6 +15,8 @@ export interface ReportInput {
   readonly dataset: string;
   readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
   readonly config: Record<string, unknown>;
+  /** Counts per split and class, the image size the network sees and the class balance. */
+  readonly data?: DataOverview | undefined;
   /** The model's layers, output shapes and parameters (the course's "784 inputs, 10 outputs"). */
   readonly model?: ModelSummary | undefined;
   /** When the report was written (ISO 8601); default now. */
@@ -32,6 +35,73 @@ export interface ReportInput {
   /** Plot files inside `plotsDir`, with their captions, in display order. */
   readonly plots: readonly { readonly file: string; readonly caption: string }[];
   readonly plotsDir: string;
+}
+
+/** What the data section of report.html shows. */
+export interface DataOverview {
+  /** `[height, width, channels]` of the images as the network sees them (after resizing). */
+  readonly inputShape: readonly [number, number, number];
+  readonly classNames: readonly string[];
+  /** What the per-class counts count: images (one class each) or objects (several per image). */
+  readonly unit: 'images' | 'objects';
+  /** Each split's image count and its count per class (null where targets carry no class, e.g. masks). */
+  readonly splits: readonly { readonly name: string; readonly images: number; readonly perClass: number[] | null }[];
+}
+
+/** The data overview of a run's splits, whatever the task: class counts come from the samples' targets. */
+export function dataOverview(data: TaskData): DataOverview {
+  let unit: DataOverview['unit'] = 'images';
+  const splits = (['train', 'validation', 'test'] as const).map((name) => {
+    const dataset = data[name];
+    const perClass: number[] | null = data.classNames.map(() => 0);
+    const count = (label: number) => {
+      if (perClass !== null && label >= 0 && label < perClass.length) perClass[label] = (perClass[label] ?? 0) + 1;
+    };
+    let classless = false;
+    for (let i = 0; i < dataset.length; i++) {
+      const target = dataset.targets?.[i];
+      if (target === undefined) count(dataset.labels[i] as number);
+      else if ('label' in target) count(target.label);
+      else if ('labels' in target) {
+        unit = 'objects';
+        for (const label of target.labels) count(label);
+      } else classless = true;
+    }
+    return { name, images: dataset.length, perClass: classless ? null : perClass };
+  });
+  return { inputShape: data.inputShape, classNames: data.classNames, unit, splits };
+}
+
+/** The data section: image size, counts per split and class with each class's share, and the balance verdict. */
+function dataSection(data: DataOverview): string {
+  const head = ['Class', ...data.splits.map((s) => s.name), 'Share'];
+  const sizes = `<p>Images as the network sees them: ${data.inputShape[0]} × ${data.inputShape[1]} pixels, ${data.inputShape[2]} channel${data.inputShape[2] === 1 ? '' : 's'}; ${data.splits.map((s) => `${s.images} ${s.name}`).join(' / ')} images.</p>`;
+  if (data.splits.some((s) => s.perClass === null) || data.classNames.length === 0) return `<h2>Data</h2>\n${sizes}`;
+  const totals = data.classNames.map((_, c) => data.splits.reduce((sum, s) => sum + (s.perClass?.[c] ?? 0), 0));
+  const all = totals.reduce((a, b) => a + b, 0);
+  const rows = data.classNames.map((name, c) => [
+    escapeHtml(name),
+    ...data.splits.map((s) => String(s.perClass?.[c] ?? 0)),
+    all === 0 ? '–' : pct((totals[c] ?? 0) / all),
+  ]);
+  rows.push([
+    '<strong>Total</strong>',
+    ...data.splits.map((s) => String((s.perClass ?? []).reduce((a, b) => a + b, 0))),
+    all === 0 ? '–' : pct(1),
+  ]);
+  const order = totals.map((n, c) => ({ n, c })).sort((a, b) => a.n - b.n);
+  const smallest = order[0];
+  const largest = order.at(-1);
+  let balance = '';
+  if (smallest !== undefined && largest !== undefined && largest.n > 0) {
+    const ratio = smallest.n === 0 ? Number.POSITIVE_INFINITY : largest.n / smallest.n;
+    const names = `the largest class (${escapeHtml(data.classNames[largest.c] ?? '')}, ${largest.n}) against the smallest (${escapeHtml(data.classNames[smallest.c] ?? '')}, ${smallest.n})`;
+    balance =
+      ratio <= 1.5
+        ? `<p><strong>Class balance:</strong> balanced — ${names}, ratio ${ratio.toFixed(2)}.</p>`
+        : `<p><strong>Class balance:</strong> imbalanced — ${names}, ratio ${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}; accuracy flatters the large class, so read the per-class recall and the macro F1.</p>`;
+  }
+  return `<h2>Data</h2>\n${sizes}\n${table(head, rows)}\n${balance}`;
 }
 
 /** A task's part of report.html: the rows of the results table and further sections, as HTML. */
@@ -134,6 +204,7 @@ ${results.sections.map((section) => `<h2>${escapeHtml(section.title)}</h2>\n${se
 <h2>Plots</h2>
 ${figures}
 
+${input.data === undefined ? '' : dataSection(input.data)}
 ${input.model === undefined ? '' : modelSection(input.model)}
 <details><summary><strong>Configuration (fully resolved)</strong></summary>
 <pre>${escapeHtml(toYaml(input.config))}</pre>
