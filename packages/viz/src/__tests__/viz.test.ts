@@ -222,6 +222,21 @@ describe('charts render to SVG and PNG offline', () => {
     expect(await pngSize(png)).toMatchObject(svgSize(scatter));
   });
 
+  it('tied values (every trial 0.5, a parameter with one value) get a padded axis with readable ticks', async () => {
+    const tied = [0, 1, 2, 3].map((trial) => ({ trial, learningRate: 0.001, value: 0.5 }));
+    for (const spec of [
+      lineChart(tied, { x: 'trial', y: 'value' }),
+      scatterChart(tied, { x: 'learningRate', y: 'value', logX: true }),
+      scatterChart(tied, { x: 'learningRate', y: 'value' }),
+    ]) {
+      const svg = await renderSvg(spec);
+      expect(svg).not.toContain('0.500000');
+      const ticks = [...svg.matchAll(/>(0\.\d+)</g)].map((m) => Number(m[1]));
+      expect(Math.min(...ticks)).toBeLessThan(0.5);
+      expect(Math.max(...ticks)).toBeGreaterThan(0.5);
+    }
+  });
+
   it('rejects unknown columns and bad options with coded errors', async () => {
     expect(await errorCode(() => lineChart([{ a: 1 }], { x: 'a', y: 'b' }))).toBe('ARGUMENT_INVALID');
     expect(await errorCode(() => barChart([], { category: 'a', value: 'b' }))).toBe('ARGUMENT_INVALID');

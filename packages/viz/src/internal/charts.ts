@@ -45,6 +45,23 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The scale of a quantitative axis. A column whose values are all equal (tied trials, a parameter with one value)
+ * gets a padded domain around its value: vega would otherwise draw a zero-height axis with 6-decimal ticks.
+ */
+function axisScale(
+  data: readonly ChartRow[],
+  column: string,
+  log: boolean,
+): { type: 'log'; domain?: [number, number] } | { zero: false; domain?: [number, number] } {
+  const values = new Set(data.map((row) => toNumber(row[column])).filter((v): v is number => v !== undefined));
+  const only = values.size === 1 ? (values.values().next().value as number) : undefined;
+  if (log) return only === undefined || only <= 0 ? { type: 'log' } : { type: 'log', domain: [only / 2, only * 2] };
+  if (only === undefined) return { zero: false };
+  const pad = only === 0 ? 1 : Math.abs(only) * 0.1;
+  return { zero: false, domain: [only - pad, only + pad] };
+}
+
 function titled(title: string | undefined): { title?: string } {
   return title === undefined ? {} : { title };
 }
@@ -456,7 +473,7 @@ export function lineChart(data: readonly ChartRow[], options: LineChartOptions):
         field: field(o.y),
         type: 'quantitative',
         title: o.yTitle ?? o.y,
-        scale: o.logY ? { type: 'log' } : { zero: false },
+        scale: axisScale(data, o.y, o.logY),
       },
       ...(o.series === undefined ? {} : { color: { field: field(o.series), type: 'nominal', title: o.series } }),
     },
@@ -562,13 +579,13 @@ export function scatterChart(data: readonly ChartRow[], options: ScatterChartOpt
         field: field(o.x),
         type: 'quantitative' as const,
         title: o.x,
-        scale: o.logX ? { type: 'log' as const } : { zero: false },
+        scale: axisScale(data, o.x, o.logX),
       },
       y: {
         field: field(o.y),
         type: 'quantitative' as const,
         title: o.y,
-        scale: o.logY ? { type: 'log' as const } : { zero: false },
+        scale: axisScale(data, o.y, o.logY),
       },
       ...(o.color === undefined ? {} : { color: { field: field(o.color), type: colorType, title: o.color } }),
     },
