@@ -213,8 +213,8 @@ export type { TuneTrialSummary } from './internal/tune/report.js';
 export type { RunTuneOptions, TuneEnsembleResult, TuneResult, TuneRetrainResult } from './internal/tune/run.js';
 /**
  * Runs a hyperparameter search over a training config: a study in the run store (same name → resumed), trials in
- * parallel worker processes, one run per trial (completed, pruned or failed), `trials.csv` and plots in
- * `<output.root>/studies/<name>/`, then the best parameters retrained on train + validation and tested.
+ * parallel worker processes, one run per trial (completed, pruned or failed), `report.html`, `trials.csv` and plots
+ * in `<output.root>/studies/<name>/`, then the best parameters retrained on train + validation and tested.
  *
  * @example
  * ```ts
@@ -243,3 +243,23 @@ export type { TrackStudyStorageOptions } from './internal/tune/storage.js';
  * ```
  */
 export { TrackStudyStorage } from './internal/tune/storage.js';
+/**
+ * Options of {@link writeStudyReport}.
+ *
+ * @example
+ * ```ts
+ * const options: WriteStudyReportOptions = { root: 'runs' };
+ * ```
+ */
+export type { WriteStudyReportOptions } from './internal/tune/study-report.js';
+/**
+ * (Re)writes a study's `report.html` (best trial and its run, retrain and ensemble on the test split, every trial
+ * with its parameters, the tuning plots, tune.yaml) from its folder and the run store — what `optik tune` writes at
+ * its end and `optik runs report <study>` on demand.
+ *
+ * @example
+ * ```ts
+ * const { file } = writeStudyReport('fashion-search', { root: 'runs' });
+ * ```
+ */
+export { writeStudyReport } from './internal/tune/study-report.js';

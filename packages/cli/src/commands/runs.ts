@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isOptikError, OptikError } from '@optik/core';
+import { writeStudyReport } from '@optik/pipeline';
 import {
   formatComparison,
   formatRunDetails,
@@ -22,15 +23,16 @@ import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
 import { type CommandHelp, parserOptions } from '../internal/help.js';
 
-const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
+const USAGE = `usage: optik runs <ls|show|compare|export|studies|report> [options]
   optik runs ls [--task T] [--status S] [--study ID] [--sort KEY] [--desc] [--limit N]
   optik runs show <run>                  (run = id, name or task/name)
   optik runs compare <run> <run> [...] [--plot curves.png]
   optik runs export --csv [filters as for ls]
   optik runs studies
+  optik runs report <study>               (re)write the study's report.html (id or name)
   common: --root DIR (default runs)`;
 
-const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies'];
+const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies', 'report'];
 const FLAGS = {
   root: { type: 'string', value: 'DIR', description: 'the run store (default runs)' },
   task: { type: 'string', value: 'T', description: 'ls/export: only runs of this task' },
@@ -53,7 +55,7 @@ const FLAGS = {
 
 /** `optik help runs`. */
 export const runsHelp: CommandHelp = {
-  summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies)',
+  summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies | report)',
   usage: USAGE,
   flags: FLAGS,
 };
@@ -70,6 +72,13 @@ export const runs: Command = async (args, ctx) => {
   const { values, positionals } = parsed;
   if (sub === undefined || !SUBCOMMANDS.includes(sub)) {
     throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
+  }
+  if (sub === 'report') {
+    const ref = positionals[0];
+    if (ref === undefined) throw new UsageError(`optik runs report needs a study (id or name).\n${USAGE}`);
+    const { file } = writeStudyReport(refOf(ref), { root: values.root ?? 'runs' });
+    ctx.result({ file }, `wrote ${file}`);
+    return;
   }
   const store = openForReading(values.root ?? 'runs');
   try {

@@ -110,6 +110,24 @@ export interface ReportSection {
   readonly sections: readonly { readonly title: string; readonly html: string }[];
 }
 
+/** The style sheet of report.html, shared by the study report. */
+export const REPORT_CSS = `body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
+th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th { background: #f4f4f4; }
+.verdict { display: inline-block; padding: 0.2rem 0.6rem; border-radius: 4px; font-weight: bold; color: #fff; }
+.good-fit { background: #1a7f37; } .overfitting { background: #d62728; } .underfitting { background: #b36b00; } .insufficient-evidence { background: #6e7781; }
+figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #666; font-size: 0.9rem; }
+pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
+.cols { display: flex; gap: 2rem; flex-wrap: wrap; }
+.notes { background: #fafafa; border: 1px dashed #ccc; padding: 0.2rem 1rem; } [contenteditable]:hover { outline: 1px dotted #999; }
+`;
+
+/** The editable author and notes block under a report's title (edit in the browser, save with Ctrl+S). */
+export const NOTES_HTML = `<div class="notes"><p><strong>Author:</strong> <span contenteditable="true">your name</span></p>
+<p><strong>Notes:</strong> <span contenteditable="true">what you tried, what you noticed — click to edit, then save the page (Ctrl+S)</span></p></div>`;
+
 /** Escapes text for HTML. */
 export const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch);
@@ -132,6 +150,19 @@ export function table(head: readonly string[], rows: readonly (readonly string[]
   return `<table><thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+/** PNG plots of `dir` as `<figure>`s with the image inline (a base64 data URI), so the page needs no other file. */
+export function embedFigures(
+  dir: string,
+  plots: readonly { readonly file: string; readonly caption: string }[],
+): string {
+  return plots
+    .map(({ file, caption }) => {
+      const data = readFileSync(join(dir, file)).toString('base64');
+      return `<figure><img alt="${escapeHtml(caption)}" src="data:image/png;base64,${data}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
+    })
+    .join('\n');
+}
+
 /**
  * A self-contained HTML report (no external files: plots are embedded as base64 PNG data URIs): run summary,
  * metrics, per-class table, the fit diagnosis with its rule and remedies, plots and the resolved config.
@@ -150,12 +181,7 @@ export function renderReportHtml(input: ReportInput): string {
     ['Dataset', escapeHtml(input.dataset)],
     ['Images (train / validation / test)', `${input.splits.train} / ${input.splits.validation} / ${input.splits.test}`],
   ];
-  const figures = input.plots
-    .map(({ file, caption }) => {
-      const data = readFileSync(join(input.plotsDir, file)).toString('base64');
-      return `<figure><img alt="${escapeHtml(caption)}" src="data:image/png;base64,${data}"><figcaption>${escapeHtml(caption)}</figcaption></figure>`;
-    })
-    .join('\n');
+  const figures = embedFigures(input.plotsDir, input.plots);
   const verdictText = {
     underfitting: 'Underfitting',
     overfitting: 'Overfitting',
@@ -169,24 +195,12 @@ export function renderReportHtml(input: ReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)}</title>
 <style>
-body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; padding: 0 1rem; color: #222; }
-h1 { margin-bottom: 0.2rem; } .sub { color: #666; margin-top: 0; }
-table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; }
-th, td { border: 1px solid #ddd; padding: 0.3rem 0.7rem; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-th { background: #f4f4f4; }
-.verdict { display: inline-block; padding: 0.2rem 0.6rem; border-radius: 4px; font-weight: bold; color: #fff; }
-.good-fit { background: #1a7f37; } .overfitting { background: #d62728; } .underfitting { background: #b36b00; } .insufficient-evidence { background: #6e7781; }
-figure { margin: 1rem 0; } figure img { max-width: 100%; border: 1px solid #eee; } figcaption { color: #666; font-size: 0.9rem; }
-pre { background: #f7f7f7; padding: 1rem; overflow-x: auto; font-size: 0.85rem; }
-.cols { display: flex; gap: 2rem; flex-wrap: wrap; }
-.notes { background: #fafafa; border: 1px dashed #ccc; padding: 0.2rem 1rem; } [contenteditable]:hover { outline: 1px dotted #999; }
-</style>
+${REPORT_CSS}</style>
 </head>
 <body>
 <h1 contenteditable="true" title="Click to edit the title">${escapeHtml(input.title)}</h1>
 <p class="sub">Run ${input.runId} · ${escapeHtml(input.runName)} · ${escapeHtml(input.runDir)} · ${escapeHtml((input.created ?? new Date().toISOString()).slice(0, 16).replace('T', ' '))}</p>
-<div class="notes"><p><strong>Author:</strong> <span contenteditable="true">your name</span></p>
-<p><strong>Notes:</strong> <span contenteditable="true">what you tried, what you noticed — click to edit, then save the page (Ctrl+S)</span></p></div>
+${NOTES_HTML}
 
 <h2>Results on the test set</h2>
 <div class="cols">
