@@ -183,6 +183,15 @@ export { scanImageFolder } from './internal/folder.js';
  */
 export { formatInspectReport, inspectDataset, reportToJson } from './internal/inspect.js';
 /**
+ * The result of {@link imageDatasetFromDirectory} without a `subset` it can narrow by.
+ *
+ * @example
+ * ```ts
+ * const result: ImageFolderResult = await imageDatasetFromDirectory(options);
+ * ```
+ */
+export type { ImageFolderResult } from './internal/load.js';
+/**
  * Keras `image_dataset_from_directory`: class folders → decoded, resized {@link InMemoryDataset}s, with
  * `labelMode`, `colorMode`, `imageSize` (`[height, width]`), `cropToAspectRatio`, `validationSplit` + `subset` +
  * `seed`. Decoded pixels are cached on disk.

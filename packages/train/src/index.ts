@@ -201,17 +201,45 @@ export { formatProgressLine, ProgressBar, ProgressBarSchema } from './internal/p
  * const source: BatchSource = (epoch) => makeBatches(epoch);
  * ```
  */
-export type { Batch, BatchSource, FitOptions, TrainerConfig, TrainerOptions, TrainResult } from './internal/trainer.js';
-export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
+export type {
+  Batch,
+  BatchSource,
+  FitOptions,
+  PredictData,
+  TrainerConfig,
+  TrainerOptions,
+  TrainResult,
+} from './internal/trainer.js';
 /**
- * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
- * checkpoint state, and the validation-metric hook (`update / result / reset`).
+ * The trainer (`new Trainer(options).fit({ model, trainData, valData, callbacks })`, `trainer.evaluate(model,
+ * batches)`, `trainer.predict(model, batchesOrImages)`), its zod schema, and `train`, the one-call form.
  *
  * @example
  * ```ts
- * const recorder: Callback = { name: 'track', onEpochEnd: (epoch, logs) => store.logEpoch(epoch, logs) };
+ * const trainer = new Trainer({ epochs: 5, optimizer: { type: 'adam', learningRate: 1e-3 } });
+ * await trainer.fit({ model, trainData: (epoch) => batchesOf(epoch), valData: validationBatches });
+ * const logs = await trainer.evaluate(model, testBatches); // { loss, accuracy }
  * ```
  */
+/**
+ * Loss and metrics of a model over batches (Keras `model.evaluate(dataset)`), as a function: a named loss or a
+ * loss function, and streaming metrics (accuracy by default with a named loss).
+ *
+ * @example
+ * ```ts
+ * const logs = await evaluateBatches({ model, data: testBatches, loss: 'categoricalCrossentropy' });
+ * ```
+ */
+/**
+ * A model's outputs over a whole dataset (Keras `model.predict(dataset)`): an image tensor cut into batches, or a
+ * `BatchIterable` / array of batches; outputs concatenated in order, inference mode (dropout off).
+ *
+ * @example
+ * ```ts
+ * const probabilities = (await predictBatches(model, new BatchIterable(test, { batchSize: 64, shuffle: false }))) as tf.Tensor;
+ * ```
+ */
+export { evaluateBatches, predictBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
 /**
  * The task seam's training contracts: a loss is a plain function `(targets, outputs) → scalar` (several outputs
  * come as arrays in the model's output order), and metrics are streaming `update / result / reset` objects that
@@ -222,6 +250,15 @@ export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/train
  * ```ts
  * const loss: LossFunction = (yTrue, yPred) => tf.losses.meanSquaredError(yTrue as tf.Tensor, yPred as tf.Tensor);
  * await new Trainer({ epochs: 3 }).fit({ model, trainData, loss, metrics: [] });
+ * ```
+ */
+/**
+ * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
+ * checkpoint state. `trackingCallback(run)` of @optik/track is one: it logs each epoch into a run.
+ *
+ * @example
+ * ```ts
+ * const printer: Callback = { name: 'printer', onEpochEnd: (epoch, logs) => console.log(epoch + 1, logs.val_loss) };
  * ```
  */
 export type {
