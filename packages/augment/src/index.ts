@@ -183,7 +183,7 @@ export {
 } from './internal/pixel.js';
 export type {
   /**
-   * Options of {@link renderPreview}: `count`, `seed`, `columns`, `cellSize`, `pool`.
+   * Options of {@link renderPreview}: `count`, `seed`, `columns`, `cellSize`, `captions`, `originalCaption`, `pool`.
    *
    * @example
    * ```ts
@@ -202,7 +202,16 @@ export type {
  * await writeFile('grid.png', png);
  * ```
  */
-export { createDemoSample, renderPreview } from './internal/preview.js';
+/**
+ * The parameters a pipeline drew, in words, one entry per transform that ran (`Rotate angle=4.03`,
+ * `Translate dx=-6 dy=3`): the captions of `renderPreview({ captions: true })`.
+ *
+ * @example
+ * ```ts
+ * const words = describeParams(pipeline, pipeline.sampleParams(createRng(0), sample));
+ * ```
+ */
+export { createDemoSample, describeParams, renderPreview } from './internal/preview.js';
 export type {
   /**
    * A transform class as listed in the registry: `type`, `schema`, and `container` for Compose/OneOf/SomeOf.
