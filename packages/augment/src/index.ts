@@ -201,8 +201,7 @@ export type {
  * const png = await renderPreview(parsePipeline(yamlText), createDemoSample(), { count: 11, seed: 1 });
  * await writeFile('grid.png', png);
  * ```
- */
-/**
+ *
  * The parameters a pipeline drew, in words, one entry per transform that ran (`Rotate angle=4.03`,
  * `Translate dx=-6 dy=3`): the captions of `renderPreview({ captions: true })`.
  *

@@ -22,8 +22,7 @@ export type { PipelineConfig, PipelineConfigInput } from './internal/config.js';
  * ```ts
  * const config = loadPipelineConfig('examples/mnist/train.yaml', { train: { epochs: 3 } });
  * ```
- */
-/**
+ *
  * Validates a pipeline config object and fills every default (what {@link loadPipelineConfig} does after
  * reading the file).
  *
@@ -31,8 +30,7 @@ export type { PipelineConfig, PipelineConfigInput } from './internal/config.js';
  * ```ts
  * const config = resolvePipelineConfig({ task: 'classification', data: { dataset: 'mnist' }, model: { preset: 'seed-cnn' } });
  * ```
- */
-/**
+ *
  * The zod schema of a pipeline config (composed from the packages' own schemas), for tools and editors.
  *
  * @example
@@ -65,8 +63,7 @@ export type {
  * const { metrics } = await runEvaluation('exp3');
  * console.log(metrics.accuracy, metrics.f1);
  * ```
- */
-/**
+ *
  * Classifies image files with a run's best weights (decoded and resized to the model's input) and returns the
  * top-k classes with their probabilities.
  *
@@ -173,8 +170,7 @@ export type { TuneConfig, TuneConfigInput } from './internal/tune/config.js';
  * ```ts
  * const tune = loadTuneConfig('examples/mnist/tune.yaml', { trials: 4, train: { epochs: 1 } });
  * ```
- */
-/**
+ *
  * Validates a tune config object and resolves it (what {@link loadTuneConfig} does after reading the file); a
  * `base` path is read relative to `file`'s folder.
  *
@@ -182,8 +178,7 @@ export type { TuneConfig, TuneConfigInput } from './internal/tune/config.js';
  * ```ts
  * const tune = resolveTuneConfig({ base: trainConfig, space, sampler: { type: 'random', seed: 1 }, trials: 8 });
  * ```
- */
-/**
+ *
  * The zod schema of a tune config, for tools and editors.
  *
  * @example

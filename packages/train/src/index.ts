@@ -4,7 +4,8 @@
  * @example
  * ```ts
  * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
- * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), valData: () => valBatches() });
+ * const trainData = (epoch: number) => new BatchIterable(train, { batchSize: 64, seed: epoch }); // @optik/data
+ * const result = await trainer.fit({ model, trainData, valData: new BatchIterable(validation, { shuffle: false }) });
  * ```
  */
 
@@ -32,8 +33,7 @@ export type {
  * ```ts
  * new EarlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
  * ```
- */
-/**
+ *
  * Writes `<dir>/last` every epoch and `<dir>/best` when the monitored value improves: model (tfjs layers format),
  * optimizer state, epoch, RNG state and callback state — everything `resumeFrom` needs.
  *
@@ -41,16 +41,14 @@ export type {
  * ```ts
  * new ModelCheckpoint({ dir: 'runs/classify/exp1/weights', monitor: 'val_accuracy' });
  * ```
- */
-/**
+ *
  * Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs.
  *
  * @example
  * ```ts
  * new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2 });
  * ```
- */
-/**
+ *
  * Sets the learning rate from a schedule (`constant`, `step`, `cosine`, each with linear warm-up) per epoch or
  * per step; {@link scheduledLearningRate} is the formula on its own. A `plannedEpochs` hook shortens the run a cosine
  * schedule spans, e.g. to the epochs a time limit leaves room for.
@@ -60,16 +58,14 @@ export type {
  * new LearningRateScheduler({ type: 'cosine', warmup: 2, unit: 'epoch', minLearningRate: 1e-5 });
  * new LearningRateScheduler({ type: 'cosine' }, { plannedEpochs: () => epochsThatFit });
  * ```
- */
-/**
+ *
  * Stops training at the first batch whose loss is NaN or infinite (`stopReason: 'nan'`).
  *
  * @example
  * ```ts
  * callbacks: [new TerminateOnNaN()]
  * ```
- */
-/**
+ *
  * Appends one CSV row per epoch (epoch, loss, accuracy, val_*, learning_rate, …); on resume it keeps the rows of
  * earlier epochs and drops any written after the checkpoint.
  *
@@ -217,11 +213,10 @@ export type {
  * @example
  * ```ts
  * const trainer = new Trainer({ epochs: 5, optimizer: { type: 'adam', learningRate: 1e-3 } });
- * await trainer.fit({ model, trainData: (epoch) => batchesOf(epoch), valData: validationBatches });
+ * await trainer.fit({ model, trainData: (epoch) => new BatchIterable(train, { seed: epoch }), valData: validationBatches });
  * const logs = await trainer.evaluate(model, testBatches); // { loss, accuracy }
  * ```
- */
-/**
+ *
  * Loss and metrics of a model over batches (Keras `model.evaluate(dataset)`), as a function: a named loss or a
  * loss function, and streaming metrics (accuracy by default with a named loss).
  *
@@ -229,8 +224,7 @@ export type {
  * ```ts
  * const logs = await evaluateBatches({ model, data: testBatches, loss: 'categoricalCrossentropy' });
  * ```
- */
-/**
+ *
  * A model's outputs over a whole dataset (Keras `model.predict(dataset)`): an image tensor cut into batches, or a
  * `BatchIterable` / array of batches; outputs concatenated in order, inference mode (dropout off).
  *
@@ -251,8 +245,7 @@ export { evaluateBatches, predictBatches, Trainer, TrainerSchema, train } from '
  * const loss: LossFunction = (yTrue, yPred) => tf.losses.meanSquaredError(yTrue as tf.Tensor, yPred as tf.Tensor);
  * await new Trainer({ epochs: 3 }).fit({ model, trainData, loss, metrics: [] });
  * ```
- */
-/**
+ *
  * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
  * checkpoint state. `trackingCallback(run)` of @optik/track is one: it logs each epoch into a run.
  *

@@ -93,7 +93,7 @@ export const GUARDS: unique symbol = Symbol('optik.track.guards');
  * @example
  * ```ts
  * const run = store.createRun({ task: 'classification', config });
- * await model.save(fileHandler(run.paths.weightsLast));
+ * await saveModel(model, run.paths.weightsLast); // @optik/train
  * run.logEpoch(1, { loss, accuracy }); // the first epoch
  * ```
  */
