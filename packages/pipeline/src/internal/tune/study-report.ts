@@ -72,7 +72,7 @@ export function renderStudyHtml(
   const bestHtml =
     best === null
       ? '<p>No trial completed, so there is no best trial yet.</p>'
-      : `<p>Trial ${best.number} — ${escapeHtml(result.objective)} ${fmt(best.value)} — run ${link(best.runId, String(best.runId ?? '–'))}.</p>
+      : `<p>Trial ${best.number} — ${escapeHtml(result.objective)} ${fmt(best.value)} — run ${link(best.runId, `${best.runId ?? '–'} (${result.trials.find((t) => t.number === best.number)?.runName ?? '?'})`)}.</p>
 ${table(
   ['Parameter', 'Value'],
   Object.entries(best.params).map(([k, v]) => [escapeHtml(k), value(v)]),
@@ -127,7 +127,7 @@ ${retrains.length > 0 || ensemble !== '' ? `<h2>On the test split</h2>\n${retrai
 
 <h2>Trials (best first)</h2>
 <p>Each trial's parameter combination, its ${escapeHtml(result.objective)} (the best epoch's value) and the test metrics of its model; ★ marks the best.</p>
-${trialsTable}
+<div style="overflow-x: auto">${trialsTable}</div>
 
 <h2>Plots</h2>
 ${plotNotes(result, ordered)}
