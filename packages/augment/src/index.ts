@@ -91,4 +91,4 @@ export type {
  * await writeFile('grid.png', png);
  * ```
  */
-export { createDemoSample, renderPreview } from './internal/preview.js';
+export { createDemoSample, describeParams, renderPreview } from './internal/preview.js';

@@ -98,7 +98,7 @@ export class OptikError extends Error {
  *
  * @example
  * ```ts
- * try { loadConfig(path); } catch (e) { if (isOptikError(e, 'CONFIG_INVALID')) process.exitCode = 1; }
+ * try { parseOrThrow(schema, input, { what: 'config' }); } catch (e) { if (isOptikError(e, 'CONFIG_INVALID')) process.exitCode = 1; }
  * ```
  */
 export function isOptikError(value: unknown, code?: OptikErrorCode): value is OptikError {

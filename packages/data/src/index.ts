@@ -131,6 +131,27 @@ export { FASHION_MNIST_CLASSES } from './internal/builtin.js';
  */
 export { loadBuiltinDataset } from './internal/builtin-registry.js';
 /**
+ * Options of {@link writeClassFolders}: the classes to write (by name) and at most how many images per class and
+ * split.
+ *
+ * @example
+ * ```ts
+ * const options: ClassFoldersOptions = { classes: ['Sneaker', 'Ankle boot'], limit: 1000 };
+ * ```
+ */
+export type { ClassFoldersOptions } from './internal/class-folders.js';
+/**
+ * Writes in-memory splits (a built-in dataset's) as a class-per-folder tree `<out>/<split>/<class>/<i>.png` — a
+ * folder `optik train` reads with `data.directory`, e.g. two Fashion-MNIST classes for a binary task.
+ *
+ * @example
+ * ```ts
+ * const { train, validation, test } = await loadBuiltinDataset('fashion-mnist');
+ * await writeClassFolders({ train, val: validation, test }, 'data/shoes', { classes: ['Sneaker', 'Ankle boot'] });
+ * ```
+ */
+export { writeClassFolders } from './internal/class-folders.js';
+/**
  * Reads a COCO JSON: boxes, polygon and RLE (compressed and uncompressed) masks, categories.
  *
  * @example
@@ -169,8 +190,7 @@ export { imageDimensions } from './internal/decode.js';
  * await writeYolo(readCoco('instances.json'), 'out/yolo');
  * await writeVoc(readCoco('instances.json'), 'out/voc');
  * ```
- */
-/**
+ *
  * Writes in-memory splits as PNG files (`<outDir>/<split>/<index>.png`) and returns them as a file source with
  * each image's split, class and box(es): the way to export a built-in dataset with {@link writeVoc},
  * {@link writeCoco} or {@link writeYolo}.
@@ -206,31 +226,30 @@ export { scanImageFolder } from './internal/folder.js';
  */
 export { formatInspectReport, inspectDataset, reportToJson } from './internal/inspect.js';
 /**
- * Keras `image_dataset_from_directory`: class folders → decoded, resized {@link InMemoryDataset}s, with
- * `labelMode`, `colorMode`, `imageSize` (`[height, width]`), `cropToAspectRatio`, `validationSplit` + `subset` +
- * `seed`. Decoded pixels are cached on disk.
+ * The result of {@link imageDatasetFromDirectory} without a `subset` it can narrow by.
+ *
+ * @example
+ * ```ts
+ * const result: ImageFolderResult = await imageDatasetFromDirectory(options);
+ * ```
+ */
+export type { ImageFolderResult } from './internal/load.js';
+/**
+ * Loading images from files:
+ * - `imageDatasetFromDirectory` — Keras `image_dataset_from_directory`: class folders → decoded, resized
+ *   {@link InMemoryDataset}s, with `labelMode`, `colorMode`, `imageSize` (`[height, width]`), `cropToAspectRatio`,
+ *   `validationSplit` + `subset` + `seed` (`subset: 'both'` is typed with both splits present). Decoded pixels are
+ *   cached on disk.
+ * - `readSample` — decodes one record of a file source into an `ImageSample` (sharp: EXIF orientation, colour mode,
+ *   resize with a fit mode), moving its boxes and masks with the pixels.
+ * - `loadImages` — decodes every image of a file source to one size into an {@link InMemoryDataset}, skipping (and
+ *   listing) unreadable files, with an on-disk cache keyed by path, size and mtime.
  *
  * @example
  * ```ts
  * const { training, validation } = await imageDatasetFromDirectory({ directory: 'flowers', imageSize: [64, 64],
  *   validationSplit: 0.2, subset: 'both', seed: 1 });
- * ```
- */
-/**
- * Decodes one record of a file source into an `ImageSample` (sharp: EXIF orientation, colour mode, resize with a
- * fit mode), moving its boxes and masks with the pixels.
- *
- * @example
- * ```ts
- * const sample = await readSample(source, 0, { imageSize: [320, 320], fit: 'contain' });
- * ```
- */
-/**
- * Decodes every image of a file source to one size into an {@link InMemoryDataset}, skipping (and listing)
- * unreadable files, with an on-disk cache keyed by path, size and mtime.
- *
- * @example
- * ```ts
+ * const sample = await readSample(scanImageFolder('pets'), 0, { imageSize: [320, 320], fit: 'contain' });
  * const { dataset, fromCache, skipped } = await loadImages(scanImageFolder('pets'), { imageSize: [64, 64] });
  * ```
  */
@@ -291,8 +310,7 @@ export { detectSource, openSource, SourceConfigSchema } from './internal/sources
  * ```ts
  * const { train, validation, test } = stratifiedSplit(ds.labels, { validation: 0.1, test: 0.1, seed: 42 });
  * ```
- */
-/**
+ *
  * {@link stratifiedSplit} applied to an {@link InMemoryDataset}: three new datasets.
  *
  * @example

@@ -22,8 +22,7 @@ export type { PipelineConfig, PipelineConfigInput } from './internal/config.js';
  * ```ts
  * const config = loadPipelineConfig('examples/mnist/train.yaml', { train: { epochs: 3 } });
  * ```
- */
-/**
+ *
  * Validates a pipeline config object and fills every default (what {@link loadPipelineConfig} does after
  * reading the file).
  *
@@ -31,8 +30,7 @@ export type { PipelineConfig, PipelineConfigInput } from './internal/config.js';
  * ```ts
  * const config = resolvePipelineConfig({ task: 'classification', data: { dataset: 'mnist' }, model: { preset: 'seed-cnn' } });
  * ```
- */
-/**
+ *
  * The zod schema of a pipeline config (composed from the packages' own schemas), for tools and editors.
  *
  * @example
@@ -65,8 +63,7 @@ export type {
  * const { metrics } = await runEvaluation('exp3');
  * console.log(metrics.accuracy, metrics.f1);
  * ```
- */
-/**
+ *
  * Classifies image files with a run's best weights (decoded and resized to the model's input) and returns the
  * top-k classes with their probabilities.
  *
@@ -174,8 +171,7 @@ export type { TuneConfig, TuneConfigInput } from './internal/tune/config.js';
  * ```ts
  * const tune = loadTuneConfig('examples/mnist/tune.yaml', { trials: 4, train: { epochs: 1 } });
  * ```
- */
-/**
+ *
  * Validates a tune config object and resolves it (what {@link loadTuneConfig} does after reading the file); a
  * `base` path is read relative to `file`'s folder.
  *
@@ -183,8 +179,7 @@ export type { TuneConfig, TuneConfigInput } from './internal/tune/config.js';
  * ```ts
  * const tune = resolveTuneConfig({ base: trainConfig, space, sampler: { type: 'random', seed: 1 }, trials: 8 });
  * ```
- */
-/**
+ *
  * The zod schema of a tune config, for tools and editors.
  *
  * @example
@@ -214,8 +209,8 @@ export type { TuneTrialSummary } from './internal/tune/report.js';
 export type { RunTuneOptions, TuneEnsembleResult, TuneResult, TuneRetrainResult } from './internal/tune/run.js';
 /**
  * Runs a hyperparameter search over a training config: a study in the run store (same name → resumed), trials in
- * parallel worker processes, one run per trial (completed, pruned or failed), `trials.csv` and plots in
- * `<output.root>/studies/<name>/`, then the best parameters retrained on train + validation and tested.
+ * parallel worker processes, one run per trial (completed, pruned or failed), `report.html`, `trials.csv` and plots
+ * in `<output.root>/studies/<name>/`, then the best parameters retrained on train + validation and tested.
  *
  * @example
  * ```ts
@@ -244,3 +239,23 @@ export type { TrackStudyStorageOptions } from './internal/tune/storage.js';
  * ```
  */
 export { TrackStudyStorage } from './internal/tune/storage.js';
+/**
+ * Options of {@link writeStudyReport}.
+ *
+ * @example
+ * ```ts
+ * const options: WriteStudyReportOptions = { root: 'runs' };
+ * ```
+ */
+export type { WriteStudyReportOptions } from './internal/tune/study-report.js';
+/**
+ * (Re)writes a study's `report.html` (best trial and its run, retrain and ensemble on the test split, every trial
+ * with its parameters, the tuning plots, tune.yaml) from its folder and the run store — what `optik tune` writes at
+ * its end and `optik runs report <study>` on demand.
+ *
+ * @example
+ * ```ts
+ * const { file } = writeStudyReport('fashion-search', { root: 'runs' });
+ * ```
+ */
+export { writeStudyReport } from './internal/tune/study-report.js';

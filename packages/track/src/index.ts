@@ -1,7 +1,29 @@
 // Public entry of @optik/track: the run store, run handles, process guards and the `optik runs` formatters.
 
+/**
+ * Options and shape of {@link trackingCallback}.
+ *
+ * @example
+ * ```ts
+ * const options: TrackingCallbackOptions = { finish: false }; // finish later with the test metrics
+ * ```
+ */
+export type { TrackingCallback, TrackingCallbackOptions } from './internal/callback.js';
+/**
+ * A callback for `@optik/train`'s Trainer that logs each epoch of a plain `fit` into a run (store and
+ * results.csv, epochs from 1) and finishes the run when training ends — Keras' CSVLogger/TensorBoard callbacks,
+ * into the run store that `optik runs ls/show/compare` read.
+ *
+ * @example
+ * ```ts
+ * const store = openStore({ root: 'runs' });
+ * const run = store.createRun({ task: 'classification', config: { epochs: 5 } });
+ * await new Trainer({ epochs: 5 }).fit({ model, trainData, valData, callbacks: [trackingCallback(run)] });
+ * ```
+ */
+export { trackingCallback } from './internal/callback.js';
 export type { RunComparison } from './internal/compare.js';
-export { metricGoal } from './internal/compare.js';
+export { isCountMetric, metricGoal } from './internal/compare.js';
 /**
  * CSV as the run folder writes it. `csvLine`: one line (with its newline) of fields, quoted where needed, so any
  * text is safe in a cell; task artifacts beyond `predictions.csv` (boxes, IoUs) use it to write their own tables.
@@ -15,7 +37,7 @@ export { metricGoal } from './internal/compare.js';
  * ```
  */
 export { csvLine, parseCsv } from './internal/files.js';
-export type { FormatComparisonOptions, FormatRunListOptions } from './internal/format.js';
+export type { FormatComparisonOptions, FormatRunListOptions, RenderTableOptions } from './internal/format.js';
 export {
   formatComparison,
   formatDuration,

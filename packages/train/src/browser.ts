@@ -178,8 +178,29 @@ export { Optimizer, OptimizerSchema } from './internal/optimizers.js';
  * const source: BatchSource = (epoch) => makeBatches(epoch);
  * ```
  */
-export type { Batch, BatchSource, FitOptions, TrainerConfig, TrainerOptions, TrainResult } from './internal/trainer.js';
-export { evaluateBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
+export type {
+  Batch,
+  BatchSource,
+  FitOptions,
+  PredictData,
+  TrainerConfig,
+  TrainerOptions,
+  TrainResult,
+} from './internal/trainer.js';
+/**
+ * The trainer (`new Trainer(options).fit({ model, trainData, valData, callbacks })`, `trainer.evaluate(model,
+ * batches)`, `trainer.predict(model, batchesOrImages)`), its zod schema, `train` (the one-call form), and as
+ * functions: `evaluateBatches` (Keras `model.evaluate(dataset)`: loss and metrics over batches) and
+ * `predictBatches` (Keras `model.predict(dataset)`: outputs over an image tensor or batches, in order).
+ *
+ * @example
+ * ```ts
+ * const trainer = new Trainer({ epochs: 5, optimizer: { type: 'adam', learningRate: 1e-3 } });
+ * const logs = await trainer.evaluate(model, testBatches); // { loss, accuracy }
+ * const probabilities = (await predictBatches(model, testBatches)) as tf.Tensor;
+ * ```
+ */
+export { evaluateBatches, predictBatches, Trainer, TrainerSchema, train } from './internal/trainer.js';
 /**
  * The callback contract (Keras' hooks plus `stopTraining`), the context callbacks steer, their logs and
  * checkpoint state, and the validation-metric hook (`update / result / reset`).

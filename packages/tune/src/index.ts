@@ -25,24 +25,21 @@ export type {
  * ```ts
  * const points = optimizationHistory(study.trials, study.direction);
  * ```
- */
-/**
+ *
  * Parameter importance (fANOVA-lite: chance-corrected variance of the objective explained by per-value means).
  *
  * @example
  * ```ts
  * paramImportance(study.trials); // [{ name: 'learningRate', importance: 0.7 }, …]
  * ```
- */
-/**
+ *
  * Slice-plot data: objective against each parameter.
  *
  * @example
  * ```ts
- * for (const series of sliceData(study.trials)) plot(series.name, series.points);
+ * for (const series of sliceData(study.trials)) console.log(series.name, series.points.length);
  * ```
- */
-/**
+ *
  * Parallel-coordinates data: parameter axes, the objective axis, one line per completed trial.
  *
  * @example
@@ -229,8 +226,7 @@ export type { Objective, OptimizeOptions, StudyOptions, TellResult } from './int
  * await study.optimize(objective, { nTrials: 40, concurrency: 2 });
  * study.bestTrial?.params;
  * ```
- */
-/**
+ *
  * Opens an existing study of a storage; `STUDY_NOT_FOUND` when there is none.
  *
  * @example
@@ -238,8 +234,7 @@ export type { Objective, OptimizeOptions, StudyOptions, TellResult } from './int
  * const study = await loadStudy({ name: 'fashion', storage });
  * const rows = study.trialsToRows();
  * ```
- */
-/**
+ *
  * A hyperparameter search: `ask()`/`tell()`, `optimize(objective, { nTrials, concurrency, timeout })`,
  * `trials`, `bestTrial`, `trialsToRows()`.
  *
@@ -266,6 +261,7 @@ export type { SuggestNumberOptions } from './internal/trial.js';
  *
  * @example
  * ```ts
+ * declare function trainOneEpoch(learningRate: number): Promise<number>; // your training step
  * async function objective(trial: Trial) {
  *   const lr = trial.suggestFloat('lr', 1e-4, 1e-1, { log: true });
  *   for (let epoch = 1; epoch <= 10; epoch++) {
@@ -285,32 +281,28 @@ export { Trial } from './internal/trial.js';
  * ```ts
  * const lr: ParamValue = trial.params.learningRate;
  * ```
- */
-/**
+ *
  * `maximize` or `minimize`.
  *
  * @example
  * ```ts
  * const direction: Direction = 'maximize'; // accuracy
  * ```
- */
-/**
+ *
  * `running`, `completed`, `pruned` or `failed`.
  *
  * @example
  * ```ts
  * const done = study.trials.filter((t) => t.state !== 'running');
  * ```
- */
-/**
+ *
  * A parameter's distribution, stored with each trial: categorical choices, or int/float bounds with `log`/`step`.
  *
  * @example
  * ```ts
  * const d: Distribution = { type: 'float', low: 1e-4, high: 1e-1, log: true };
  * ```
- */
-/**
+ *
  * Everything stored about a trial (what a {@link StudyStorage} saves), and one reported intermediate value.
  *
  * @example
@@ -318,8 +310,7 @@ export { Trial } from './internal/trial.js';
  * const record: TrialRecord = await study.tell(trial, 0.91);
  * record.params; record.intermediateValues; record.state;
  * ```
- */
-/**
+ *
  * A study as a storage knows it: id, name, direction, creation time.
  *
  * @example

@@ -2,7 +2,9 @@
 export type {
   BarChartOptions,
   ChartRow,
+  CompareCurvesOptions,
   ConfusionMatrixChartOptions,
+  CurveRun,
   LearningCurvesOptions,
   LineChartOptions,
   ParallelCoordinatesOptions,
@@ -11,6 +13,7 @@ export type {
 } from './internal/charts.js';
 export {
   barChart,
+  compareCurvesChart,
   confusionMatrixChart,
   learningCurvesChart,
   lineChart,

@@ -97,8 +97,7 @@ export type {
  * ```ts
  * const config = ClassifierSchema.parse({ preset: 'vgg-small', inputShape: [32, 32, 3], numClasses: 10 });
  * ```
- */
-/**
+ *
  * The preset names, for CLI help and config validation.
  *
  * @example

@@ -177,11 +177,11 @@ export function describeTaskHarness<C extends { readonly task: string }>(
         expect(api.loadPipelineConfig(join(result.runDir, 'config.yaml'))).toEqual(config);
       });
 
-      it('results.csv has one row per epoch', () => {
+      it('results.csv has one row per epoch, numbered from 1', () => {
         const { header, rows } = readCsv(readFileSync(join(result.runDir, 'results.csv'), 'utf8'));
         expect(header).toEqual(expect.arrayContaining(['epoch', 'loss', 'val_loss']));
         const epoch = header.indexOf('epoch');
-        expect(rows.map((r) => r[epoch])).toEqual(Array.from({ length: result.epochs }, (_, i) => String(i)));
+        expect(rows.map((r) => r[epoch])).toEqual(Array.from({ length: result.epochs }, (_, i) => String(i + 1)));
       });
 
       it("runEvaluation of the run reproduces metrics.json's report and the headline on the test split", () => {

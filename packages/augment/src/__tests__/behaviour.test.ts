@@ -8,6 +8,7 @@ import {
   CutMix,
   compose,
   createDemoSample,
+  describeParams,
   fromConfig,
   HueSaturation,
   MixUp,
@@ -216,5 +217,35 @@ describe('renderPreview', () => {
       columns: 3,
     });
     expect(again.equals(png)).toBe(true);
+  });
+
+  it('captions each variant with the parameters drawn for it, in a band under the cell', async () => {
+    const pipeline = compose([new RandomFlip({ p: 1 }), new RandomRotate({ p: 1, degrees: [-30, 30] })]);
+    const sample = createDemoSample({ width: 32, height: 32 });
+    const png = await renderPreview(pipeline, sample, {
+      count: 2,
+      seed: 4,
+      cellSize: 64,
+      captions: true,
+      originalCaption: 'original 32×32',
+    });
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height]).toEqual([3 * 70 + 6, 64 + 40 + 12]); // one row: cell + 3 caption lines
+    // the caption band holds text (light pixels), which an uncaptioned grid lacks
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    let light = 0;
+    for (let y = 6 + 64; y < 6 + 64 + 40; y++) {
+      for (let x = 6; x < 70; x++) if ((data[(y * info.width + x) * info.channels] as number) > 150) light++;
+    }
+    expect(light).toBeGreaterThan(20);
+    // the words are the drawn parameters: the same rng draws the same angle
+    const params = pipeline.sampleParams(createRng(4), sample, { pool: [sample] });
+    const words = describeParams(pipeline, params);
+    const angle = ((params?.children ?? []) as { angle: number }[])[1]?.angle ?? Number.NaN;
+    expect(words).toEqual(
+      expect.arrayContaining([`Rotate angle=${Math.abs(angle) < 1 ? angle.toFixed(2) : angle.toFixed(1)}`]),
+    );
+    expect(words[0]).toMatch(/^Flip( horizontal)?( vertical)?$/);
+    expect(describeParams(pipeline, null)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { createRng, parseOrThrow } from '@optik/core';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { targetMasks } from './sample.js';
-import type { AugmentContext, Transform } from './types.js';
+import type { AugmentContext, Transform, TransformParams } from './types.js';
 
 export const PreviewSchema = z.strictObject({
   /** Number of augmented variants shown after the original. */
@@ -14,6 +14,10 @@ export const PreviewSchema = z.strictObject({
   columns: z.number().int().min(1).max(64).optional(),
   /** Longest side of each cell in pixels; small images are scaled up with nearest neighbour. */
   cellSize: z.number().int().min(16).max(1024).default(160),
+  /** Caption each variant with the parameters drawn for it (and the original with `originalCaption`). */
+  captions: z.boolean().default(false),
+  /** The original's caption (e.g. its size as the network sees it); default `original`. */
+  originalCaption: z.string().max(200).optional(),
 });
 
 /** Options of {@link renderPreview}. */
@@ -97,6 +101,63 @@ async function renderCell(sample: ImageSample, cellSize: number, highlight: bool
     .toBuffer();
 }
 
+const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 2 : 1));
+
+/**
+ * The parameters a pipeline drew for one variant, in words: one entry per transform that ran (`Rotate
+ * angle=4.03`, `Flip horizontal`, `Translate dx=-6 dy=3`); containers (Compose, OneOf, SomeOf) list their
+ * children's. Seeds and nested values are left out.
+ *
+ * @example
+ * ```ts
+ * const words = describeParams(pipeline, pipeline.sampleParams(createRng(0), sample)); // ['Rotate angle=12.40']
+ * ```
+ */
+export function describeParams(transform: Transform, params: TransformParams): string[] {
+  if (params === null) return [];
+  const children = (transform as { transforms?: unknown }).transforms;
+  if (Array.isArray(children) && Array.isArray(params.children)) {
+    return children.flatMap((child, i) =>
+      describeParams(child as Transform, (params.children as TransformParams[])[i] ?? null),
+    );
+  }
+  const parts = Object.entries(params).flatMap(([key, value]) => {
+    if (key === 'seed') return [];
+    if (typeof value === 'boolean') return value ? [key] : [];
+    if (typeof value === 'number') return [`${key}=${num(value)}`];
+    if (typeof value === 'string') return [`${key}=${value}`];
+    return [];
+  });
+  return [[transform.type.replace(/^Random/, ''), ...parts].join(' ')];
+}
+
+/** SVG text lines (wrapped at about `width` pixels) for a caption band under a cell. */
+function captionSvg(text: string, width: number, lines: number): Buffer {
+  const perLine = Math.max(8, Math.floor(width / 6));
+  const words = text.split(' ');
+  const rows: string[] = [];
+  let row = '';
+  for (const word of words) {
+    if (row !== '' && row.length + 1 + word.length > perLine) {
+      rows.push(row);
+      row = word;
+    } else row = row === '' ? word : `${row} ${word}`;
+  }
+  if (row !== '') rows.push(row);
+  const shown = rows.slice(0, lines);
+  if (rows.length > lines) shown[lines - 1] = `${(shown[lines - 1] ?? '').slice(0, perLine - 1)}…`;
+  const escapeXml = (t: string) => t.replace(/[&<>]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[c] ?? c);
+  const tspans = shown
+    .map(
+      (line, i) =>
+        `<text x="2" y="${11 + i * 12}" font-family="DejaVu Sans, sans-serif" font-size="10" fill="#ddd">${escapeXml(line)}</text>`,
+    )
+    .join('');
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${lines * 12 + 4}">${tspans}</svg>`,
+  );
+}
+
 /**
  * Renders one sample and `count` augmented variants in a grid (the original first, framed in white), with boxes
  * as SVG outlines and masks blended in colour. Returns PNG bytes.
@@ -112,31 +173,42 @@ export async function renderPreview(
   options: PreviewOptions = {},
 ): Promise<Buffer> {
   const { pool, ...rest } = options;
-  const { count, seed, columns, cellSize } = parseOrThrow(PreviewSchema, rest, { what: 'preview options' });
+  const { count, seed, columns, cellSize, captions, originalCaption } = parseOrThrow(PreviewSchema, rest, {
+    what: 'preview options',
+  });
   const rng = createRng(seed);
   const context: AugmentContext = { pool: pool ?? [sample] };
-  const variants = Array.from({ length: count }, () =>
-    pipeline.apply(sample, pipeline.sampleParams(rng, sample, context), context),
-  );
-  const cells = await Promise.all([sample, ...variants].map((s, i) => renderCell(s, cellSize, i === 0)));
+  const variants = Array.from({ length: count }, () => {
+    const params = pipeline.sampleParams(rng, sample, context);
+    const words = describeParams(pipeline, params);
+    return {
+      sample: pipeline.apply(sample, params, context),
+      caption: words.length === 0 ? 'unchanged' : words.join(' · '),
+    };
+  });
+  const all = [{ sample, caption: originalCaption ?? 'original' }, ...variants];
+  const cells = await Promise.all(all.map((v, i) => renderCell(v.sample, cellSize, i === 0)));
   const cols = columns ?? Math.min(5, cells.length);
   const rows = Math.ceil(cells.length / cols);
   const pad = 6;
+  const captionLines = 3;
+  const band = captions ? captionLines * 12 + 4 : 0;
+  const layers = cells.flatMap((input, i) => {
+    const left = pad + (i % cols) * (cellSize + pad);
+    const top = pad + Math.floor(i / cols) * (cellSize + band + pad);
+    const cell = { input, left, top };
+    if (!captions) return [cell];
+    return [cell, { input: captionSvg(all[i]?.caption ?? '', cellSize, captionLines), left, top: top + cellSize }];
+  });
   return sharp({
     create: {
       width: cols * (cellSize + pad) + pad,
-      height: rows * (cellSize + pad) + pad,
+      height: rows * (cellSize + band + pad) + pad,
       channels: 3,
       background: { r: 32, g: 32, b: 32 },
     },
   })
-    .composite(
-      cells.map((input, i) => ({
-        input,
-        left: pad + (i % cols) * (cellSize + pad),
-        top: pad + Math.floor(i / cols) * (cellSize + pad),
-      })),
-    )
+    .composite(layers)
     .png()
     .toBuffer();
 }

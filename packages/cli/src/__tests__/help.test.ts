@@ -40,7 +40,7 @@ describe('optik help <verb> / optik <verb> --help', () => {
     expect(stdout).toMatch(/\n {2}data\.batchSize +images per optimizer step \[integer ≥ 1; default 64\]\n/);
     // A key chosen by `type` shows each variant ready to copy, with its defaults.
     expect(stdout).toContain('{ type: adam, learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }');
-    expect(stdout).toContain('{ type: dropout, rate: <number in [0, 1)> }');
+    expect(stdout).toContain('{ type: dropout, name: <text, optional>, rate: <number in [0, 1)> }'); // a layer may be named
   });
 
   it.each(['train', 'tune'])('%s --help --json: every config key of the schema is described', async (verb) => {

@@ -90,6 +90,21 @@ describe('optik tune', () => {
     expect(run.stdout).toContain('4 trials (4 completed), 1 run now');
     expect(run.stdout).toContain('leaderboard');
     expect(run.stdout).toMatch(/best: trial \d/);
+    const report = join(runsRoot, 'studies', 'cli-grid', 'report.html');
+    expect(run.stdout).toContain(`study report: ${report}`);
+    // optik runs report rewrites it on demand (by name or id); an unknown study is a coded user error
+    const before = readFileSync(report, 'utf8');
+    writeFileSync(report, 'stale');
+    const again = optik('runs', 'report', 'cli-grid', '--root', runsRoot, '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout.trim().split('\n').at(-1) as string).file).toBe(report);
+    expect(readFileSync(report, 'utf8').replace(/\d{4}-\d\d-\d\d \d\d:\d\d<\/p>/, '')).toBe(
+      before.replace(/\d{4}-\d\d-\d\d \d\d:\d\d<\/p>/, ''),
+    );
+    expect(before).toContain('<h2>Trials (best first)</h2>');
+    const unknown = optik('runs', 'report', 'nope', '--root', runsRoot);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('RUN_NOT_FOUND'); // the store's code for an unknown run or study
   }, 120_000);
 
   it('refuses bad usage (exit 2) and bad configs (exit 1, coded)', () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,6 +111,25 @@ describe('optik train / eval / predict', () => {
     }
   }, 60_000);
 
+  it('runs ls/show/compare: F1 not numSamples, the time train printed, overlaid curves as a PNG', () => {
+    const result = lastJson(trained.stdout);
+    const show = lastJson(optik('runs', 'show', String(result.runId), '--root', runsRoot, '--json').stdout);
+    expect(Math.abs(show.run.durationMs / 1000 - result.seconds)).toBeLessThan(0.05);
+    expect(show.run.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2]);
+    const ls = optik('runs', 'ls', '--root', runsRoot);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(ls.stdout.split('\n')[0]).toMatch(/\baccuracy\s+f1\s+precision\s+recall$/);
+    expect(ls.stdout).not.toContain('numSamples');
+    const plot = join(dir, 'plots', 'compare.png');
+    const compare = optik('runs', 'compare', '1', '2', '--root', runsRoot, '--plot', plot, '--json');
+    expect(compare.code, compare.stderr).toBe(0);
+    expect(lastJson(compare.stdout).plot).toBe(plot);
+    expect(readFileSync(plot).subarray(1, 4).toString()).toBe('PNG');
+    const human = optik('runs', 'compare', '1', '2', '--root', runsRoot);
+    expect(human.stdout).toMatch(/\nnumSamples\s+64\s+64\n/);
+    expect(human.stdout).toMatch(/\nf1 \(↑\)/);
+  }, 60_000);
+
   it('train refuses bad configs with coded one-paragraph errors (exit 1) and bad usage (exit 2)', () => {
     expectUserError(optik('train', config, 'model.layers.0.kernelSize=0', '--backend', 'cpu'), 'CONFIG_INVALID');
     expect(optik('train', config, 'model.layers.0.kernelSize=0').stderr).toContain('model.layers[0].kernelSize');
@@ -189,4 +208,36 @@ describe('optik augment preview', () => {
     expectUserError(optik('augment', 'preview', bad, '--out', out), 'CONFIG_INVALID');
     expect(optik('augment', 'preview', aug).code).toBe(2);
   }, 60_000);
+
+  it('takes an image or a class folder directly, at the size the network sees, with captions', () => {
+    const aug = join(dir, 'aug2.yaml');
+    writeFileSync(aug, 'type: Compose\ntransforms:\n  - { type: RandomRotate, degrees: [-20, 20] }\n');
+    const digit = join(dir, 'digit.png');
+    writeDigitPng(digit);
+    const out = join(dir, 'grid3.png');
+    const fromImage = optik('augment', 'preview', aug, digit, '--count', '4', '--out', out, '--json');
+    expect(fromImage.code, fromImage.stderr).toBe(0);
+    expect(lastJson(fromImage.stdout)).toMatchObject({ source: digit, size: [28, 28, 3] });
+    // one row of 5 cells of 160 px, each with a 3-line caption band under it
+    const png = readFileSync(out);
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([5 * 166 + 6, 160 + 40 + 12]); // IHDR
+
+    // a training config on a class folder: its images at data.imageSize and data.colorMode
+    const folder = join(dir, 'shapes');
+    for (const c of ['a', 'b']) {
+      mkdirSync(join(folder, c), { recursive: true });
+      for (let i = 0; i < 2; i++) writeDigitPng(join(folder, c, `${i}.png`));
+    }
+    const train = join(dir, 'folder-train.yaml');
+    writeFileSync(
+      train,
+      `task: classification\ndata: { directory: ${folder}, imageSize: [16, 12], colorMode: grayscale }\naugment: { type: RandomFlip, mode: horizontal }\nmodel: { preset: seed-cnn }\n`,
+    );
+    const fromConfig = optik('augment', 'preview', train, '--index', '3', '--out', out, '--json');
+    expect(fromConfig.code, fromConfig.stderr).toBe(0);
+    expect(lastJson(fromConfig.stdout)).toMatchObject({ source: folder, index: 3, size: [16, 12, 1] });
+    expect(fromConfig.stdout).not.toContain('demo');
+    expectUserError(optik('augment', 'preview', aug, join(dir, 'nope.png'), '--out', out), 'DATA_NOT_FOUND');
+    expectUserError(optik('augment', 'preview', train, '--index', '9', '--out', out), 'ARGUMENT_INVALID');
+  }, 90_000);
 });

@@ -1,5 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isOptikError } from '@optik/core';
+import { isOptikError, OptikError } from '@optik/core';
+import { writeStudyReport } from '@optik/pipeline';
 import {
   formatComparison,
   formatRunDetails,
@@ -8,25 +11,28 @@ import {
   openStore,
   RUN_STATUSES,
   type RunFilter,
+  type RunRecord,
   type RunStatus,
   runCompareJson,
   runListJson,
   runShowJson,
   type Store,
 } from '@optik/track';
+import { compareCurvesChart, renderPng } from '@optik/viz';
 import type { Command } from '../internal/context.js';
 import { UsageError } from '../internal/context.js';
 import { type CommandHelp, parserOptions } from '../internal/help.js';
 
-const USAGE = `usage: optik runs <ls|show|compare|export|studies> [options]
+const USAGE = `usage: optik runs <ls|show|compare|export|studies|report> [options]
   optik runs ls [--task T] [--status S] [--study ID] [--sort KEY] [--desc] [--limit N]
   optik runs show <run>                  (run = id, name or task/name)
-  optik runs compare <run> <run> [...]
+  optik runs compare <run> <run> [...] [--plot curves.png]
   optik runs export --csv [filters as for ls]
   optik runs studies
+  optik runs report <study>               (re)write the study's report.html (id or name)
   common: --root DIR (default runs)`;
 
-const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies'];
+const SUBCOMMANDS = ['ls', 'list', 'show', 'compare', 'export', 'studies', 'report'];
 const FLAGS = {
   root: { type: 'string', value: 'DIR', description: 'the run store (default runs)' },
   task: { type: 'string', value: 'T', description: 'ls/export: only runs of this task' },
@@ -40,11 +46,16 @@ const FLAGS = {
   desc: { type: 'boolean', description: 'ls/export: sort descending' },
   limit: { type: 'string', value: 'N', description: 'ls/export: at most N runs' },
   csv: { type: 'boolean', description: 'export: as CSV (the only format so far)' },
+  plot: {
+    type: 'string',
+    value: 'FILE',
+    description: 'compare: also write the learning curves of the runs, overlaid, to this PNG',
+  },
 } as const;
 
 /** `optik help runs`. */
 export const runsHelp: CommandHelp = {
-  summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies)',
+  summary: 'list, show, compare and export recorded runs (ls | show | compare | export --csv | studies | report)',
   usage: USAGE,
   flags: FLAGS,
 };
@@ -61,6 +72,13 @@ export const runs: Command = async (args, ctx) => {
   const { values, positionals } = parsed;
   if (sub === undefined || !SUBCOMMANDS.includes(sub)) {
     throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}".\n${USAGE}`);
+  }
+  if (sub === 'report') {
+    const ref = positionals[0];
+    if (ref === undefined) throw new UsageError(`optik runs report needs a study (id or name).\n${USAGE}`);
+    const { file } = writeStudyReport(refOf(ref), { root: values.root ?? 'runs' });
+    ctx.result({ file }, `wrote ${file}`);
+    return;
   }
   const store = openForReading(values.root ?? 'runs');
   try {
@@ -88,8 +106,19 @@ export const runs: Command = async (args, ctx) => {
       }
       case 'compare': {
         if (positionals.length < 2) throw new UsageError(`optik runs compare needs two or more runs.\n${USAGE}`);
-        const comparison = store.compareRuns(positionals.map(refOf));
-        ctx.result(runCompareJson(comparison), formatComparison(comparison));
+        const refs = positionals.map(refOf);
+        const comparison = store.compareRuns(refs);
+        const plot =
+          values.plot === undefined
+            ? undefined
+            : await writeCurves(
+                refs.map((ref) => store.getRun(ref)),
+                values.plot,
+              );
+        ctx.result(
+          { ...runCompareJson(comparison), ...(plot === undefined ? {} : { plot }) },
+          `${formatComparison(comparison)}${plot === undefined ? '' : `\nlearning curves: ${plot}`}`,
+        );
         return;
       }
       case 'export': {
@@ -125,6 +154,32 @@ function openForReading(root: string): Store {
     );
     return openStore({ root, readOnly: true });
   }
+}
+
+/**
+ * Writes the runs' learning curves overlaid (one colour per run) to `file`: loss, then every metric the runs
+ * log with a validation twin (`accuracy` next to `val_accuracy`), at most three panels.
+ */
+async function writeCurves(records: readonly RunRecord[], file: string): Promise<string> {
+  const keys = new Set(records.flatMap((r) => r.epochs.flatMap((e) => Object.keys(e.metrics))));
+  const metrics = ['loss', ...[...keys].filter((k) => k !== 'loss' && keys.has(`val_${k}`))].slice(0, 3);
+  const spec = compareCurvesChart(
+    records.map((r) => ({ name: `${r.id}:${r.name}`, rows: r.epochs.map((e) => ({ ...e.metrics, epoch: e.epoch })) })),
+    { metrics, title: `Learning curves of runs ${records.map((r) => r.id).join(', ')}` },
+  );
+  const out = resolve(file);
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, await renderPng(spec));
+  } catch (cause) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      `Cannot write the learning curves to ${out}: ${(cause as Error).message}.`,
+      { received: file, hint: 'Give --plot a writable .png file path, e.g. --plot curves.png.' },
+      { cause },
+    );
+  }
+  return out;
 }
 
 function parse(args: readonly string[]) {

@@ -63,6 +63,7 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'data.imageSize':
     '[height, width] the directory (or source) images are resized to, boxes with them (default [64, 64])',
   'data.colorMode': 'colour mode of the directory (or source) images (default rgb)',
+  'data.positiveClass': 'two-class directory: the class folder that is the positive class (label 1), reported first',
   'data.validationSplit': 'fraction of the training images held out (stratified) for validation',
   'data.testSplit': 'fraction held out as the test set where the source has none',
   'data.batchSize': 'images per optimizer step',
@@ -314,7 +315,7 @@ function formatResult(r: TrainingResult): string {
     'insufficient-evidence': 'insufficient evidence',
   }[r.diagnosis.verdict];
   const lines = [
-    `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch + 1}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
+    `run ${r.runId} (${r.runName}) on ${r.backend}: ${r.epochs} epochs in ${r.seconds.toFixed(1)} s${r.bestEpoch === null ? '' : `, best epoch ${r.bestEpoch}`}${r.stopReason === null ? '' : ` (stopped: ${r.stopReason})`}`,
     `test set (${m.numSamples} images, weights/best):`,
     ...headlineLines(m),
     `diagnosis: ${verdict}`,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadTuneConfig, runTune, TuneConfigSchema, type TuneResult, type TuneTrialSummary } from '@optik/pipeline';
 import { fixed, intFlag, parseCommandArgs } from '../internal/args.js';
 import type { Command } from '../internal/context.js';
@@ -214,6 +215,8 @@ function formatResult(r: TuneResult): string {
       testLine(r.ensemble.metrics),
     );
   }
-  lines.push(`study folder: ${r.studyDir} (trials.csv, plots/)`);
+  lines.push(
+    `study report: ${join(r.studyDir, 'report.html')} (also trials.csv, plots/; rewrite with optik runs report ${r.studyName})`,
+  );
   return lines.join('\n');
 }

@@ -9,6 +9,9 @@ const HEADLINE_LABELS: readonly (readonly [key: string, label: string, note?: st
   ['locAccuracy50', 'loc. accuracy @0.5', '(right class and IoU ≥ 0.5)'],
   ['locAccuracy75', 'loc. accuracy @0.75', '(right class and IoU ≥ 0.75)'],
   ['meanIou', 'mean IoU'],
+  ['positivePrecision', 'precision', '(positive class)'],
+  ['positiveRecall', 'recall', '(positive class)'],
+  ['positiveF1', 'F1', '(positive class)'],
   ['accuracy', 'accuracy'],
   ['precision', 'precision', '(macro)'],
   ['recall', 'recall', '(macro)'],
@@ -19,15 +22,20 @@ const HEADLINE_LABELS: readonly (readonly [key: string, label: string, note?: st
 export function headlineLines(metrics: Readonly<Record<string, unknown>>, indent = '  '): string[] {
   const present = HEADLINE_LABELS.filter(([key]) => typeof metrics[key] === 'number');
   const width = Math.max(...present.map(([, label]) => label.length));
-  return present.map(
-    ([key, label, note]) =>
-      `${indent}${label.padEnd(width)}  ${fixed(metrics[key] as number)}${note === undefined ? '' : `  ${note}`}`,
-  );
+  const positive =
+    typeof metrics.positiveClass === 'string' ? `(positive class "${metrics.positiveClass}")` : undefined;
+  return present.map(([key, label, note]) => {
+    const shown = note === '(positive class)' && positive !== undefined ? positive : note;
+    return `${indent}${label.padEnd(width)}  ${fixed(metrics[key] as number)}${shown === undefined ? '' : `  ${shown}`}`;
+  });
 }
 
 /** The headline metrics on one line (`accuracy 0.9248  precision …`). */
 export function headlineInline(metrics: Readonly<Record<string, unknown>>): string {
   return HEADLINE_LABELS.filter(([key]) => typeof metrics[key] === 'number')
-    .map(([key, label]) => `${label} ${fixed(metrics[key] as number)}`)
+    .map(
+      ([key, label, note]) =>
+        `${note === '(positive class)' ? 'positive ' : ''}${label} ${fixed(metrics[key] as number)}`,
+    )
     .join('  ');
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { isOptikError } from '@optik/core';
 import { tempDir } from '@optik/testing';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  type InMemoryDataset,
   imageDatasetFromDirectory,
   loadImages,
   openSource,
@@ -78,10 +79,13 @@ describe('class-per-folder source (Keras image_dataset_from_directory semantics)
       labelMode: 'binary',
       cache: false,
     });
-    expect(split.training?.length).toBe(7);
-    expect(split.validation?.length).toBe(3);
-    expect(split.training?.channels).toBe(3);
-    expect(split.training?.labelMode).toBe('binary');
+    // subset 'both' types both splits as present: no `?.` or `!` (a type error here if the overloads go)
+    expectTypeOf(split.training).toEqualTypeOf<InMemoryDataset>();
+    expectTypeOf(split.validation).toEqualTypeOf<InMemoryDataset>();
+    expect(split.training.length).toBe(7);
+    expect(split.validation.length).toBe(3);
+    expect(split.training.channels).toBe(3);
+    expect(split.training.labelMode).toBe('binary');
     const sameSeed = await imageDatasetFromDirectory({
       directory: root,
       imageSize: [8, 8],
@@ -90,7 +94,9 @@ describe('class-per-folder source (Keras image_dataset_from_directory semantics)
       seed: 3,
       cache: false,
     });
-    expect(sameSeed.validation?.sources).toEqual(split.validation?.sources);
+    expectTypeOf(sameSeed).not.toHaveProperty('training');
+    expect(sameSeed.validation.sources).toEqual(split.validation.sources);
+    expect('training' in sameSeed).toBe(false);
   });
 
   it('validates its options like Keras (subset needs validationSplit, a split needs a seed)', async () => {

@@ -349,13 +349,30 @@ export const ImageFolderOptionsSchema = z
   });
 export type ImageFolderOptions = z.input<typeof ImageFolderOptionsSchema>;
 
+/** What {@link imageDatasetFromDirectory} returns: the split(s) `subset` asked for, and the whole load result. */
+export interface ImageFolderResult {
+  readonly training?: InMemoryDataset;
+  readonly validation?: InMemoryDataset;
+  readonly all: LoadResult;
+}
+
 /**
  * Keras `image_dataset_from_directory`: class-per-folder images decoded to `imageSize`, optionally split into
- * training and validation by shuffling the file list with `seed` and holding out the last `validationSplit`.
+ * training and validation by shuffling the file list with `seed` and holding out the last `validationSplit`. The
+ * result type follows `subset`: `'both'` gives `training` and `validation`, `'training'` or no split `training`,
+ * `'validation'` `validation` — no `!` needed.
  */
-export async function imageDatasetFromDirectory(
-  options: ImageFolderOptions,
-): Promise<{ training?: InMemoryDataset; validation?: InMemoryDataset; all: LoadResult }> {
+export function imageDatasetFromDirectory(
+  options: ImageFolderOptions & { subset: 'both' },
+): Promise<{ training: InMemoryDataset; validation: InMemoryDataset; all: LoadResult }>;
+export function imageDatasetFromDirectory(
+  options: ImageFolderOptions & { subset: 'validation' },
+): Promise<{ validation: InMemoryDataset; all: LoadResult }>;
+export function imageDatasetFromDirectory(
+  options: ImageFolderOptions & { subset?: 'training' | undefined },
+): Promise<{ training: InMemoryDataset; all: LoadResult }>;
+export function imageDatasetFromDirectory(options: ImageFolderOptions): Promise<ImageFolderResult>;
+export async function imageDatasetFromDirectory(options: ImageFolderOptions): Promise<ImageFolderResult> {
   const o = parseOrThrow(ImageFolderOptionsSchema, options, { what: 'image folder options' });
   const source = scanImageFolder(o.directory, {
     followLinks: o.followLinks,

@@ -170,6 +170,51 @@ describe.each(binary.map((f) => [f.name, f] as const))('binary metrics take tens
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('two-class metrics (Accuracy, Precision, F1Score, ConfusionMatrix…) read a sigmoid [n, 1] or [n] as [1 − p, p]', () => {
+    const before = tf.memory().numTensors;
+    const twoClass = (): Metric<unknown>[] => [
+      new Accuracy({ numClasses: 2 }),
+      new Precision({ numClasses: 2 }),
+      new Recall({ numClasses: 2, average: 'micro' }),
+      new F1Score({ numClasses: 2 }),
+      new ConfusionMatrix({ numClasses: 2 }),
+      new LogLoss({ numClasses: 2 }),
+      new RocAuc({ numClasses: 2 }),
+    ];
+    const softmax = tf.tensor2d(
+      probs.flatMap((p) => [1 - p, p]),
+      [n, 2],
+    );
+    const yTrue = tf.tensor2d(f.yTrue, [n, 1]);
+    // 1 − p in float32 (the softmax tensor) and in float64 differ in the 8th digit
+    const rounded = (value: unknown): string =>
+      JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' ? Number(v.toFixed(6)) : v));
+    const reference = rounded(twoClass().map((m) => resultOf(m, yTrue, softmax)));
+    const sigmoids = [tf.tensor2d(probs, [n, 1]), tf.tensor1d(probs)];
+    for (const yPred of sigmoids) expect(rounded(twoClass().map((m) => resultOf(m, yTrue, yPred)))).toBe(reference);
+    expect(
+      twoClass().map((m) =>
+        resultOf(
+          m,
+          f.yTrue,
+          probs.map((p) => [p]),
+        ),
+      ),
+    ).toEqual(
+      twoClass().map((m) =>
+        resultOf(
+          m,
+          f.yTrue,
+          probs.map((p) => [1 - p, p]),
+        ),
+      ),
+    );
+    // three classes still need three columns
+    expect(() => resultOf(new Accuracy({ numClasses: 3 }), [0, 1, 2], [[0.2], [0.5], [0.9]])).toThrow();
+    tf.dispose([softmax, yTrue, ...sigmoids]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('classificationReport reads a sigmoid tensor [n, 1] as binary', () => {
     const yTrue = tf.tensor2d(f.yTrue, [n, 1]);
     const yPred = tf.tensor2d(probs, [n, 1]);

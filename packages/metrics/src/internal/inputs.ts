@@ -150,6 +150,14 @@ function probabilitiesOfTensor(yPred: TensorLike, n: number, columns: number, wh
   return yPred.dataSync();
 }
 
+/** Whether `yPred` holds one probability per sample (a sigmoid's `[n, 1]` or `[n]`, rows of one, or `n` numbers). */
+export function isSigmoidOutput(yPred: Probabilities, n: number): boolean {
+  if (n === 0) return false;
+  if (isTensorLike(yPred)) return (yPred.shape.length === 2 && yPred.shape[1] === 1) || yPred.shape.length === 1;
+  if (isRows(yPred)) return (yPred[0] as ArrayLike<number>).length === 1;
+  return yPred.length === n;
+}
+
 /** Reads `n × columns` probabilities into a row-major Float64Array, checking the shape and that values are finite. */
 export function readProbabilities(yPred: Probabilities, n: number, columns: number, what: string): Float64Array {
   const out = new Float64Array(n * columns);

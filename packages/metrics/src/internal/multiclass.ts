@@ -2,7 +2,14 @@ import { parseOrThrow } from '@optik/core';
 import { z } from 'zod';
 import { GrowableFloat64 } from './buffer.js';
 import { type PrecisionRecallF1Result, scoresFromConfusion } from './confusion.js';
-import { argmaxRow, type Labels, type Probabilities, readLabels, readProbabilities } from './inputs.js';
+import {
+  argmaxRow,
+  isSigmoidOutput,
+  type Labels,
+  type Probabilities,
+  readLabels,
+  readProbabilities,
+} from './inputs.js';
 import type { Metric } from './metric.js';
 import {
   averagePrecisionFromCounts,
@@ -73,7 +80,18 @@ function read(
   what: string,
 ): { labels: Int32Array; probs: Float64Array } {
   const labels = readLabels(yTrue, numClasses, what);
-  return { labels, probs: readProbabilities(yPred, labels.length, numClasses, what) };
+  const n = labels.length;
+  if (numClasses === 2 && isSigmoidOutput(yPred, n)) {
+    // A sigmoid head's [n, 1] (or [n]) output is the second class's probability: read it as [1 − p, p].
+    const positive = readProbabilities(yPred, n, 1, what);
+    const probs = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      probs[2 * i] = 1 - (positive[i] as number);
+      probs[2 * i + 1] = positive[i] as number;
+    }
+    return { labels, probs };
+  }
+  return { labels, probs: readProbabilities(yPred, n, numClasses, what) };
 }
 
 /**

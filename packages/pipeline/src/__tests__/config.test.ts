@@ -64,6 +64,24 @@ describe('loadPipelineConfig', () => {
     expect(config.backend).toBe('auto');
   });
 
+  it('an override addresses a named layer by its name; an unknown name is CONFIG_UNKNOWN_KEY listing the names', () => {
+    const path = file(
+      'named.yaml',
+      BASE.replace('- { type: flatten }', '- { type: flatten }\n    - { type: dropout, rate: 0.2, name: drop1 }'),
+    );
+    const config = loadPipelineConfig(path, { model: { layers: { drop1: { rate: 0.4 }, 0: { filters: 6 } } } });
+    if (config.task !== 'classification') throw new Error('expected a classification config');
+    expect(config.model.layers?.[3]).toEqual({ type: 'dropout', rate: 0.4, name: 'drop1' });
+    expect(config.model.layers?.[0]).toMatchObject({ filters: 6 });
+    const unknown = errorOf(() => loadPipelineConfig(path, { model: { layers: { drop2: { rate: 0.4 } } } }));
+    expect(unknown).toMatchObject({ code: 'CONFIG_UNKNOWN_KEY', details: { path: 'model.layers.drop2' } });
+    expect(unknown.message).toContain('model.layers has no element named "drop2"');
+    expect(unknown.details.hint).toContain('drop1');
+    expectOneParagraph(unknown);
+    const unnamed = errorOf(() => loadPipelineConfig(file('base2.yaml', BASE), { model: { layers: { drop1: {} } } }));
+    expect(unnamed.details.hint).toContain('give it a name');
+  });
+
   it('an override of null removes a key (switching the data source)', () => {
     const config = loadPipelineConfig(file('switch.yaml', BASE), { data: { dataset: null, directory: dir } });
     expect('dataset' in config.data ? config.data.dataset : undefined).toBeUndefined();

@@ -117,17 +117,23 @@ describe('runTraining on a tiny mnist run', () => {
     expect(resolvePipelineConfig(stored)).toEqual(config);
   });
 
-  it('results.csv and the store hold one row per epoch', () => {
+  it('results.csv and the store hold one row per epoch, numbered from 1 as the console prints them', () => {
     const { header, rows } = readCsv(readFileSync(join(result.runDir, 'results.csv'), 'utf8'));
     expect(header).toEqual(
       expect.arrayContaining(['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate']),
     );
-    expect(rows.map((r) => r[0])).toEqual(['0', '1']);
+    expect(rows.map((r) => r[0])).toEqual(['1', '2']);
+    // The best epoch is one of those numbers in the result, metrics.json and report.html alike.
+    expect([1, 2]).toContain(result.bestEpoch);
+    const metrics = JSON.parse(readFileSync(join(result.runDir, 'metrics.json'), 'utf8'));
+    expect(metrics.timings.bestEpoch).toBe(result.bestEpoch);
+    const html = readFileSync(join(result.runDir, 'report.html'), 'utf8');
+    expect(html).toContain(`<td>Best epoch (checkpoint)</td><td>${result.bestEpoch}</td>`);
     const store = openStore({ root });
     try {
       const run = store.getRun(result.runId);
       expect(run.status).toBe('completed');
-      expect(run.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+      expect(run.epochs.map((e) => e.epoch)).toEqual([1, 2]);
       expect(run.backend).toBe('cpu');
       expect(run.metrics.accuracy).toBe(result.metrics.accuracy);
     } finally {

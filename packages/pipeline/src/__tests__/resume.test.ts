@@ -91,17 +91,17 @@ output:
       const record = store.getRun('classification/killed');
       runId = record.id;
       expect(record.status).toBe('interrupted');
-      expect(record.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+      expect(record.epochs.map((e) => e.epoch)).toEqual([1, 2]);
       before = record.epochs.map((e) => ({ epoch: e.epoch, metrics: { ...e.metrics } }));
       expect(store.listRuns({ task: 'classification' }).map((r) => r.id)).toContain(runId);
     } finally {
       store.close();
     }
-    expect(readCsv(readFileSync(join(runDir, 'results.csv'), 'utf8')).rows.map((r) => r[0])).toEqual(['0', '1']);
+    expect(readCsv(readFileSync(join(runDir, 'results.csv'), 'utf8')).rows.map((r) => r[0])).toEqual(['1', '2']);
 
     const second = await optik(['train', '--resume', String(runId), '--root', root, '--backend', 'cpu', '--json']).done;
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stderr).toContain(`resuming after epoch ${k - 1}`);
+    expect(second.stderr).toContain(`resuming after epoch ${k}`);
     // The first epoch this process ran is epoch k (printed 1-based).
     expect(second.stderr.match(/^epoch \d+\/5/m)?.[0]).toBe(`epoch ${k + 1}/5`);
     const result = JSON.parse(second.stdout.trim().split('\n').at(-1) as string);
@@ -113,13 +113,13 @@ output:
     try {
       const record = after.getRun(runId);
       expect(record.status).toBe('completed');
-      expect(record.epochs.map((e) => e.epoch)).toEqual([0, 1, 2, 3, 4]);
+      expect(record.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5]);
       expect(record.epochs.slice(0, k).map((e) => ({ epoch: e.epoch, metrics: e.metrics }))).toEqual(before);
     } finally {
       after.close();
     }
     const csv = readCsv(readFileSync(join(runDir, 'results.csv'), 'utf8')).rows;
-    expect(csv.map((r) => r[0])).toEqual(['0', '1', '2', '3', '4']);
+    expect(csv.map((r) => r[0])).toEqual(['1', '2', '3', '4', '5']);
     expect(checkpointEpoch(lastDir)).toBe(4);
   }, 180_000);
 });

@@ -13,6 +13,7 @@ import {
   runTraining,
   runTune,
   type TuneConfigInput,
+  writeStudyReport,
 } from '../index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'optik-tune-'));
@@ -114,6 +115,12 @@ describe('tune config', () => {
     });
     expect(typo.code).toBe('CONFIG_UNKNOWN_KEY');
     expect(typo.message).toContain('dropot');
+    const layerTypo = bad({
+      ...tuneInput(dir),
+      space: { 'model.layers.drop2.rate': { type: 'float', low: 0.1, high: 0.2, grid: [0.1] } },
+    });
+    expect(layerTypo.code).toBe('CONFIG_UNKNOWN_KEY');
+    expect(layerTypo.message).toContain('no element named "drop2"');
     // An ensemble is tested from the members' saved weights: a retrain without a checkpoint is refused up front.
     const noWeights = bad({ ...tuneInput(dir), retrain: true, retrainTop: 2 });
     expect(noWeights).toMatchObject({ code: 'CONFIG_INVALID', details: { path: 'retrainTop' } });
@@ -287,10 +294,77 @@ describe('runTune', () => {
       'ensemble/plots/confusion-matrix.png',
       'study.json',
       'tune.yaml',
+      'report.html',
     ]) {
       expect(existsSync(join(result.studyDir, file)), file).toBe(true);
       expect(result.files).toContain(file);
     }
+  });
+
+  it('addresses a layer by name; plots survive tied trials and a parameter with one value', async () => {
+    const root = join(dir, 'ties');
+    const named = base(root, {
+      data: { dataset: 'mnist', batchSize: 32, limit: { train: 64, validation: 32, test: 32 } },
+    });
+    (named.model.layers[3] as Record<string, unknown>).name = 'drop1';
+    const result = await runTune(
+      resolveTuneConfig({
+        name: 'ties',
+        base: { ...named, train: { epochs: 1, optimizer: { type: 'adam', learningRate: 0.005 } } },
+        // A learning rate this small leaves the weights as initialised: every trial scores the same.
+        space: {
+          'model.layers.drop1.rate': { type: 'float', low: 0.1, high: 0.5, grid: [0.1, 0.3, 0.5] },
+          'train.optimizer.learningRate': { type: 'float', low: 1e-12, high: 1e-11, grid: [1e-12] },
+        },
+        sampler: { type: 'grid' },
+        parallel: 1,
+        retrain: false,
+      }),
+    );
+    expect(result.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(new Set(result.trials.map((t) => t.value)).size).toBe(1); // a tie
+    const store = openStore({ root });
+    try {
+      for (const trial of result.trials) {
+        const config = store.getRun(trial.runId as number).config as { model: { layers: { rate?: number }[] } };
+        expect(config.model.layers[3]?.rate).toBe(trial.params['model.layers.drop1.rate']);
+      }
+    } finally {
+      store.close();
+    }
+    // The tied objective explains nothing (no importance chart); the one-valued rate gets no slice or axis.
+    expect(result.files.filter((f) => f.startsWith('plots/')).sort()).toEqual([
+      'plots/optimization-history.png',
+      'plots/parallel-coordinates.png',
+      'plots/slice-model.layers.drop1.rate.png',
+    ]);
+    for (const file of result.files) expect(existsSync(join(result.studyDir, file)), file).toBe(true);
+    expect(readFileSync(join(result.studyDir, 'report.html'), 'utf8')).toContain('No parameter-importance plot');
+
+    // The study's report: every trial with its parameter combination, the best trial linked to its run, the plots.
+    const html = readFileSync(join(result.studyDir, 'report.html'), 'utf8');
+    const trials = html.slice(html.indexOf('<h2>Trials'), html.indexOf('<h2>Plots'));
+    const rows = [...trials.matchAll(/<tr><td[^>]*>(?:<strong>)?(\d+)[^<]*(?:<\/strong>)?<\/td>(.*?)<\/tr>/g)];
+    expect(rows.map((r) => Number(r[1])).sort()).toEqual([0, 1, 2]);
+    for (const trial of result.trials) {
+      const row = rows.find((r) => Number(r[1]) === trial.number)?.[2] ?? '';
+      for (const value of Object.values(trial.params)) expect(row).toContain(`>${value}<`);
+      expect(row).toContain(`>${(trial.accuracy as number).toFixed(4)}<`);
+    }
+    expect(html).toContain(`<strong>${result.best?.number} ★</strong>`);
+    const best = html.slice(html.indexOf('<h2>Best trial'), html.indexOf('<h2>Trials'));
+    const href = best.match(/<a href="([^"]+)">/)?.[1] as string;
+    expect(existsSync(join(result.studyDir, href)), href).toBe(true);
+    expect(href).toMatch(/report\.html$/);
+    expect(html.match(/data:image\/png;base64,/g)).toHaveLength(3);
+    // on demand it is written again from the study folder and the store, the same page
+    const again = writeStudyReport(result.studyName, { root });
+    expect(again.file).toBe(join(result.studyDir, 'report.html'));
+    const withoutDate = (text: string) => text.replace(/\d{4}-\d\d-\d\d \d\d:\d\d<\/p>/, '');
+    expect(withoutDate(readFileSync(again.file, 'utf8'))).toBe(withoutDate(html));
+    expect(() => writeStudyReport('no-such-study', { root })).toThrow(
+      expect.objectContaining({ code: 'RUN_NOT_FOUND' }),
+    );
   });
 
   it('records a failing trial as failed (in its worker or before it) and goes on', async () => {

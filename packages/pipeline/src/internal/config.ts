@@ -27,26 +27,48 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * Merges `override` into `base` (neither is modified): objects key by key, arrays replaced, except that an object
- * with numeric keys patches array elements (`model.layers.0.filters=64`); `null` removes a key
- * (`data.dataset=null data.directory=pets`).
+ * patches array elements, by position (`model.layers.0.filters=64`) or by the `name` of an element
+ * (`model.layers.drop1.rate=0.3`, a layer named `drop1`); a name no element has is `CONFIG_UNKNOWN_KEY` naming the
+ * names there are. `null` removes a key (`data.dataset=null data.directory=pets`). `path` is where `base` sits in
+ * the config, for messages.
  */
-export function mergeOverrides(base: unknown, override: unknown): unknown {
-  if (isPlainObject(override) && Array.isArray(base)) {
-    const keys = Object.keys(override);
-    if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
-      const out = [...base];
-      for (const key of keys) out[Number(key)] = mergeOverrides(out[Number(key)], override[key]);
-      return out;
+export function mergeOverrides(base: unknown, override: unknown, path = ''): unknown {
+  if (isPlainObject(override) && Array.isArray(base) && Object.keys(override).length > 0) {
+    const out = [...base];
+    for (const [key, value] of Object.entries(override)) {
+      const index = /^\d+$/.test(key) ? Number(key) : indexByName(base, key, path);
+      out[index] = mergeOverrides(out[index], value, `${path}[${index}]`);
     }
+    return out;
   }
   if (!isPlainObject(override) || !isPlainObject(base)) return structuredClone(override);
   const out: Record<string, unknown> = { ...base };
   assertSafeKeys(override);
   for (const [key, value] of Object.entries(override)) {
     if (value === null) delete out[key];
-    else out[key] = mergeOverrides(base[key], value);
+    else out[key] = mergeOverrides(base[key], value, path === '' ? key : `${path}.${key}`);
   }
   return out;
+}
+
+/** The index of the element of `list` whose `name` is `name` (a named layer), or a coded error listing the names. */
+function indexByName(list: readonly unknown[], name: string, path: string): number {
+  const names = list.map((item) => (isPlainObject(item) && typeof item.name === 'string' ? item.name : undefined));
+  const index = names.indexOf(name);
+  if (index >= 0) return index;
+  const known = names.filter((n): n is string => n !== undefined);
+  throw new OptikError(
+    'CONFIG_UNKNOWN_KEY',
+    `${path || 'The list'} has no element named "${name}"${known.length === 0 ? ' (none of its elements has a name)' : ''}.`,
+    {
+      path: `${path}.${name}`,
+      received: name,
+      hint:
+        known.length === 0
+          ? `Address an element by position (${path}.0) or give it a name first (${path}: [{ type: dropout, name: drop1, … }]).`
+          : `Names in ${path}: ${known.join(', ')} (or address an element by position, e.g. ${path}.0).`,
+    },
+  );
 }
 
 /** Reads a YAML or JSON file into plain data; a syntax error is `CONFIG_PARSE` naming the file and line. */

@@ -22,11 +22,11 @@ function twoRuns(): Store {
   const root = tempDir();
   store = openStore({ root, gitCwd: root });
   const a = store.createRun({ task: 'classification', config: { lr: 0.01, epochs: 2 }, seed: 1, backend: 'cpu' });
-  a.logEpoch(0, { loss: 0.9, accuracy: 0.6 });
-  a.logEpoch(1, { loss: 0.5, accuracy: 0.8 });
+  a.logEpoch(1, { loss: 0.9, accuracy: 0.6 });
+  a.logEpoch(2, { loss: 0.5, accuracy: 0.8 });
   a.finish({ metrics: { accuracy: 0.8, loss: 0.5 } });
   const b = store.createRun({ task: 'classification', config: { lr: 0.001, epochs: 2 }, seed: 1, backend: 'cpu' });
-  b.logEpoch(0, { loss: 0.7, accuracy: 0.7 });
+  b.logEpoch(1, { loss: 0.7, accuracy: 0.7 });
   b.markInterrupted('received SIGINT');
   return store;
 }
@@ -42,6 +42,29 @@ describe('renderTable', () => {
         ],
       ),
     ).toBe(['name      acc  note', '-----  ------  ----', 'exp    0.9123  ok', 'exp10    0.85'].join('\n'));
+  });
+
+  it('wraps long text cells onto continuation lines, at a separator where one is near', () => {
+    const text = renderTable(
+      ['key', 'value'],
+      [
+        ['model.layers', 'conv 32 3x3, pool 2, conv 64 3x3, pool 2, flatten, dense 128'],
+        ['seed', '7'],
+      ],
+      { maxCellWidth: 24 },
+    );
+    const lines = text.split('\n');
+    expect(lines.every((l) => l.length <= 'model.layers'.length + 2 + 24)).toBe(true);
+    expect(lines[2]).toBe('model.layers  conv 32 3x3, pool 2,');
+    expect(lines[3]).toBe('              conv 64 3x3, pool 2,');
+    expect(lines[4]).toBe('              flatten, dense 128');
+    expect(lines[5]).toBe('seed          7');
+    // a word longer than the width is cut
+    expect(
+      renderTable(['k'], [['x'.repeat(20)]], { maxCellWidth: 8 })
+        .split('\n')
+        .slice(2),
+    ).toEqual(['xxxxxxxx', 'xxxxxxxx', 'xxxx']);
   });
 
   it('formats numbers and durations for people', () => {
@@ -82,7 +105,7 @@ describe('optik runs ls | show | compare', () => {
     expect(text).toMatch(/backend\s+cpu\n/);
     expect(text).toMatch(/Parameters\n\s+key\s+value\n[\s-]+\n\s+lr\s+0\.01\n\s+epochs\s+2/);
     expect(text).toMatch(/Final metrics\n\s+metric\s+value\n[\s-]+\n\s+accuracy\s+0\.8000\n\s+loss\s+0\.5000/);
-    expect(text).toMatch(/Epochs\n\s+epoch\s+loss\s+accuracy\s+time\n[\s-]+\n\s+0\s+0\.9000\s+0\.6000/);
+    expect(text).toMatch(/Epochs\n\s+epoch\s+loss\s+accuracy\s+time\n[\s-]+\n\s+1\s+0\.9000\s+0\.6000/);
     expect(formatRunDetails(s.getRun(2))).toMatch(/error\s+received SIGINT/);
   });
 
@@ -97,6 +120,43 @@ describe('optik runs ls | show | compare', () => {
     expect(text).toMatch(/\naccuracy \(↑\)\s+0\.8000 \*\s+0\.7000\n/);
     expect(text).toMatch(/\nloss \(↓\)\s+0\.5000 \*\s+0\.7000/);
     expect(text).toMatch(/no final metrics for 2:exp2: their last epoch is shown/);
+  });
+
+  it('shows scores (F1 first after accuracy), never counts, and ranks no count', () => {
+    const root = tempDir();
+    store = openStore({ root, gitCwd: root });
+    const report = (accuracy: number, f1: number, numSamples: number) => ({
+      numSamples,
+      loss: 0.4,
+      accuracy,
+      precision: f1,
+      recall: f1,
+      f1,
+      perClass: [{ name: 'cat', f1 }],
+      timings: { trainSeconds: 12.5, evalSeconds: 1.5 },
+      diagnosis: { verdict: 'good-fit', reasons: ['…'] },
+    });
+    for (const [accuracy, f1, n] of [
+      [0.9, 0.85, 100],
+      [0.8, 0.75, 120],
+    ] as const) {
+      const run = store.createRun({ task: 'classification', config: { lr: accuracy } });
+      run.logEpoch(1, { loss: 0.5 });
+      run.finish({ metrics: report(accuracy, f1, n) });
+    }
+    const header = formatRunList(store.listRuns()).split('\n')[0] as string;
+    expect(header).toMatch(/created\s+accuracy\s+f1\s+precision\s+recall$/);
+    const compare = formatComparison(store.compareRuns([1, 2]));
+    expect(compare).toMatch(/\nnumSamples\s+100\s+120$/); // no arrow, no star
+    expect(compare).toMatch(/\nloss \(↓\)\s+0\.4000 \*\s+0\.4000 \*\n/); // a tie stars both
+    expect(compare).toMatch(/\nf1 \(↑\)\s+0\.8500 \*\s+0\.7500/);
+    expect(compare.indexOf('accuracy (↑)')).toBeLessThan(compare.indexOf('numSamples'));
+    expect(store.compareRuns([1, 2]).metrics.find((m) => m.key === 'numSamples')?.best).toBeNull();
+    const show = formatRunDetails(store.getRun(1));
+    expect(show).toMatch(/\n\s+accuracy\s+0\.9000\n\s+f1\s+0\.8500\n/);
+    expect(show).toMatch(/\n\s+timings\.trainSeconds\s+12\.5000\n/);
+    expect(show).toMatch(/\n\s+diagnosis\.verdict\s+good-fit\n/);
+    expect(show).toMatch(/\n\s+perClass\s+\(a table: see metrics\.json\)\n/);
   });
 
   it('gives the --json shapes as plain JSON objects', () => {

@@ -22,7 +22,10 @@ export interface RunComparison {
     readonly values: readonly ParamValue[];
     readonly differs: boolean;
   }>;
-  /** Every numeric metric; `best` is the index of the best run (lower is better for losses, errors, times). */
+  /**
+   * Every numeric metric; `best` is the index of the best run (lower is better for losses, errors, times), null
+   * for counts such as `numSamples` (nothing to rank).
+   */
   readonly metrics: ReadonlyArray<{
     readonly key: string;
     readonly values: ReadonlyArray<number | null>;
@@ -44,6 +47,20 @@ const LOWER_IS_BETTER = /loss|error|mse|mae|rmse|perplexity|time|seconds|duratio
  */
 export function metricGoal(key: string): 'max' | 'min' {
   return LOWER_IS_BETTER.test(key) ? 'min' : 'max';
+}
+
+/**
+ * Whether a metric counts things (`numSamples`, `support`, `box_count`): listed as a fact, never ranked or
+ * starred as better or worse.
+ *
+ * @example
+ * ```ts
+ * isCountMetric('numSamples'); // true
+ * isCountMetric('f1'); // false
+ * ```
+ */
+export function isCountMetric(key: string): boolean {
+  return /^num[A-Z_]|^n_|(^|[_.])(count|support|samples|epochs)$|(Count|Samples|Support)$/.test(key);
 }
 
 export function compareRecords(records: readonly RunRecord[]): RunComparison {
@@ -76,7 +93,7 @@ export function compareRecords(records: readonly RunRecord[]): RunComparison {
       const goal = metricGoal(key);
       let best: number | null = null;
       values.forEach((v, i) => {
-        if (v === null || Number.isNaN(v)) return;
+        if (v === null || Number.isNaN(v) || isCountMetric(key)) return;
         const current = best === null ? null : (values[best] as number);
         if (current === null || (goal === 'max' ? v > current : v < current)) best = i;
       });

@@ -1,24 +1,41 @@
-import type { RunComparison } from './compare.js';
+import { isCountMetric, type RunComparison } from './compare.js';
 import type { RunInfo, RunRecord, StudyRecord } from './records.js';
 import { numericMetrics } from './values.js';
 
 const NUMERIC = /^[-+]?(\d[\d,]*(\.\d*)?|\.\d+)(e[-+]?\d+)?%?$|^[-+]?(NaN|Infinity)$/i;
 
+/** Options of {@link renderTable}. */
+export interface RenderTableOptions {
+  /** Longest line of a cell; longer cells wrap onto continuation lines (at spaces, `/`, `.`, `,` where they can). */
+  readonly maxCellWidth?: number;
+}
+
 /**
  * A plain-text table: a header row, a dashed rule, then the rows; columns two spaces apart, numeric columns
- * right-aligned. Lines carry no trailing spaces.
+ * right-aligned, cells longer than `maxCellWidth` (default 40) wrapped onto continuation lines. Lines carry no
+ * trailing spaces.
  *
  * @example
  * ```ts
  * console.log(renderTable(['name', 'accuracy'], [['exp', '0.9123'], ['exp2', '0.9301']]));
  * ```
  */
-export function renderTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => (row[c] ?? '').length)));
+export function renderTable(
+  header: readonly string[],
+  rows: ReadonlyArray<readonly string[]>,
+  options: RenderTableOptions = {},
+): string {
+  const maxWidth = Math.max(8, options.maxCellWidth ?? 40);
   const right = header.map((_, c) => {
     const cells = rows.map((row) => row[c] ?? '').filter((cell) => cell !== '' && cell !== '-');
     return cells.length > 0 && cells.every((cell) => NUMERIC.test(cell));
   });
+  const wrapped = rows.map((row) =>
+    header.map((_, c) => (right[c] ? [row[c] ?? ''] : wrapCell(row[c] ?? '', maxWidth))),
+  );
+  const widths = header.map((h, c) =>
+    Math.max(h.length, ...wrapped.flatMap((row) => row[c]?.map((l) => l.length) ?? [0])),
+  );
   const line = (cells: readonly string[]) =>
     header
       .map((_, c) => {
@@ -28,7 +45,26 @@ export function renderTable(header: readonly string[], rows: ReadonlyArray<reado
       })
       .join('  ')
       .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+  const body = wrapped.flatMap((cells) => {
+    const height = Math.max(1, ...cells.map((lines) => lines.length));
+    return Array.from({ length: height }, (_, k) => line(cells.map((lines) => lines[k] ?? '')));
+  });
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body].join('\n');
+}
+
+/** Splits a cell into lines of at most `width` characters, breaking after a space, `/`, `.` or `,` when one is near. */
+function wrapCell(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const head = rest.slice(0, width);
+    const at = Math.max(head.lastIndexOf(' '), head.lastIndexOf('/'), head.lastIndexOf('.'), head.lastIndexOf(','));
+    const cut = at >= width / 2 ? at + 1 : width;
+    lines.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  lines.push(rest);
+  return lines;
 }
 
 /**
@@ -69,7 +105,7 @@ const shortTime = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 /** Options of {@link formatRunList}. */
 export interface FormatRunListOptions {
-  /** Metric columns to show (default: up to 4 numeric final metrics most runs have). */
+  /** Metric columns to show (default: up to 4 final scores most runs have, accuracy and F1 first; never counts). */
   readonly metrics?: readonly string[];
 }
 
@@ -152,17 +188,10 @@ export function formatRunDetails(record: RunRecord): string {
       ),
     );
   }
-  const metrics = Object.entries(record.metrics);
+  const metrics = finalMetricRows(record.metrics);
   if (metrics.length > 0) {
     out.push('', 'Final metrics');
-    out.push(
-      indent(
-        renderTable(
-          ['metric', 'value'],
-          metrics.map(([k, v]) => [k, typeof v === 'number' ? formatNumber(v) : JSON.stringify(v)]),
-        ),
-      ),
-    );
+    out.push(indent(renderTable(['metric', 'value'], metrics)));
   }
   if (record.epochs.length > 0) {
     const keys: string[] = [];
@@ -182,6 +211,38 @@ export function formatRunDetails(record: RunRecord): string {
     );
   }
   return out.join('\n');
+}
+
+/**
+ * The rows of `runs show`'s final metrics: scores first, then counts; small objects (timings, dataset sizes) one
+ * row per field; tables too big for a terminal (per-class scores, the confusion matrix) pointed to in metrics.json.
+ */
+function finalMetricRows(metrics: RunRecord['metrics']): [string, string][] {
+  const scalar = (v: unknown): string | undefined =>
+    typeof v === 'number'
+      ? formatNumber(v)
+      : typeof v === 'string' || typeof v === 'boolean'
+        ? String(v)
+        : v === null
+          ? '-'
+          : undefined;
+  const rows: [string, string][] = [];
+  for (const key of orderMetrics(Object.keys(metrics))) {
+    const value = metrics[key];
+    const text = scalar(value);
+    if (text !== undefined) {
+      rows.push([key, text]);
+      continue;
+    }
+    const fields = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : [];
+    const flat = fields.map(([k, v]) => [k, scalar(v)] as const);
+    if (fields.length > 0 && fields.length <= 8 && flat.every(([, v]) => v !== undefined)) {
+      for (const [k, v] of flat) rows.push([`${key}.${k}`, v as string]);
+    } else if (key === 'diagnosis' && fields.some(([k]) => k === 'verdict')) {
+      rows.push([`${key}.verdict`, String((value as Record<string, unknown>).verdict)]);
+    } else rows.push([key, '(a table: see metrics.json)']);
+  }
+  return rows;
 }
 
 /** Options of {@link formatComparison}. */
@@ -205,10 +266,18 @@ export function formatComparison(comparison: RunComparison, options: FormatCompa
   rows.push(['time', ...comparison.runs.map((r) => formatDuration(r.durationMs))]);
   const params = comparison.params.filter((p) => options.all === true || p.differs);
   for (const p of params) rows.push([p.key, ...p.values.map((v) => (v === null ? '-' : String(v)))]);
-  for (const m of comparison.metrics) {
+  const byKey = new Map(comparison.metrics.map((m) => [m.key, m]));
+  for (const key of orderMetrics([...byKey.keys()])) {
+    const m = byKey.get(key) as RunComparison['metrics'][number];
+    // Counts (numSamples, support) are facts about the data, not scores: no arrow, no star.
+    const label = isCountMetric(m.key) ? m.key : `${m.key} (${m.goal === 'max' ? '↑' : '↓'})`;
+    const best = m.best === null ? null : m.values[m.best];
     rows.push([
-      `${m.key} (${m.goal === 'max' ? '↑' : '↓'})`,
-      ...m.values.map((v, i) => `${formatNumber(v)}${i === m.best && comparison.runs.length > 1 ? ' *' : ''}`),
+      label,
+      // Every run that ties with the best gets the star.
+      ...m.values.map(
+        (v) => `${formatNumber(v)}${best !== null && v === best && comparison.runs.length > 1 ? ' *' : ''}`,
+      ),
     ]);
   }
   const lines = [renderTable(header, rows)];
@@ -296,13 +365,29 @@ export function runCompareJson(comparison: RunComparison): { comparison: RunComp
   return { comparison };
 }
 
+/** The metrics a reader looks for first, in this order; others follow by how many runs have them. */
+const HEADLINE = ['accuracy', 'f1', 'precision', 'recall', 'positive_f1', 'miou', 'iou', 'map', 'map50', 'loss'];
+
+/** Metric keys in reading order: the headline scores first, then the others, counts last. */
+function orderMetrics(keys: readonly string[]): string[] {
+  const rank = (key: string) => {
+    const i = HEADLINE.indexOf(key.toLowerCase());
+    return isCountMetric(key) ? HEADLINE.length + 1 : i === -1 ? HEADLINE.length : i;
+  };
+  return keys
+    .map((key, i) => ({ key, i }))
+    .sort((a, b) => rank(a.key) - rank(b.key) || a.i - b.i)
+    .map(({ key }) => key);
+}
+
 function commonMetrics(runs: readonly RunInfo[], max: number): string[] {
   const counts = new Map<string, number>();
-  for (const r of runs) for (const k of Object.keys(numericMetrics(r.metrics))) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, max)
-    .map(([k]) => k);
+  for (const r of runs) {
+    for (const k of Object.keys(numericMetrics(r.metrics)))
+      if (!isCountMetric(k)) counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  const common = [...counts.entries()].filter(([, n]) => n * 2 >= runs.length).map(([k]) => k);
+  return orderMetrics(common.length > 0 ? common : [...counts.keys()]).slice(0, max);
 }
 
 function indent(text: string): string {

@@ -93,8 +93,8 @@ export const GUARDS: unique symbol = Symbol('optik.track.guards');
  * @example
  * ```ts
  * const run = store.createRun({ task: 'classification', config });
- * await model.save(fileHandler(run.paths.weightsLast));
- * run.logEpoch(epoch, { loss, accuracy });
+ * await saveModel(model, run.paths.weightsLast); // @optik/train
+ * run.logEpoch(1, { loss, accuracy }); // the first epoch
  * ```
  */
 export class Run {
@@ -158,7 +158,8 @@ export class Run {
 
   /**
    * Records one epoch: a row in the store and a row appended (and flushed) to `results.csv`. Logging an epoch
-   * at or below the last one logged (a resume from an earlier checkpoint) drops the later epochs first.
+   * at or below the last one logged (a resume from an earlier checkpoint) drops the later epochs first. Number
+   * epochs as the console shows them: Optik's pipeline and {@link trackingCallback} log the first epoch as 1.
    */
   logEpoch(epoch: number, metrics: EpochMetrics, options: { durationMs?: number } = {}): void {
     storeOp(`logging epoch ${epoch} of run ${this.#label()}`, this.dir, () => {

@@ -619,7 +619,7 @@ function assertStudyFree(row: StudyRow): void {
  * const store = openStore({ root: 'runs' });
  * const run = store.createRun({ task: 'classification', config, seed: 42, backend: 'wasm' });
  * guardRun(run);
- * run.logEpoch(0, { loss: 0.61, accuracy: 0.78, val_loss: 0.52, val_accuracy: 0.81 });
+ * run.logEpoch(1, { loss: 0.61, accuracy: 0.78, val_loss: 0.52, val_accuracy: 0.81 });
  * run.finish({ metrics: { accuracy: 0.91, precision: 0.91, recall: 0.91, f1: 0.91 } });
  * store.close();
  * ```

@@ -215,6 +215,86 @@ export async function evaluateBatches(options: {
   return logs;
 }
 
+/** What `predict` and `evaluate` read: batches (a `BatchIterable` of @optik/data, an array) or, for predict, images. */
+export type PredictData = tf.Tensor | AsyncIterable<Batch | tf.Tensor> | Iterable<Batch | tf.Tensor>;
+
+/** An InMemoryDataset (pixels and labels, no batches) passed where batches are read: a coded hint to batch it. */
+function refuseUnbatched(data: unknown, what: string): void {
+  if (data === null || typeof data !== 'object') return;
+  if (Symbol.asyncIterator in data || Symbol.iterator in data || data instanceof tf.Tensor) return;
+  const looksLikeDataset = 'images' in data && 'labels' in data;
+  throw new OptikError(
+    'ARGUMENT_INVALID',
+    `${what} reads batches, not ${looksLikeDataset ? 'a dataset of raw pixels' : 'this object'}.`,
+    {
+      hint: looksLikeDataset
+        ? 'Batch the dataset in order: new BatchIterable(dataset, { batchSize: 64, shuffle: false }) from @optik/data.'
+        : 'Pass a BatchIterable, an array of { xs, ys } batches, or (predict) an image tensor [n, h, w, c].',
+    },
+  );
+}
+
+/**
+ * The model's outputs over a whole dataset (Keras `model.predict(dataset)`): batch by batch in inference mode
+ * (dropout off), concatenated in order. `data` is an image tensor (cut into `batchSize` slices), or batches —
+ * `{ xs, ys }` from a `BatchIterable` (disposed after use, as in training) or image tensors (left to the caller).
+ * One tensor for a single-output model, one per output otherwise; the caller disposes them.
+ */
+export async function predictBatches(
+  model: tf.LayersModel,
+  data: PredictData,
+  options: { batchSize?: number } = {},
+): Promise<tf.Tensor | tf.Tensor[]> {
+  refuseUnbatched(data, 'predict');
+  const batchSize = options.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new OptikError('ARGUMENT_INVALID', 'predict: batchSize must be an integer ≥ 1.', { received: batchSize });
+  }
+  const parts: tf.Tensor[][] = [];
+  const run = (xs: tf.Tensor) => {
+    const out = tf.tidy(() => model.apply(xs, { training: false }) as tf.Tensor | tf.Tensor[]);
+    parts.push(Array.isArray(out) ? out : [out]);
+  };
+  try {
+    if (data instanceof tf.Tensor) {
+      const n = data.shape[0] ?? 0;
+      for (let start = 0; start < n; start += batchSize) {
+        const slice = tf.slice(data, start, Math.min(batchSize, n - start));
+        try {
+          run(slice);
+        } finally {
+          slice.dispose();
+        }
+      }
+    } else {
+      for await (const item of data) {
+        if (item instanceof tf.Tensor) run(item);
+        else {
+          try {
+            run(item.xs);
+          } finally {
+            tf.dispose([item.xs, ...tensorList(item.ys)]);
+          }
+        }
+      }
+    }
+    if (parts.length === 0) {
+      throw new OptikError('ARGUMENT_INVALID', 'predict: the data yielded no images.', {
+        hint: 'Pass a non-empty tensor or batches.',
+      });
+    }
+    const outputs = (parts[0] as tf.Tensor[]).map((_, k) =>
+      tf.concat(
+        parts.map((p) => p[k] as tf.Tensor),
+        0,
+      ),
+    );
+    return outputs.length === 1 ? (outputs[0] as tf.Tensor) : outputs;
+  } finally {
+    for (const p of parts) tf.dispose(p);
+  }
+}
+
 function tensorList(value: Tensors): tf.Tensor[] {
   return value instanceof tf.Tensor ? [value] : [...value];
 }
@@ -255,6 +335,37 @@ export class Trainer {
 
   toConfig(): TrainerConfig {
     return structuredClone(this.#config);
+  }
+
+  /**
+   * The loss and metrics of `model` over a dataset (Keras `model.evaluate(dataset)`), with this trainer's loss
+   * and label smoothing: `{ loss, accuracy }` by default, or `metrics` (any @optik/metrics streaming metric).
+   * `data` is batches (a `BatchIterable`, an array of `{ xs, ys }`), disposed after use.
+   */
+  async evaluate(
+    model: tf.LayersModel,
+    data: AsyncIterable<Batch> | Iterable<Batch>,
+    options: { metrics?: readonly StreamingMetric[]; loss?: LossFunction } = {},
+  ): Promise<Logs> {
+    refuseUnbatched(data, 'evaluate');
+    await ensureBackend();
+    return evaluateBatches({
+      model,
+      data,
+      loss: options.loss ?? this.#config.loss,
+      labelSmoothing: this.#config.labelSmoothing,
+      metrics: options.metrics,
+    });
+  }
+
+  /** The model's outputs over a dataset, in order ({@link predictBatches}: an image tensor or batches). */
+  async predict(
+    model: tf.LayersModel,
+    data: PredictData,
+    options: { batchSize?: number } = {},
+  ): Promise<tf.Tensor | tf.Tensor[]> {
+    await ensureBackend();
+    return predictBatches(model, data, options);
   }
 
   async fit(options: FitOptions): Promise<TrainResult> {

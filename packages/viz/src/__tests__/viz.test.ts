@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   barChart,
   type ChartSpec,
+  compareCurvesChart,
   confusionMatrixChart,
   imageGrid,
   learningCurvesChart,
@@ -86,6 +87,34 @@ describe('charts render to SVG and PNG offline', () => {
     expect(svg).toContain('>validation<');
     expect(svg).not.toContain('>accuracy<');
     expect(await errorCode(() => learningCurvesChart([{ foo: 1 }]))).toBe('ARGUMENT_INVALID');
+  });
+
+  it('compare curves: the runs overlaid, one colour each, train dashed and validation solid', async () => {
+    const other = history.map((row) => ({ ...row, val_loss: String(Number(row.val_loss) + 0.1) }));
+    const svg = await renderSvg(
+      compareCurvesChart([
+        { name: '3:baseline', rows: history },
+        { name: '4:dropout', rows: other },
+        { name: '5:empty', rows: [] },
+      ]),
+    );
+    for (const text of ['3:baseline', '4:dropout', 'loss', 'accuracy', 'train', 'validation']) {
+      expect(svg).toContain(`>${text}<`);
+    }
+    // two panels × two runs × (train, validation); the run without epochs draws nothing
+    expect(marks(svg, 'line mark')).toBe(8);
+    expect(svg).toContain('stroke-dasharray="5,3"');
+    expect((await pngSize(await renderPng(compareCurvesChart([{ name: 'a', rows: history }])))).format).toBe('png');
+    expect(await errorCode(() => compareCurvesChart([]))).toBe('ARGUMENT_INVALID');
+    expect(
+      await errorCode(() =>
+        compareCurvesChart([
+          { name: 'a', rows: history },
+          { name: 'a', rows: history },
+        ]),
+      ),
+    ).toBe('ARGUMENT_INVALID');
+    expect(await errorCode(() => compareCurvesChart([{ name: 'a', rows: [] }]))).toBe('ARGUMENT_INVALID');
   });
 
   it('confusion matrix heatmap: class names, counts and normalised shares', async () => {
@@ -191,6 +220,21 @@ describe('charts render to SVG and PNG offline', () => {
     expect(marks(parallel, 'rule mark')).toBe(3);
     const png = await renderPng(scatterSpec);
     expect(await pngSize(png)).toMatchObject(svgSize(scatter));
+  });
+
+  it('tied values (every trial 0.5, a parameter with one value) get a padded axis with readable ticks', async () => {
+    const tied = [0, 1, 2, 3].map((trial) => ({ trial, learningRate: 0.001, value: 0.5 }));
+    for (const spec of [
+      lineChart(tied, { x: 'trial', y: 'value' }),
+      scatterChart(tied, { x: 'learningRate', y: 'value', logX: true }),
+      scatterChart(tied, { x: 'learningRate', y: 'value' }),
+    ]) {
+      const svg = await renderSvg(spec);
+      expect(svg).not.toContain('0.500000');
+      const ticks = [...svg.matchAll(/>(0\.\d+)</g)].map((m) => Number(m[1]));
+      expect(Math.min(...ticks)).toBeLessThan(0.5);
+      expect(Math.max(...ticks)).toBeGreaterThan(0.5);
+    }
   });
 
   it('rejects unknown columns and bad options with coded errors', async () => {

@@ -45,6 +45,23 @@ function toNumber(value: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The scale of a quantitative axis. A column whose values are all equal (tied trials, a parameter with one value)
+ * gets a padded domain around its value: vega would otherwise draw a zero-height axis with 6-decimal ticks.
+ */
+function axisScale(
+  data: readonly ChartRow[],
+  column: string,
+  log: boolean,
+): { type: 'log'; domain?: [number, number] } | { zero: false; domain?: [number, number] } {
+  const values = new Set(data.map((row) => toNumber(row[column])).filter((v): v is number => v !== undefined));
+  const only = values.size === 1 ? (values.values().next().value as number) : undefined;
+  if (log) return only === undefined || only <= 0 ? { type: 'log' } : { type: 'log', domain: [only / 2, only * 2] };
+  if (only === undefined) return { zero: false };
+  const pad = only === 0 ? 1 : Math.abs(only) * 0.1;
+  return { zero: false, domain: [only - pad, only + pad] };
+}
+
 function titled(title: string | undefined): { title?: string } {
   return title === undefined ? {} : { title };
 }
@@ -83,9 +100,60 @@ export type LearningCurvesOptions = z.input<typeof LearningCurvesSchema>;
  */
 export function learningCurvesChart(rows: readonly ChartRow[], options: LearningCurvesOptions = {}): ChartSpec {
   const o = parseOrThrow(LearningCurvesSchema, options, { what: 'learning curves options' });
-  const values: { epoch: number; metric: string; split: string; value: number }[] = [];
+  const { values, plotted } = curveValues(rows, o.metrics, 'learningCurvesChart');
+  return curvePanels(o, values, plotted, {
+    color: {
+      field: 'split',
+      type: 'nominal',
+      title: null,
+      scale: { domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+    },
+  });
+}
+
+/** One line panel per metric over the epochs, with `encoding` added (how lines are coloured and dashed). */
+function curvePanels(
+  o: { title: string; width: number; height: number },
+  values: readonly object[],
+  metrics: readonly string[],
+  encoding: Record<string, unknown>,
+): ChartSpec {
+  return {
+    $schema: SCHEMA_URL,
+    title: o.title,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', sort: [...metrics], title: null } },
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: o.width,
+      height: o.height,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
+        ...encoding,
+      },
+    },
+  };
+}
+
+/** One point of a learning curve: the metric's train or validation value at an epoch. */
+interface CurvePoint {
+  epoch: number;
+  metric: string;
+  split: 'train' | 'validation';
+  value: number;
+}
+
+/** The train and validation points of `metrics` in results.csv-like rows, and the metrics found. */
+function curveValues(
+  rows: readonly ChartRow[],
+  metrics: readonly string[],
+  what: string,
+): { values: CurvePoint[]; plotted: string[] } {
+  const values: CurvePoint[] = [];
   const plotted: string[] = [];
-  for (const metric of o.metrics) {
+  for (const metric of metrics) {
     const valKeys = [`val_${metric}`, `val${metric.charAt(0).toUpperCase()}${metric.slice(1)}`];
     let found = false;
     rows.forEach((row, i) => {
@@ -99,33 +167,98 @@ export function learningCurvesChart(rows: readonly ChartRow[], options: Learning
     if (found) plotted.push(metric);
   }
   if (plotted.length === 0) {
-    throw new OptikError('ARGUMENT_INVALID', `learningCurvesChart: no row has any of ${o.metrics.join(', ')}.`, {
+    throw new OptikError('ARGUMENT_INVALID', `${what}: no row has any of ${metrics.join(', ')}.`, {
       received: [...new Set(rows.flatMap((row) => Object.keys(row)))],
       hint: 'Pass results.csv rows with loss/val_loss (or valLoss) columns, or name the metrics to plot.',
     });
   }
-  return {
-    $schema: SCHEMA_URL,
-    title: o.title,
-    data: { values },
-    facet: { column: { field: 'metric', type: 'nominal', sort: plotted, title: null } },
-    resolve: { scale: { y: 'independent' } },
-    spec: {
-      width: o.width,
-      height: o.height,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-        color: {
-          field: 'split',
-          type: 'nominal',
-          title: null,
-          scale: { domain: ['train', 'validation'], range: ['#1f77b4', '#ff7f0e'] },
+  return { values, plotted };
+}
+
+/**
+ * One run of {@link compareCurvesChart}: its label and its per-epoch rows (results.csv or the store's epochs).
+ *
+ * @example
+ * ```ts
+ * const run: CurveRun = { name: '3:baseline', rows: [{ epoch: 1, loss: 0.9, val_loss: 0.8 }] };
+ * ```
+ */
+export interface CurveRun {
+  readonly name: string;
+  readonly rows: readonly ChartRow[];
+}
+
+/**
+ * Options of {@link compareCurvesChart}.
+ *
+ * @example
+ * ```ts
+ * const options: CompareCurvesOptions = { metrics: ['loss', 'accuracy'], title: 'dropout 0.2 vs 0.5' };
+ * ```
+ */
+export type CompareCurvesOptions = z.input<typeof LearningCurvesSchema>;
+
+/**
+ * The learning curves of several runs overlaid: one panel per metric, one colour per run, validation solid and
+ * training dashed — what `optik runs compare --plot` draws. Run names must be distinct.
+ *
+ * @example
+ * ```ts
+ * const spec = compareCurvesChart([
+ *   { name: '3:baseline', rows: [{ epoch: 1, loss: 0.9, val_loss: 0.8 }, { epoch: 2, loss: 0.5, val_loss: 0.6 }] },
+ *   { name: '4:dropout', rows: [{ epoch: 1, loss: 1.0, val_loss: 0.85 }, { epoch: 2, loss: 0.6, val_loss: 0.55 }] },
+ * ]);
+ * await writeFile('compare.png', await renderPng(spec));
+ * ```
+ */
+export function compareCurvesChart(runs: readonly CurveRun[], options: CompareCurvesOptions = {}): ChartSpec {
+  const o = parseOrThrow(LearningCurvesSchema, options, { what: 'compare curves options' });
+  const names = runs.map((r) => r.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (runs.length === 0 || repeated !== undefined) {
+    throw new OptikError(
+      'ARGUMENT_INVALID',
+      runs.length === 0
+        ? 'compareCurvesChart: there are no runs to plot.'
+        : `compareCurvesChart: two runs are named "${repeated}".`,
+      { received: names, hint: 'Pass one or more runs with distinct names (e.g. "<id>:<name>").' },
+    );
+  }
+  const values: (CurvePoint & { run: string })[] = [];
+  const plotted = new Set<string>();
+  for (const run of runs) {
+    if (run.rows.length === 0) continue;
+    const curves = curveValues(run.rows, o.metrics, `compareCurvesChart (run ${run.name})`);
+    for (const point of curves.values) values.push({ ...point, run: run.name });
+    for (const metric of curves.plotted) plotted.add(metric);
+  }
+  if (values.length === 0) {
+    throw new OptikError('ARGUMENT_INVALID', 'compareCurvesChart: none of the runs has a logged epoch.', {
+      received: names,
+      hint: 'Compare runs that trained for at least one epoch.',
+    });
+  }
+  return curvePanels(
+    o,
+    values,
+    o.metrics.filter((m) => plotted.has(m)),
+    {
+      color: { field: 'run', type: 'nominal', title: 'run', sort: names },
+      strokeDash: {
+        field: 'split',
+        type: 'nominal',
+        title: null,
+        scale: {
+          domain: ['validation', 'train'],
+          range: [
+            [1, 0],
+            [5, 3],
+          ],
         },
       },
+      detail: { field: 'split', type: 'nominal' },
     },
-  };
+  );
 }
 
 const ConfusionSchema = z.strictObject({
@@ -340,7 +473,7 @@ export function lineChart(data: readonly ChartRow[], options: LineChartOptions):
         field: field(o.y),
         type: 'quantitative',
         title: o.yTitle ?? o.y,
-        scale: o.logY ? { type: 'log' } : { zero: false },
+        scale: axisScale(data, o.y, o.logY),
       },
       ...(o.series === undefined ? {} : { color: { field: field(o.series), type: 'nominal', title: o.series } }),
     },
@@ -446,13 +579,13 @@ export function scatterChart(data: readonly ChartRow[], options: ScatterChartOpt
         field: field(o.x),
         type: 'quantitative' as const,
         title: o.x,
-        scale: o.logX ? { type: 'log' as const } : { zero: false },
+        scale: axisScale(data, o.x, o.logX),
       },
       y: {
         field: field(o.y),
         type: 'quantitative' as const,
         title: o.y,
-        scale: o.logY ? { type: 'log' as const } : { zero: false },
+        scale: axisScale(data, o.y, o.logY),
       },
       ...(o.color === undefined ? {} : { color: { field: field(o.color), type: colorType, title: o.color } }),
     },

@@ -138,6 +138,38 @@ describe('Classifier config', () => {
     expect(badType.message).toContain('model.layers[0].type');
   });
 
+  it('layers may be named (a search space addresses them by name); a name twice is CONFIG_INVALID naming both', () => {
+    const model = new Classifier({
+      inputShape: [8, 8, 1],
+      numClasses: 3,
+      layers: [
+        { type: 'conv', filters: 4, kernelSize: 3, name: 'conv1' },
+        { type: 'flatten' },
+        { type: 'dropout', rate: 0.3, name: 'drop1' },
+      ],
+    });
+    expect(model.toConfig().layers?.map((l) => l.name)).toEqual(['conv1', undefined, 'drop1']);
+    model.dispose();
+    const twice = errorOf(
+      () =>
+        new Classifier({
+          inputShape: [8, 8, 1],
+          numClasses: 3,
+          layers: [
+            { type: 'flatten', name: 'a' },
+            { type: 'dropout', rate: 0.1, name: 'a' },
+          ],
+        }),
+    );
+    expect(twice.code).toBe('CONFIG_INVALID');
+    expect(twice.message).toContain('model.layers[1].name');
+    expect(twice.message).toContain('layers[0]');
+    const bad = errorOf(
+      () => new Classifier({ inputShape: [8, 8, 1], numClasses: 3, layers: [{ type: 'flatten', name: '1st' }] }),
+    );
+    expect(bad.message).toContain('model.layers[0].name');
+  });
+
   it('needs exactly one of preset and layers; sigmoid needs two classes; errors use the given path prefix', () => {
     expect(errorOf(() => new Classifier({ inputShape: [8, 8, 1], numClasses: 3 })).message).toContain('model.preset');
     const both = errorOf(

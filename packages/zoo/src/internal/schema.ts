@@ -18,9 +18,19 @@ export const ActivationSchema = z.enum([
 
 const positiveInt = z.number().int().min(1);
 
+/**
+ * A layer's optional name, unique in its model: a search space or an override addresses the layer by it
+ * (`model.layers.drop1.rate`) instead of by its position, which shifts when a layer is added.
+ */
+const layerName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must start with a letter and use letters, digits, _ or -')
+  .optional();
+
 /** A 2-D convolution block: conv → (batch norm) → activation. */
 export const ConvLayerSchema = z.strictObject({
   type: z.literal('conv'),
+  name: layerName,
   filters: positiveInt,
   kernelSize: positiveInt,
   strides: positiveInt.default(1),
@@ -33,6 +43,7 @@ export const ConvLayerSchema = z.strictObject({
 /** A depthwise-separable block (MobileNet v1): depthwise k×k → (BN) → act → pointwise 1×1 → (BN) → act. */
 export const SeparableConvLayerSchema = z.strictObject({
   type: z.literal('separableConv'),
+  name: layerName,
   filters: positiveInt,
   kernelSize: positiveInt.default(3),
   strides: positiveInt.default(1),
@@ -44,6 +55,7 @@ export const SeparableConvLayerSchema = z.strictObject({
 /** A basic residual block (ResNet): conv → BN → relu → conv → BN, plus the shortcut, added, then relu. */
 export const ResidualLayerSchema = z.strictObject({
   type: z.literal('residual'),
+  name: layerName,
   filters: positiveInt,
   kernelSize: positiveInt.default(3),
   strides: positiveInt.default(1),
@@ -52,6 +64,7 @@ export const ResidualLayerSchema = z.strictObject({
 /** Max or average pooling. `strides` defaults to `poolSize`. */
 export const PoolLayerSchema = z.strictObject({
   type: z.literal('pool'),
+  name: layerName,
   mode: z.enum(['max', 'average']).default('max'),
   poolSize: positiveInt.default(2),
   strides: positiveInt.optional(),
@@ -61,6 +74,7 @@ export const PoolLayerSchema = z.strictObject({
 /** Batch normalisation over the channel (last) axis. */
 export const BatchNormLayerSchema = z.strictObject({
   type: z.literal('batchNorm'),
+  name: layerName,
   momentum: z.number().min(0).lt(1).default(0.99),
   epsilon: z.number().gt(0).default(0.001),
 });
@@ -68,18 +82,20 @@ export const BatchNormLayerSchema = z.strictObject({
 /** Dropout: zeroes a fraction `rate` of activations while training. */
 export const DropoutLayerSchema = z.strictObject({
   type: z.literal('dropout'),
+  name: layerName,
   rate: z.number().min(0).lt(1),
 });
 
 /** Flattens H×W×C into one vector. */
-export const FlattenLayerSchema = z.strictObject({ type: z.literal('flatten') });
+export const FlattenLayerSchema = z.strictObject({ type: z.literal('flatten'), name: layerName });
 
 /** Averages each channel over H×W into one vector of C values. */
-export const GlobalAvgPoolLayerSchema = z.strictObject({ type: z.literal('globalAvgPool') });
+export const GlobalAvgPoolLayerSchema = z.strictObject({ type: z.literal('globalAvgPool'), name: layerName });
 
 /** A fully connected layer (needs a flat input). */
 export const DenseLayerSchema = z.strictObject({
   type: z.literal('dense'),
+  name: layerName,
   units: positiveInt,
   activation: ActivationSchema.default('relu'),
 });
@@ -87,6 +103,7 @@ export const DenseLayerSchema = z.strictObject({
 /** A standalone activation. */
 export const ActivationLayerSchema = z.strictObject({
   type: z.literal('activation'),
+  name: layerName,
   activation: ActivationSchema,
 });
 
@@ -152,6 +169,19 @@ function refineBackbone(
       message: '`dropout` sets the rate of a preset; with explicit `layers`, set `rate` on each dropout layer',
     });
   }
+  const seen = new Map<string, number>();
+  value.layers?.forEach((layer, i) => {
+    const name = (layer as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    const first = seen.get(name);
+    if (first !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['layers', i, 'name'],
+        message: `layer names must be unique: "${name}" is also the name of layers[${first}]`,
+      });
+    } else seen.set(name, i);
+  });
 }
 
 /** A classifier: an input shape, a body (a preset or explicit layers) and a sigmoid or softmax head. */

@@ -25,7 +25,7 @@ import { initRunBackend, loadRunModel } from '../runs.js';
 import { type PipelineConfig, taskOf } from '../tasks/registry.js';
 import type { TaskData } from '../tasks/types.js';
 import { checkTrainingMemory } from './memory.js';
-import { renderReportHtml } from './report.js';
+import { dataOverview, renderReportHtml } from './report.js';
 import { recordSplit } from './split.js';
 
 /** Options of {@link runTraining}. */
@@ -57,10 +57,13 @@ export interface TrainingResult {
   readonly diagnosis: FitDiagnosis;
   /** Epochs finished in total (including those before a resume). */
   readonly epochs: number;
-  /** The epoch `weights/best` was saved at (0-based), or null without checkpoints. */
+  /** The epoch `weights/best` was saved at, 1-based as results.csv and the console number epochs; null without checkpoints. */
   readonly bestEpoch: number | null;
   readonly stopReason: string | null;
-  /** Wall time of this call. */
+  /**
+   * The run's time as the store records it and `optik runs ls/show` list it (from creating the run, over every
+   * resumed segment, to its test evaluation); a tuning trial's is the wall time of its training call.
+   */
   readonly seconds: number;
   /** The task's full test report written to metrics.json. */
   readonly report: Record<string, unknown>;
@@ -145,7 +148,8 @@ function buildCallbacks(
       // First, so an epoch is on record before any other callback can fail or stop the run.
       name: 'track',
       onEpochEnd(epoch, logs) {
-        run.logEpoch(epoch, logs, { durationMs: (logs.epoch_seconds ?? 0) * 1000 });
+        // Epochs on record are numbered as the console shows them: 1 for the first (Keras' `Epoch 1/10`).
+        run.logEpoch(epoch + 1, logs, { durationMs: (logs.epoch_seconds ?? 0) * 1000 });
         onEpoch?.({ epoch, epochs: config.train.epochs, logs });
       },
     },
@@ -254,7 +258,7 @@ export async function trainPipeline(
     if (data.skipped.length > 0) writeSkipped(activeRun.dir, data.skipped);
     if (trial === undefined && options.resume === undefined) recordSplit(activeRun.dir, data);
     log(
-      `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${lastCheckpointEpoch(resumeFrom)})`}`,
+      `run ${run.id}: ${run.dir}${resumeFrom === undefined ? '' : ` (resuming after epoch ${(lastCheckpointEpoch(resumeFrom) ?? -1) + 1})`}`,
     );
     const summary = built.summary();
     log(`model: ${summary.totalParams.toLocaleString('en')} parameters`);
@@ -335,7 +339,11 @@ export async function trainPipeline(
       );
     }
     const evalStarted = performance.now();
-    const bestEpoch = config.callbacks.checkpoint.enabled ? lastCheckpointEpoch(activeRun.paths.weightsBest) : null;
+    const bestCheckpoint = config.callbacks.checkpoint.enabled
+      ? lastCheckpointEpoch(activeRun.paths.weightsBest)
+      : null;
+    // 1-based, as the console, results.csv and `runs show` number epochs.
+    const bestEpoch = bestCheckpoint === null ? null : bestCheckpoint + 1;
     const predictions = await predictBest(built.model, activeRun.dir, bestEpoch !== null, (model) =>
       task.predict(model, data.test, config),
     );
@@ -391,6 +399,7 @@ export async function trainPipeline(
         dataset: data.origin,
         splits: { train: data.train.length, validation: data.validation.length, test: data.test.length },
         config: config as unknown as Record<string, unknown>,
+        data: dataOverview(data),
         model: built.summary(),
         results: artifacts.report,
         diagnosis,
@@ -399,7 +408,8 @@ export async function trainPipeline(
         plotsDir: activeRun.paths.plots,
       }),
     );
-    const seconds = (performance.now() - started) / 1000;
+    // The run's own clock (all its segments, as `optik runs ls/show` list it); a trial's run is the study's to time.
+    const seconds = trial === undefined ? activeRun.info().durationMs / 1000 : (performance.now() - started) / 1000;
     const finalMetrics = {
       ...evaluation.report,
       split: 'test',

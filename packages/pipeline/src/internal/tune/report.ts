@@ -146,7 +146,8 @@ function axisValue(spec: ParamSpec | undefined, value: ParamValue): number | nul
 /**
  * The tuning plots as PNG files in `dir`: `optimization-history.png`, `parallel-coordinates.png`,
  * `param-importance.png` and one `slice-<param>.png` per parameter. Each needs completed trials (importance
- * needs 3); the ones without enough data are left out. Returns the files written.
+ * needs 3 whose objective differs); a parameter with one value in every trial gets no axis, slice or bar; the
+ * plots without enough data are left out. Returns the files written.
  */
 export async function writeTunePlots(
   dir: string,
@@ -174,7 +175,11 @@ export async function writeTunePlots(
   );
 
   const completed = trials.filter((t) => t.state === 'completed' && t.value !== null);
-  const names = space.map((s) => s.name).filter((n) => completed.some((t) => t.params[n] !== undefined));
+  // A parameter with one value in every completed trial explains nothing: no axis, no slice, no importance.
+  const varying = new Set(
+    space.map((s) => s.name).filter((n) => new Set(completed.map((t) => JSON.stringify(t.params[n] ?? null))).size > 1),
+  );
+  const names = space.map((s) => s.name).filter((n) => varying.has(n));
   const rows: ChartRow[] = completed.map((t) => {
     const row: Record<string, unknown> = { [objective]: t.value };
     for (const n of names) {
@@ -194,16 +199,19 @@ export async function writeTunePlots(
       }),
     );
   }
-  if (completed.length >= 3) {
+  const importance = paramImportance(trials).filter((p) => varying.has(p.name));
+  // All zero when the objective tied in every trial: a chart of empty bars would say nothing.
+  if (completed.length >= 3 && importance.some((p) => p.importance > 0)) {
     await write(
       'param-importance.png',
       barChart(
-        paramImportance(trials).map((p) => ({ parameter: p.name, importance: p.importance })),
+        importance.map((p) => ({ parameter: p.name, importance: p.importance })),
         { category: 'parameter', value: 'importance', title: `Parameter importance for ${objective}` },
       ),
     );
   }
   for (const series of sliceData(trials)) {
+    if (!varying.has(series.name)) continue;
     const spec = specOf.get(series.name);
     const points = series.points
       .map((p) => ({ [series.name]: axisValue(spec, p.param), [objective]: p.value }))

@@ -25,6 +25,7 @@ import { type EnsembleMember, evaluateEnsemble } from './ensemble.js';
 import { TrialPool } from './pool.js';
 import { leaderboard, summarizeTrial, type TuneTrialSummary, trialsCsv, writeTunePlots } from './report.js';
 import { TrackStudyStorage } from './storage.js';
+import { writeStudyHtml } from './study-report.js';
 
 /** Options of {@link runTune}. */
 export interface RunTuneOptions {
@@ -92,7 +93,7 @@ const MIN_RETRAIN_MS = 60_000;
 export interface TuneResult {
   readonly studyId: number;
   readonly studyName: string;
-  /** `<output.root>/studies/<name>/`: trials.csv, study.json, tune.yaml, plots/. */
+  /** `<output.root>/studies/<name>/`: report.html, trials.csv, study.json, tune.yaml, plots/. */
   readonly studyDir: string;
   readonly objective: string;
   readonly direction: 'maximize' | 'minimize';
@@ -484,11 +485,14 @@ export async function runTune(config: TuneConfig, options: RunTuneOptions = {}):
       retrain: retrains[0] ?? null,
       retrains,
       ensemble,
-      files: [...files, 'study.json', 'tune.yaml'],
+      files: [...files, 'study.json', 'tune.yaml', 'report.html'],
       interrupted: wasInterrupted,
       seconds,
     };
     writeFileSync(join(studyDir, 'study.json'), `${JSON.stringify(result, null, 2)}\n`);
+    const runDirs = new Map(store.listRuns({ studyId: studyRecordId }).map((run) => [run.id, run.dir]));
+    for (const retrain of retrains) runDirs.set(retrain.runId, retrain.runDir);
+    writeStudyHtml(result, runDirs);
     store.updateStudy(studyRecordId, { status: wasInterrupted ? 'interrupted' : 'completed' });
     return result;
   } catch (error) {

@@ -24,6 +24,11 @@ export const DataSectionSchema = z
     imageSize: z.tuple([positiveInt, positiveInt]).optional(),
     /** Colour mode of `directory` images (default rgb). */
     colorMode: z.enum(['grayscale', 'rgb', 'rgba']).optional(),
+    /**
+     * Two-class `directory` only: the class folder that is the positive class (label 1, the sigmoid's "yes"),
+     * whose precision, recall and F1 the report leads with. Default: the second folder in name order.
+     */
+    positiveClass: z.string().min(1).optional(),
     ...dataSplitFields,
   })
   .superRefine((data, ctx) => {
@@ -35,12 +40,15 @@ export const DataSectionSchema = z
       });
     }
     if (data.dataset !== undefined) {
-      for (const key of ['imageSize', 'colorMode'] as const) {
+      for (const key of ['imageSize', 'colorMode', 'positiveClass'] as const) {
         if (data[key] !== undefined) {
           ctx.addIssue({
             code: 'custom',
             path: [key],
-            message: `\`${key}\` applies to \`directory\` only; the built-in datasets are 28×28 grayscale`,
+            message:
+              key === 'positiveClass'
+                ? '`positiveClass` applies to a two-class `directory`; the built-in datasets have 10 classes'
+                : `\`${key}\` applies to \`directory\` only; the built-in datasets are 28×28 grayscale`,
           });
         }
       }

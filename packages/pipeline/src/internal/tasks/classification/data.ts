@@ -1,5 +1,12 @@
 import { OptikError } from '@optik/core';
-import { type InMemoryDataset, loadBuiltinDataset, loadImages, scanImageFolder, splitDataset } from '@optik/data';
+import {
+  type FileDataset,
+  type InMemoryDataset,
+  loadBuiltinDataset,
+  loadImages,
+  scanImageFolder,
+  splitDataset,
+} from '@optik/data';
 import { finishSplits } from '../shared/splits.js';
 import type { TaskData } from '../types.js';
 import type { ClassificationConfig } from './config.js';
@@ -33,6 +40,32 @@ export async function loadClassificationData(config: ClassificationConfig): Prom
   return finishSplits({ train, validation, test }, data, seed, { origin, skipped });
 }
 
+/** The folder's classes with `positiveClass` second (label 1), as a sigmoid head and the binary report read it. */
+function orderClasses(source: FileDataset, positiveClass: string | undefined): FileDataset {
+  if (positiveClass === undefined) return source;
+  const found = source.classNames;
+  if (found.length !== 2 || !found.includes(positiveClass)) {
+    throw new OptikError(
+      'CONFIG_INVALID',
+      found.length !== 2
+        ? `data.positiveClass needs exactly two class folders; ${source.root} has ${found.length}.`
+        : `data.positiveClass: "${positiveClass}" is not a class folder of ${source.root}.`,
+      {
+        path: 'data.positiveClass',
+        received: positiveClass,
+        hint:
+          found.length !== 2
+            ? 'Leave data.positiveClass out for more than two classes (every class counts alike in macro averages).'
+            : `Name one of the class folders: ${found.join(', ')}.`,
+      },
+    );
+  }
+  if (found[1] === positiveClass) return source;
+  return scanImageFolder(source.root, {
+    classNames: [found[0] === positiveClass ? (found[1] as string) : (found[0] as string), positiveClass],
+  });
+}
+
 async function loadFolder(config: ClassificationConfig): Promise<{
   train: InMemoryDataset;
   validation: InMemoryDataset;
@@ -40,7 +73,7 @@ async function loadFolder(config: ClassificationConfig): Promise<{
   skipped: TaskData['skipped'];
 }> {
   const { data, seed } = config;
-  const source = scanImageFolder(data.directory as string);
+  const source = orderClasses(scanImageFolder(data.directory as string), data.positiveClass);
   if (source.records.length === 0) {
     throw new OptikError('DATA_NOT_FOUND', 'data.directory holds no images in class folders.', {
       path: 'data.directory',

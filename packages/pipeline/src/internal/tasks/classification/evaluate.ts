@@ -127,6 +127,27 @@ export interface HeadlineMetrics {
   readonly averagePrecision: number | null;
   readonly topK: ClassificationReport['topK'];
   readonly numSamples: number;
+  /** Two classes only: the positive class (label 1) and its precision, recall and F1. */
+  readonly positiveClass?: string;
+  readonly positivePrecision?: number;
+  readonly positiveRecall?: number;
+  readonly positiveF1?: number;
+}
+
+/**
+ * The positive class's scores of a two-class report: the binary report's (a sigmoid at its threshold) or, for a
+ * two-class softmax, the second class's line (argmax is the 0.5 threshold on its probability). Null otherwise.
+ */
+export function positiveScores(
+  report: ClassificationReport,
+): { className: string; precision: number; recall: number; f1: number } | null {
+  if (report.binary !== null) {
+    const { positiveClass: className, precision, recall, f1 } = report.binary;
+    return { className, precision, recall, f1 };
+  }
+  const positive = report.perClass[1];
+  if (report.classNames.length !== 2 || positive === undefined) return null;
+  return { className: positive.name, precision: positive.precision, recall: positive.recall, f1: positive.f1 };
 }
 
 /** Picks the headline numbers out of a full report. */
@@ -144,7 +165,20 @@ export function headline(report: ClassificationReport): HeadlineMetrics {
     averagePrecision: report.averagePrecision,
     topK: report.topK,
     numSamples: report.numSamples,
+    ...positiveHeadline(report),
   };
+}
+
+function positiveHeadline(report: ClassificationReport) {
+  const positive = positiveScores(report);
+  return positive === null
+    ? {}
+    : {
+        positiveClass: positive.className,
+        positivePrecision: positive.precision,
+        positiveRecall: positive.recall,
+        positiveF1: positive.f1,
+      };
 }
 
 /** Writes the evaluation plots as PNG into `dir`; returns their file names, in report order. */

@@ -15,6 +15,7 @@ import { loadClassificationData } from './data.js';
 import {
   type DatasetPredictions,
   headline,
+  positiveScores,
   predictDataset,
   predictionRows,
   predictViews,
@@ -39,7 +40,18 @@ function augmentHook(config: ClassificationConfig, labelMode: LabelMode): BatchH
 }
 
 function reportSection(report: ClassificationReport): TaskArtifacts['report'] {
+  const positive = positiveScores(report);
+  // A two-class task is judged by its positive class first (the course's "precision of the sick class").
+  const positiveRows: [string, string][] =
+    positive === null
+      ? []
+      : [
+          [`Precision (positive class "${positive.className}")`, fmt(positive.precision)],
+          [`Recall (positive class "${positive.className}")`, fmt(positive.recall)],
+          [`F1 (positive class "${positive.className}")`, fmt(positive.f1)],
+        ];
   const metricsRows: [string, string][] = [
+    ...positiveRows,
     ['Accuracy', pct(report.accuracy)],
     ['Precision (macro)', fmt(report.precision)],
     ['Recall (macro)', fmt(report.recall)],
@@ -49,8 +61,11 @@ function reportSection(report: ClassificationReport): TaskArtifacts['report'] {
       `${fmt(report.weighted.precision)} / ${fmt(report.weighted.recall)} / ${fmt(report.weighted.f1)}`,
     ],
     ['Log loss', fmt(report.logLoss)],
-    ['ROC-AUC (macro, one-vs-rest)', fmt(report.rocAuc)],
-    ['Average precision (macro)', fmt(report.averagePrecision)],
+    [report.binary === null ? 'ROC-AUC (macro, one-vs-rest)' : 'ROC-AUC (positive class)', fmt(report.rocAuc)],
+    [
+      report.binary === null ? 'Average precision (macro)' : 'Average precision (positive class)',
+      fmt(report.averagePrecision),
+    ],
     ...report.topK.map((t): [string, string] => [`Top-${t.k} accuracy`, pct(t.accuracy)]),
     ['Test images', String(report.numSamples)],
   ];
