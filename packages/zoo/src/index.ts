@@ -23,17 +23,6 @@ export type { DecodeDetectionsOptions, Detections, NmsOptions } from './internal
  * ```
  */
 export { DecodeDetectionsSchema, decodeDetections, NmsSchema, nonMaxSuppression } from './internal/decode.js';
-export type { DetectionGrid } from '@optik/data/detection';
-/**
- * The FCOS point grid {@link decodeDetections} decodes on (re-exported from `@optik/data/detection`, so a browser
- * page can build it from a run's `data.imageSize` and `model.strides` without the Node-only `@optik/data`).
- *
- * @example
- * ```ts
- * const grid = detectionGrid({ imageSize: [64, 64], strides: [8, 16, 32] }); // 8·8 + 4·4 + 2·2 = 84 points
- * ```
- */
-export { detectionGrid } from '@optik/data/detection';
 /**
  * An anchor-free FCOS-style detector from config: a backbone (`det-tiny`, `det-small` or explicit layers), a small
  * feature pyramid at `strides` and one shared head; ONE output `[batch, points, numClasses + 5]` (class logits,

@@ -1,5 +1,5 @@
 import { OptikError, parseOrThrow } from '@optik/core';
-import { type DetectionGrid, detectionGrid } from '@optik/data/detection';
+import { type DetectionGrid, detectionGrid } from '@optik/data';
 import * as tf from '@tensorflow/tfjs';
 import { buildBackbone, inferShapes } from './backbone.js';
 import { fcosHead, featurePyramid } from './heads.js';
