@@ -87,6 +87,21 @@ export async function readIdxDataset(
   });
 }
 
+export type { DetectionGrid, DetectionGridOptions, DetectionLevel } from '@optik/core';
+/**
+ * Detection targets (FCOS, anchor-free): `detectionGrid` lists the points of the feature levels (centres, strides,
+ * size ranges); `encodeDetectionTargets` assigns the boxes of each image to those points on the host and returns
+ * `[dense [B, A, C + 6], groundTruth [B, maxBoxes, 5]]` (layout: `detectionTargetLayout`). Pass the encoder to
+ * {@link makeBatches} as `encodeTargets`.
+ *
+ * @example
+ * ```ts
+ * const grid = detectionGrid({ imageSize: [128, 160], strides: [8, 16, 32] });
+ * const batches = makeBatches(train, { batchSize: 8 }, { encodeTargets: encodeDetectionTargets(grid, 3) });
+ * const { box, positive } = detectionTargetLayout(3); // column 3 and 8
+ * ```
+ */
+export { DetectionGridSchema, detectionGrid } from '@optik/core';
 /**
  * The ten Fashion-MNIST class names in label order.
  *
@@ -316,29 +331,9 @@ export type { ImageSize } from './internal/targets/boxes.js';
  * ```
  */
 export { boxToCxcywh, cxcywhToBox, encodeBoxTargets } from './internal/targets/boxes.js';
-export type {
-  DetectionGrid,
-  DetectionGridOptions,
-  DetectionLevel,
-  DetectionTargetsOptions,
-} from './internal/targets/detection.js';
-/**
- * Detection targets (FCOS, anchor-free): `detectionGrid` lists the points of the feature levels (centres, strides,
- * size ranges); `encodeDetectionTargets` assigns the boxes of each image to those points on the host and returns
- * `[dense [B, A, C + 6], groundTruth [B, maxBoxes, 5]]` (layout: `detectionTargetLayout`). Pass the encoder to
- * {@link makeBatches} as `encodeTargets`.
- *
- * @example
- * ```ts
- * const grid = detectionGrid({ imageSize: [128, 160], strides: [8, 16, 32] });
- * const batches = makeBatches(train, { batchSize: 8 }, { encodeTargets: encodeDetectionTargets(grid, 3) });
- * const { box, positive } = detectionTargetLayout(3); // column 3 and 8
- * ```
- */
+export type { DetectionTargetsOptions } from './internal/targets/detection.js';
 export {
-  DetectionGridSchema,
   DetectionTargetsSchema,
-  detectionGrid,
   detectionTargetLayout,
   encodeDetectionTargets,
 } from './internal/targets/detection.js';

@@ -11,6 +11,7 @@ import {
   readSample,
   readYolo,
   SYNTH_DEFAULTS,
+  SynthOptionsSchema,
   type SynthRunOptions,
   writeSynthDataset,
 } from '../index.js';
@@ -368,5 +369,8 @@ describe('ensureSynthDataset', () => {
     expect(SYNTH_DEFAULTS.imageSize).toEqual([128, 256]);
     expect(SYNTH_DEFAULTS.objectsPerImage).toEqual([1, 8]);
     expect(SYNTH_DEFAULTS.source).toBe('openclipart');
+    // The resolved defaults are valid options themselves (ensureSynthDataset(SYNTH_DEFAULTS) is the benchmark set).
+    const asOptions: SynthRunOptions = SYNTH_DEFAULTS;
+    expect(SynthOptionsSchema.parse(asOptions)).toEqual(SYNTH_DEFAULTS);
   });
 });

@@ -1,6 +1,5 @@
-import type { BoxXyxy } from '@optik/core';
+import type { BoxXyxy, DetectionGrid } from '@optik/core';
 import { OptikError, parseOrThrow } from '@optik/core';
-import type { DetectionGrid } from '@optik/data';
 import type * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 

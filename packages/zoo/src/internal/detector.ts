@@ -1,5 +1,4 @@
-import { OptikError, parseOrThrow } from '@optik/core';
-import { type DetectionGrid, detectionGrid } from '@optik/data';
+import { type DetectionGrid, detectionGrid, OptikError, parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { buildBackbone, inferShapes } from './backbone.js';
 import { fcosHead, featurePyramid } from './heads.js';
