@@ -1,5 +1,5 @@
-import { OptikError } from '@optik/core';
-import { type DecodeDetectionsOptions, type DetectionGrid, detectionGrid } from '@optik/zoo';
+import { type DetectionGrid, detectionGrid, OptikError } from '@optik/core';
+import type { DecodeDetectionsOptions } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { parse } from 'yaml';
 
