@@ -12,6 +12,7 @@ import {
   type RawDetections,
 } from './predict.js';
 import { type LoadedRun, loadRunFromFiles, loadRunFromUrl } from './run.js';
+import { legend, overlay, segment } from './segment.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(window.location.search);
@@ -93,7 +94,7 @@ function showRun(loaded: LoadedRun): void {
 function forget(): void {
   shown?.image.close();
   shown = undefined;
-  for (const id of ['top-k', 'detections']) {
+  for (const id of ['top-k', 'detections', 'segments']) {
     const list = $(id);
     list.replaceChildren();
     for (const key of Object.keys(list.dataset)) delete list.dataset[key];
@@ -181,6 +182,41 @@ function showDetections(loaded: LoadedRun): void {
   $('conf-value').textContent = threshold.toFixed(2);
 }
 
+/** Colours each pixel by its class over the image (background clear) and lists the classes covering the most. */
+function showSegmentation(
+  image: CanvasImageSource & { width: number; height: number },
+  loaded: LoadedRun,
+  name: string,
+): void {
+  const seg = segment(loaded, image);
+  const s = drawImage(image);
+  const ctx = $<HTMLCanvasElement>('view').getContext('2d');
+  if (ctx !== null) {
+    // The model saw the image stretched to its input: stretch the class map back over the image.
+    const small = new OffscreenCanvas(seg.width, seg.height);
+    small.getContext('2d')?.putImageData(overlay(seg, 0.55), 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, 0, 0, image.width * s, image.height * s);
+  }
+  const entries = legend(loaded, seg, 8);
+  const list = $('segments');
+  list.replaceChildren(
+    ...entries.map((e) => {
+      const li = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = `rgb(${e.color.join(', ')})`;
+      li.append(swatch, `${e.label}: ${(e.fraction * 100).toFixed(1)}% of the pixels`);
+      li.dataset.classId = String(e.classId);
+      return li;
+    }),
+  );
+  list.dataset.legend = JSON.stringify(entries.map(({ classId, label, fraction }) => ({ classId, label, fraction })));
+  list.dataset.counts = JSON.stringify(seg.counts);
+  list.dataset.file = name;
+  showSeen(image, loaded);
+}
+
 function showPrediction(
   image: CanvasImageSource & { width: number; height: number },
   loaded: LoadedRun,
@@ -260,7 +296,8 @@ function look(loaded: LoadedRun, image: ImageBitmap, name: string): void {
   }
   try {
     forget();
-    showPrediction(image, loaded, predict(loaded, image, topK), name);
+    if (loaded.task === 'semantic-segmentation') showSegmentation(image, loaded, name);
+    else showPrediction(image, loaded, predict(loaded, image, topK), name);
   } finally {
     image.close();
   }
