@@ -253,14 +253,28 @@ export { imageDatasetFromDirectory, loadImages, readSample } from './internal/lo
  */
 export { LocalizationOptionsSchema, toLocalization } from './internal/localization.js';
 /**
- * Pairs images with same-named mask PNGs (class id per pixel) for semantic segmentation.
+ * Pairs images with same-named mask PNGs for semantic segmentation: greyscale PNGs whose values are class ids, or
+ * colour PNGs with a `palette` (class i's `[r, g, b]`; `ignoreColors` become 255). A colour not in the palette, a
+ * class id ≥ the class count (other than 255) and a mask of another size than its image are coded errors.
  *
  * @example
  * ```ts
  * const source = readMaskFolder({ imagesDir: 'images', masksDir: 'masks', classNames: ['background', 'road'] });
+ * const voc = readMaskFolder({ imagesDir, masksDir, classNames, palette: VOC_COLORS, ignoreColors: [[224, 224, 192]] });
  * ```
  */
-export { readMaskFolder } from './internal/masks.js';
+/**
+ * Turns an instance-mask source (COCO polygons/RLE) into a semantic one: masks rasterised per image (larger objects
+ * painted first), class 0 `background` then the source's classes; images with an empty segmentation are skipped and
+ * listed.
+ *
+ * @example
+ * ```ts
+ * const { dataset, skipped } = toSemanticSegmentation(readCoco('instances.json'));
+ * const { dataset: images } = await loadImages(dataset, { imageSize: [128, 128] });
+ * ```
+ */
+export { readMaskFolder, type SemanticResult, toSemanticSegmentation } from './internal/masks.js';
 /**
  * Opens any source from a config object (`{ format: 'coco', path }` …) or a path/built-in name, auto-detected.
  *
@@ -337,6 +351,16 @@ export {
   detectionTargetLayout,
   encodeDetectionTargets,
 } from './internal/targets/detection.js';
+/**
+ * The semantic-mask target encoder: one-hot `[n, h, w, K]` (ignored pixels all zero; K = 2 for a binary model) or
+ * int32 class ids `[n, h, w]`, and the ignore index (255). Pass it to {@link makeBatches} as `encodeTargets`.
+ *
+ * @example
+ * ```ts
+ * const batches = makeBatches(train, { batchSize: 8 }, { encodeTargets: encodeMaskTargets(train.classNames.length) });
+ * ```
+ */
+export { encodeMaskTargets, IGNORE_INDEX } from './internal/targets/masks.js';
 /**
  * Reads a Pascal VOC folder (`Annotations/*.xml` + `JPEGImages/`): boxes and `difficult` flags.
  *

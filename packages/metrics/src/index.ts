@@ -74,3 +74,10 @@ export {
 } from './internal/multiclass.js';
 export type { ClassificationReport, ClassificationReportOptions, ReportClass } from './internal/report.js';
 export { classificationReport } from './internal/report.js';
+export type {
+  ClassMap,
+  SegmentationClassScores,
+  SegmentationMetricsOptions,
+  SegmentationReport,
+} from './internal/segmentation.js';
+export { SegmentationMetrics } from './internal/segmentation.js';

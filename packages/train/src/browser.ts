@@ -124,6 +124,33 @@ export type {
  */
 export { FcosLossSchema, fcosLoss, fcosLossTerms } from './internal/losses/detection.js';
 /**
+ * The options of {@link segmentationLoss} (what a config's `train.segmentationLoss`-like section holds).
+ *
+ * @example
+ * ```ts
+ * const options: SegmentationLossOptions = { dice: 0.5, ignoreIndex: 255 };
+ * ```
+ */
+export type { SegmentationLossOptions } from './internal/losses/segmentation.js';
+/**
+ * Semantic-segmentation losses on NHWC logits (softmax on the last axis; one channel: sigmoid): the pixel
+ * cross-entropy (class weights, ignore index 255), the soft Dice loss (per class over batch·h·w, classes absent from
+ * the batch left out), and `segmentationLoss(options)`, their weighted sum as a trainer loss function. Targets are
+ * one-hot `[b, h, w, K]` (ignored pixels all zero; K = 2 for a binary model) or class ids `[b, h, w]`.
+ *
+ * @example
+ * ```ts
+ * const loss = segmentationLoss({ crossEntropy: 1, dice: 1, classWeights: [0.5, 1, 1] });
+ * const value = loss(oneHotMasks, segmenter.model.predict(images) as tf.Tensor);
+ * ```
+ */
+export {
+  pixelCrossEntropy,
+  SegmentationLossSchema,
+  segmentationLoss,
+  softDiceLoss,
+} from './internal/losses/segmentation.js';
+/**
  * Optimizer config types and the named-tensor shape of optimizer state.
  *
  * @example

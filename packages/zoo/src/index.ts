@@ -86,6 +86,9 @@ export type {
   LocalizerConfig,
   LocalizerOptions,
   PresetName,
+  SegmenterConfig,
+  SegmenterOptions,
+  SegmenterPresetName,
 } from './internal/schema.js';
 /**
  * The zod schemas of a classifier config and of one body layer (a discriminated union on `type`).
@@ -103,7 +106,35 @@ export type {
  * PRESET_NAMES.includes('resnet-small'); // true
  * ```
  */
-export { ClassifierSchema, DetectorSchema, LayerSchema, LocalizerSchema, PRESET_NAMES } from './internal/schema.js';
+/**
+ * The zod schema of a segmenter config (flat; a preset fills the architecture fields left out) and the U-Net
+ * preset names.
+ *
+ * @example
+ * ```ts
+ * SegmenterSchema.parse({ preset: 'unet-small', inputShape: [128, 128, 3], numClasses: 9 });
+ * SEGMENTER_PRESET_NAMES; // ['unet-tiny', 'unet-small']
+ * ```
+ */
+export {
+  ClassifierSchema,
+  DetectorSchema,
+  LayerSchema,
+  LocalizerSchema,
+  PRESET_NAMES,
+  SEGMENTER_PRESET_NAMES,
+  SegmenterSchema,
+} from './internal/schema.js';
+/**
+ * A U-Net semantic segmenter from config (`unet-tiny`, `unet-small`, or depth, base filters, `transpose`/`resize`
+ * upsampling, batch norm, dropout): skip connections by concatenation, `[batch, height, width, numClasses]` logits.
+ *
+ * @example
+ * ```ts
+ * const segmenter = new Segmenter({ preset: 'unet-tiny', inputShape: [64, 96, 3], numClasses: 4 });
+ * ```
+ */
+export { Segmenter } from './internal/segmenter.js';
 /**
  * The summary's JSON shape.
  *

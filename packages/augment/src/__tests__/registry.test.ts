@@ -77,6 +77,19 @@ function makeSample(
   };
 }
 
+/** The sample of {@link makeSample} with a semantic mask instead: class 1 under the red box, 5 under the green one. */
+function semanticSample(seed: number): ImageSample {
+  const sample = makeSample(seed);
+  const target = sample.target as Extract<ImageSample['target'], { kind: 'instance-segmentation' }>;
+  const data = new Uint8Array(SIZE * SIZE);
+  target.masks.forEach((mask, k) => {
+    mask.data.forEach((v, i) => {
+      if (v) data[i] = k === 0 ? 1 : 5;
+    });
+  });
+  return { ...sample, target: { kind: 'semantic-segmentation', mask: { width: SIZE, height: SIZE, data } } };
+}
+
 function maskBounds(mask: Mask): BoxXyxy | null {
   let box: [number, number, number, number] | null = null;
   for (let y = 0; y < mask.height; y++) {
@@ -188,6 +201,48 @@ describe('every registered transform', () => {
         });
       }
       expect(checked).toBeGreaterThan(0);
+    });
+
+    it('moves a semantic mask with the pixels by nearest sampling; pixel transforms leave it alone', () => {
+      const t = fromConfig(configFor(type));
+      if (t.level === 'batch') return;
+      const semanticPool = [semanticSample(201), semanticSample(202)];
+      for (let seed = 0; seed < 8; seed++) {
+        const sample = semanticSample(seed);
+        const { out } = runOnce(t, sample, seed, semanticPool);
+        if (out.target.kind !== 'semantic-segmentation') throw new Error(`${type}: target kind changed`);
+        const { mask } = out.target;
+        expect([mask.width, mask.height], `${type} seed ${seed}: mask size`).toEqual([
+          out.image.width,
+          out.image.height,
+        ]);
+        // Ids 0, 1 and 5: any blending (bilinear) would leave values in between.
+        expect(
+          [...new Set(mask.data)].filter((v) => v !== 0 && v !== 1 && v !== 5),
+          `${type} seed ${seed}: blended ids`,
+        ).toEqual([]);
+        if (!t.targets.includes('masks')) {
+          expect(Array.from(mask.data), `${type} seed ${seed}: a pixel transform moved the mask`).toEqual(
+            Array.from((sample.target as { mask: Mask }).mask.data),
+          );
+          continue;
+        }
+        // The class's colour is still under its mask: red under 1, green under 5.
+        for (const [id, channel] of [
+          [1, 0],
+          [5, 1],
+        ] as const) {
+          let on = 0;
+          let match = 0;
+          mask.data.forEach((v, i) => {
+            if (v !== id) return;
+            on++;
+            const px = out.image.data.subarray(i * 3, i * 3 + 3);
+            if ((px[channel] as number) > (px[1 - channel] as number) + 60) match++;
+          });
+          if (on > 0) expect(match / on, `${type} seed ${seed}: class ${id} off its pixels`).toBeGreaterThan(0.85);
+        }
+      }
     });
 
     it('runs on a batch with per-image params, reproducibly and without leaking tensors', () => {

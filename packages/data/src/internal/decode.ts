@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import type { ImageData, Mask } from '@optik/core';
 import { OptikError, parseOrThrow } from '@optik/core';
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { z } from 'zod';
 
 /** How an image is decoded: colour mode, optional `[height, width]` resize and how it fits. */
@@ -165,18 +165,70 @@ export async function imageDimensions(file: string): Promise<{ width: number; he
   }
 }
 
-/** Reads a single-channel mask PNG (class ids or 0/1) without any colour conversion or resampling. */
-export async function decodeMask(file: string): Promise<Mask> {
+/** The colours of a colour-coded mask: class `i` is `colors[i]`; `ignore` pixels become 255 (not scored). */
+export interface MaskPalette {
+  readonly colors: readonly (readonly [number, number, number])[];
+  readonly ignore?: readonly (readonly [number, number, number])[] | undefined;
+}
+
+const rgbKey = (r: number, g: number, b: number) => (r << 16) | (g << 8) | b;
+
+/**
+ * Reads a mask PNG without resampling. Without a palette each pixel's value is its class id (a greyscale index
+ * PNG); a colour mask then is refused, since its red channel would be read as class ids. With a palette each pixel's
+ * colour is looked up (VOC's colour PNGs): a colour not in the palette is `DATA_UNKNOWN_CLASS` naming the pixel.
+ */
+export async function decodeMask(file: string, palette?: MaskPalette): Promise<Mask> {
   const bytes = await readBytes(file);
+  let decoded: { data: Buffer; info: OutputInfo };
   try {
-    const { data, info } = await sharp(bytes, { failOn: 'warning' })
-      .extractChannel(0)
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+    decoded = await sharp(bytes, { failOn: 'warning' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   } catch (cause) {
     throw corrupt(file, cause);
   }
+  const { data, info } = decoded;
+  const n = info.width * info.height;
+  const c = info.channels;
+  const out = new Uint8Array(n);
+  const at = (i: number) => `(${i % info.width}, ${Math.floor(i / info.width)})`;
+  if (palette === undefined) {
+    for (let i = 0; i < n; i++) {
+      const v = data[i * c] as number;
+      if (c >= 3 && (data[i * c + 1] !== v || data[i * c + 2] !== v)) {
+        throw new OptikError('DATA_FORMAT', `The mask is a colour image (pixel ${at(i)} is not grey).`, {
+          file,
+          received: [v, data[i * c + 1], data[i * c + 2]],
+          hint: "Give the class colours as the source's `palette` (class i = palette[i]), or save masks as greyscale PNGs whose values are class ids.",
+        });
+      }
+      out[i] = v;
+    }
+    return { width: info.width, height: info.height, data: out };
+  }
+  const ids = new Map<number, number>();
+  palette.colors.forEach(([r, g, b], id) => {
+    ids.set(rgbKey(r, g, b), id);
+  });
+  for (const [r, g, b] of palette.ignore ?? []) ids.set(rgbKey(r, g, b), 255);
+  for (let i = 0; i < n; i++) {
+    const r = data[i * c] as number;
+    const g = c >= 3 ? (data[i * c + 1] as number) : r;
+    const b = c >= 3 ? (data[i * c + 2] as number) : r;
+    const id = ids.get(rgbKey(r, g, b));
+    if (id === undefined) {
+      throw new OptikError(
+        'DATA_UNKNOWN_CLASS',
+        `Mask pixel ${at(i)} has the colour rgb(${r}, ${g}, ${b}), which is not in the palette.`,
+        {
+          file,
+          received: [r, g, b],
+          hint: `The palette maps ${palette.colors.length} colours to classes${palette.ignore?.length ? ` and ${palette.ignore.length} to ignore` : ''}; add this colour (to \`palette\` or \`ignoreColors\`) or fix the mask.`,
+        },
+      );
+    }
+    out[i] = id;
+  }
+  return { width: info.width, height: info.height, data: out };
 }
 
 /** Resizes a mask with nearest-neighbour (class ids never blend) using the same fit as the image. */

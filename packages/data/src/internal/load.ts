@@ -48,6 +48,23 @@ function checkMaskClasses(mask: Mask, classCount: number, file: string): void {
   }
 }
 
+/** A semantic mask painted from a record's instance masks: larger objects first, each pixel its object's class. */
+function paintSegments(record: DatasetRecord, width: number, height: number): Mask {
+  const objects = (record.segments ?? []).map((segment, i) => {
+    const mask = segment === null ? undefined : segmentationToMask(segment, height, width, record.file);
+    let area = 0;
+    if (mask !== undefined) for (const v of mask.data) area += v;
+    return { mask, area, label: record.labels?.[i] ?? 0 };
+  });
+  objects.sort((a, b) => b.area - a.area);
+  const data = new Uint8Array(width * height);
+  for (const { mask, label } of objects) {
+    if (mask === undefined) continue;
+    for (let p = 0; p < data.length; p++) if (mask.data[p] === 1) data[p] = label;
+  }
+  return { width, height, data };
+}
+
 /**
  * The localization target of a record: its one box checked against the decoded image (sources that state no image
  * size, such as CSV, are checked only here), then moved to the output pixels and clipped.
@@ -121,14 +138,20 @@ export async function readSample(
       target = localizationTarget(record, w0, h0, move);
       break;
     case 'semantic-segmentation': {
-      const maskFile = record.maskFile as string;
-      const mask = await decodeMask(maskFile);
-      if (mask.width !== w0 || mask.height !== h0) {
-        throw new OptikError('DATA_MISMATCH', `The mask is ${mask.width}×${mask.height}, the image ${w0}×${h0}.`, {
-          file: maskFile,
-        });
+      const maskFile = record.maskFile;
+      let mask: Mask;
+      if (maskFile === undefined) mask = paintSegments(record, w0, h0);
+      else {
+        mask = await decodeMask(maskFile, dataset.maskPalette);
+        if (mask.width !== w0 || mask.height !== h0) {
+          throw new OptikError('DATA_MISMATCH', `The mask is ${mask.width}×${mask.height}, the image ${w0}×${h0}.`, {
+            file: maskFile,
+            received: { mask: [mask.width, mask.height], image: [w0, h0] },
+            hint: "A mask must have its image's pixel size; re-export it at that size (or pair the right files).",
+          });
+        }
       }
-      checkMaskClasses(mask, dataset.classNames.length, maskFile);
+      checkMaskClasses(mask, dataset.classNames.length, maskFile ?? record.file);
       target = { kind: 'semantic-segmentation', mask: await resizeMask(mask, options) };
       break;
     }

@@ -13,6 +13,9 @@ export function readMaskFolder(options: {
   imagesDir: string;
   masksDir: string;
   classNames: readonly string[];
+  /** Colour masks: the `[r, g, b]` of each class (see {@link MaskPalette}); without it, values are class ids. */
+  palette?: readonly (readonly [number, number, number])[] | undefined;
+  ignoreColors?: readonly (readonly [number, number, number])[] | undefined;
 }): FileDataset {
   const imagesDir = resolve(options.imagesDir);
   const masksDir = resolve(options.masksDir);
@@ -44,5 +47,59 @@ export function readMaskFolder(options: {
     classNames: options.classNames,
     records,
     issues: { clippedBoxes: 0, skipped: [] },
+    ...(options.palette === undefined
+      ? {}
+      : { maskPalette: { colors: options.palette, ignore: options.ignoreColors ?? [] } }),
+  };
+}
+
+/** What {@link toSemanticSegmentation} returns: the semantic source and the images it left out. */
+export interface SemanticResult {
+  /** `task: 'semantic-segmentation'`, class 0 `background`, then the source's classes (ids shifted by one). */
+  readonly dataset: FileDataset;
+  readonly skipped: readonly { readonly file: string; readonly reason: string }[];
+}
+
+/**
+ * Turns an instance-mask source (COCO polygons or RLE, YOLO polygons) into a semantic one: each image's mask is
+ * rasterised when it is decoded, every object painted with its class (larger objects first, so small ones stay
+ * visible), the rest background (class 0; the source's classes follow, ids shifted by one). An image with an
+ * object that has no usable mask (an empty polygon list) is skipped and listed: painting it as background would
+ * teach the model that the object is background.
+ */
+export function toSemanticSegmentation(dataset: FileDataset): SemanticResult {
+  if (dataset.task !== 'instance-segmentation') {
+    throw new OptikError(
+      'DATA_FORMAT',
+      `Semantic segmentation from ${dataset.root} needs instance masks, but it is a ${dataset.task} source.`,
+      {
+        file: dataset.root,
+        received: dataset.task,
+        hint: 'Use a COCO JSON with polygon or RLE segmentations (and masks: true), or a masks source (images + class-id PNGs).',
+      },
+    );
+  }
+  const skipped = [...dataset.issues.skipped];
+  const records: DatasetRecord[] = [];
+  for (const record of dataset.records) {
+    const empty = (record.segments ?? []).indexOf(null);
+    if (empty >= 0) {
+      skipped.push({
+        file: record.file,
+        reason: `object ${empty} (${dataset.classNames[record.labels?.[empty] ?? -1] ?? '?'}) has an empty segmentation, so its pixels would be labelled background`,
+      });
+      continue;
+    }
+    records.push({ ...record, labels: (record.labels ?? []).map((l) => l + 1) });
+  }
+  return {
+    dataset: {
+      ...dataset,
+      task: 'semantic-segmentation',
+      classNames: ['background', ...dataset.classNames],
+      records,
+      issues: { clippedBoxes: dataset.issues.clippedBoxes, skipped },
+    },
+    skipped: skipped.slice(dataset.issues.skipped.length),
   };
 }

@@ -1,5 +1,6 @@
 import type { BoxXyxy, TaskKind } from '@optik/core';
 import { clipBox, OptikError } from '@optik/core';
+import type { MaskPalette } from './decode.js';
 
 /** An instance mask as annotated: polygons (flat `[x0, y0, x1, y1, …]` lists) or a decoded COCO RLE. */
 export type Segmentation =
@@ -39,6 +40,8 @@ export interface FileDataset {
   readonly records: readonly DatasetRecord[];
   /** Boxes clipped to the image, and files skipped with the reason. */
   readonly issues: { readonly clippedBoxes: number; readonly skipped: readonly { file: string; reason: string }[] };
+  /** Colour-coded semantic masks: the colour of each class (and of ignored pixels). */
+  readonly maskPalette?: MaskPalette | undefined;
 }
 
 /**

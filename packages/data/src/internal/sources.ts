@@ -16,6 +16,8 @@ import { readVoc } from './voc.js';
 import { readYolo } from './yolo.js';
 
 const ClassNames = z.array(z.string().min(1)).min(1);
+const byte = z.number().int().min(0).max(255);
+const RgbSchema = z.tuple([byte, byte, byte]);
 
 /** A data source as written in a config file: one flat object per format, told apart by `format`. */
 export const SourceConfigSchema = z.discriminatedUnion('format', [
@@ -52,6 +54,22 @@ export const SourceConfigSchema = z.discriminatedUnion('format', [
       imagesDir: z.string().min(1),
       masksDir: z.string().min(1),
       classNames: ClassNames,
+      /** Colour masks: the `[r, g, b]` of each class, in class order (without it, mask values are class ids). */
+      palette: z.array(RgbSchema).min(1).optional(),
+      /** Colours of pixels that count for nothing (VOC's boundary `[224, 224, 192]`); needs `palette`. */
+      ignoreColors: z.array(RgbSchema).optional(),
+    })
+    .superRefine((o, ctx) => {
+      if (o.palette !== undefined && o.palette.length !== o.classNames.length) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['palette'],
+          message: `the palette has ${o.palette.length} colours for ${o.classNames.length} classes; give one colour per class`,
+        });
+      }
+      if (o.ignoreColors !== undefined && o.palette === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['ignoreColors'], message: 'ignoreColors needs a palette' });
+      }
     })
     .strict(),
   z

@@ -48,6 +48,7 @@ describe('loadPipelineConfig', () => {
   it('fills every default and applies key=value overrides before validation', () => {
     const path = file('base.yaml', BASE);
     const config = loadPipelineConfig(path, { train: { epochs: 5 }, model: { layers: { 0: { filters: 8 } } } });
+    if (config.task !== 'classification') throw new Error(`task ${config.task}`);
     expect(config.train.epochs).toBe(5);
     expect(config.model.layers?.[0]).toMatchObject({ type: 'conv', filters: 8, kernelSize: 3, padding: 'valid' });
     expect(config.model.layers).toHaveLength(3);

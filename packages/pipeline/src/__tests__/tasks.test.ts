@@ -119,7 +119,59 @@ const detection: TaskHarnessCase = {
   artifacts: ['detections.json', 'plots/pr-curve.png', 'plots/test-predictions.png'],
 };
 
-describeTaskHarness([classification, localization, detection], {
+/**
+ * 24 RGB 32×48 images, each with a red rectangle (class 1) and a green square (class 2) on dark noise, and their
+ * class-id mask PNGs; one mask pixel per image is 255 (ignored). Trained with a flip so the masks move too.
+ */
+const segmentation: TaskHarnessCase = {
+  kind: 'semantic-segmentation',
+  makeConfig(dir) {
+    const rng = createRng(9);
+    const [h, w] = [32, 48];
+    for (const sub of ['images', 'masks']) mkdirSync(join(dir, 'seg', sub), { recursive: true });
+    for (let i = 0; i < 24; i++) {
+      const pixels = Uint8Array.from({ length: h * w * 3 }, () => rng.int(0, 60));
+      const mask = new Uint8Array(h * w);
+      const paint = (x0: number, y0: number, bw: number, bh: number, id: number, rgb: number[]) => {
+        for (let y = y0; y < y0 + bh; y++) {
+          for (let x = x0; x < x0 + bw; x++) {
+            mask[y * w + x] = id;
+            pixels.set(rgb, (y * w + x) * 3);
+          }
+        }
+      };
+      paint(rng.int(0, 20), rng.int(0, 16), 18, 10, 1, [220, 40, 40]);
+      paint(rng.int(28, 38), rng.int(0, 22), 9, 9, 2, [40, 220, 40]);
+      mask[0] = 255;
+      writePng(join(dir, 'seg', 'images', `${i}.png`), w, h, 3, pixels);
+      writePng(join(dir, 'seg', 'masks', `${i}.png`), w, h, 1, mask);
+    }
+    return {
+      task: 'semantic-segmentation',
+      seed: 1,
+      backend: 'cpu',
+      data: {
+        source: {
+          format: 'masks',
+          imagesDir: join(dir, 'seg', 'images'),
+          masksDir: join(dir, 'seg', 'masks'),
+          classNames: ['background', 'rectangle', 'square'],
+        },
+        imageSize: [32, 48],
+        validationSplit: 0.2,
+        testSplit: 0.25,
+        batchSize: 8,
+      },
+      augment: { type: 'RandomFlip', mode: 'horizontal', p: 0.5 },
+      model: { depth: 2, baseFilters: 4 },
+      train: { epochs: 2 },
+    };
+  },
+  imageFiles: (dir) => ['3.png', '11.png'].map((name) => join(dir, 'seg', 'images', name)),
+  artifacts: ['per-class.csv', 'plots/test-predictions.png', 'plots/confusion-matrix.png'],
+};
+
+describeTaskHarness([classification, localization, detection, segmentation], {
   resolvePipelineConfig,
   loadPipelineConfig,
   runTraining,

@@ -369,7 +369,10 @@ export class Store {
       .all(JSON.stringify(rows.map((row) => row.id)));
     for (const { id, key, value } of picked) {
       let entry = numbers.get(id);
-      if (entry === undefined) numbers.set(id, (entry = {}));
+      if (entry === undefined) {
+        entry = {};
+        numbers.set(id, entry);
+      }
       entry[key] = value;
     }
     return rows.map((row) => ({ ...toRunInfo(row, this.root, now), metrics: numbers.get(row.id) ?? {} }));

@@ -144,7 +144,7 @@ export interface Initializers {
 }
 
 /** Seeded initialisers: one fresh seed per weight, drawn from the config's seed, so a build is reproducible. */
-function initializers(rng: Rng): Initializers {
+export function seededInitializers(rng: Rng): Initializers {
   return {
     glorot: () => tf.initializers.glorotUniform({ seed: rng.uint32() }),
     he: () => tf.initializers.heNormal({ seed: rng.uint32() }),
@@ -163,7 +163,7 @@ export interface Backbone {
 
 /** Builds the backbone's layers (functional API) for an already validated config and body. */
 export function buildBackbone(config: BackboneConfig, layers: readonly LayerConfig[]): Backbone {
-  const init = initializers(createRng(config.seed));
+  const init = seededInitializers(createRng(config.seed));
   const input = tf.input({ shape: [...config.inputShape], name: 'input' });
   let x = input;
   const features: tf.SymbolicTensor[] = [];

@@ -2,7 +2,7 @@ import { parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { buildBackbone, inferShapes, requireVector } from './backbone.js';
 import { classificationHead } from './heads.js';
-import { ZooModel } from './model.js';
+import { BackboneModel } from './model.js';
 import { type ClassifierConfig, type ClassifierOptions, ClassifierSchema } from './schema.js';
 
 /**
@@ -18,7 +18,7 @@ import { type ClassifierConfig, type ClassifierOptions, ClassifierSchema } from 
  * console.error(classifier.summaryText());
  * ```
  */
-export class Classifier extends ZooModel<ClassifierConfig> {
+export class Classifier extends BackboneModel<ClassifierConfig> {
   readonly model: tf.LayersModel;
 
   /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */

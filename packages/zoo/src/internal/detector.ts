@@ -2,7 +2,7 @@ import { type DetectionGrid, detectionGrid, OptikError, parseOrThrow } from '@op
 import * as tf from '@tensorflow/tfjs';
 import { buildBackbone, inferShapes } from './backbone.js';
 import { fcosHead, featurePyramid } from './heads.js';
-import { ZooModel } from './model.js';
+import { BackboneModel } from './model.js';
 import { type DetectorConfig, type DetectorOptions, DetectorSchema, type LayerConfig } from './schema.js';
 
 /**
@@ -49,7 +49,7 @@ function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], pre
  * const [first] = decodeDetections(output, detector.grid(), { scoreThreshold: 0.3 });
  * ```
  */
-export class Detector extends ZooModel<DetectorConfig> {
+export class Detector extends BackboneModel<DetectorConfig> {
   readonly model: tf.LayersModel;
 
   /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */

@@ -2,7 +2,7 @@ import { parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
 import { buildBackbone, checkWeights, inferShapes } from './backbone.js';
 import { boxHead, classificationHead } from './heads.js';
-import { ZooModel } from './model.js';
+import { BackboneModel } from './model.js';
 import { type LocalizerConfig, type LocalizerOptions, LocalizerSchema } from './schema.js';
 
 /**
@@ -18,7 +18,7 @@ import { type LocalizerConfig, type LocalizerOptions, LocalizerSchema } from './
  * const [probabilities, box] = localizer.model.predict(tf.zeros([1, 64, 64, 1])) as tf.Tensor[];
  * ```
  */
-export class Localizer extends ZooModel<LocalizerConfig> {
+export class Localizer extends BackboneModel<LocalizerConfig> {
   readonly model: tf.LayersModel;
 
   /** Validates `options` (errors are prefixed with `meta.path`, default `model`) and builds the model. */

@@ -24,30 +24,21 @@ interface BackboneFields {
 }
 
 /**
- * What every zoo model shares (a backbone plus the heads of its task): the built tfjs model, the resolved config
- * and its round trip, the body layers, the summary and `dispose`.
+ * What every zoo model shares: the built tfjs model, the resolved config and its round trip, the summary and
+ * `dispose`.
  */
-export abstract class ZooModel<C extends BackboneFields> {
+export abstract class ZooModel<C> {
   /** The tfjs LayersModel (functional API; only built-in layers, so it loads anywhere tfjs runs). */
   abstract readonly model: tf.LayersModel;
   protected readonly config: C;
 
-  protected constructor(
-    config: C,
-    private readonly defaultPreset: PresetName,
-  ) {
+  protected constructor(config: C) {
     this.config = config;
   }
 
   /** The fully resolved config (defaults filled in); `fromConfig(toConfig())` rebuilds the same model. */
   toConfig(): C {
     return structuredClone(this.config);
-  }
-
-  /** The body layers (a preset expanded), heads excluded. */
-  bodyLayers(): LayerConfig[] {
-    if (this.config.layers !== undefined) return structuredClone(this.config.layers);
-    return presetLayers(this.config.preset ?? this.defaultPreset, this.config.dropout);
   }
 
   /** Layers, output shapes and parameter counts as JSON. */
@@ -63,5 +54,21 @@ export abstract class ZooModel<C extends BackboneFields> {
   /** Frees the model's weights. */
   dispose(): void {
     disposeModel(this.model);
+  }
+}
+
+/** A zoo model made of a backbone (a preset or explicit body layers) plus the heads of its task. */
+export abstract class BackboneModel<C extends BackboneFields> extends ZooModel<C> {
+  protected constructor(
+    config: C,
+    private readonly defaultPreset: PresetName,
+  ) {
+    super(config);
+  }
+
+  /** The body layers (a preset expanded), heads excluded. */
+  bodyLayers(): LayerConfig[] {
+    if (this.config.layers !== undefined) return structuredClone(this.config.layers);
+    return presetLayers(this.config.preset ?? this.defaultPreset, this.config.dropout);
   }
 }

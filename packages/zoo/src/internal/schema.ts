@@ -247,3 +247,48 @@ export type LocalizerOptions = z.input<typeof LocalizerSchema>;
 export type DetectorConfig = z.output<typeof DetectorSchema>;
 export type DetectorOptions = z.input<typeof DetectorSchema>;
 export type PresetName = (typeof PRESET_NAMES)[number];
+
+/** The U-Net presets of a segmenter. */
+export const SEGMENTER_PRESET_NAMES = ['unet-tiny', 'unet-small'] as const;
+
+/**
+ * A semantic segmenter (U-Net): `depth` encoder levels of two 3×3 convolutions and a 2×2 max pool, filters
+ * `baseFilters·2^level`, a bottleneck, and decoder levels that upsample, concatenate the encoder's skip and apply two
+ * 3×3 convolutions; a 1×1 convolution gives `numClasses` logits per pixel (1: binary, sigmoid). A preset fills the
+ * architecture fields a config leaves out.
+ */
+export const SegmenterSchema = z.strictObject({
+  name: modelName('segmenter'),
+  inputShape: z.tuple([positiveInt, positiveInt, positiveInt]),
+  /** Classes per pixel (background included); 1 means a binary mask scored with a sigmoid. */
+  numClasses: z.number().int().min(1),
+  preset: z.enum(SEGMENTER_PRESET_NAMES).optional(),
+  /** Encoder levels (each halves the map, so height and width must be divisible by 2^depth). */
+  depth: z.number().int().min(1).max(6).optional(),
+  /** Filters of the first level (doubling at each level below). */
+  baseFilters: z.number().int().min(1).max(512).optional(),
+  /** `transpose`: a learned 2×2 stride-2 transposed convolution; `resize`: upsampling then a 3×3 convolution. */
+  upsampling: z.enum(['transpose', 'resize']).optional(),
+  /** How `resize` upsampling interpolates. */
+  interpolation: z.enum(['nearest', 'bilinear']).optional(),
+  /** Batch norm between each convolution and its relu. */
+  batchNorm: z.boolean().optional(),
+  /** Dropout rate after the bottleneck (0: none). */
+  dropout: z.number().min(0).lt(1).optional(),
+  seed: z.number().int().min(0).max(4294967295).default(0),
+});
+
+export type SegmenterOptions = z.input<typeof SegmenterSchema>;
+export type SegmenterPresetName = (typeof SEGMENTER_PRESET_NAMES)[number];
+/** A resolved segmenter config: every architecture field filled in (from the preset, then the options). */
+export type SegmenterConfig = Omit<
+  z.output<typeof SegmenterSchema>,
+  'depth' | 'baseFilters' | 'upsampling' | 'interpolation' | 'batchNorm' | 'dropout'
+> & {
+  depth: number;
+  baseFilters: number;
+  upsampling: 'transpose' | 'resize';
+  interpolation: 'nearest' | 'bilinear';
+  batchNorm: boolean;
+  dropout: number;
+};

@@ -276,7 +276,11 @@ export async function trainPipeline(
       );
     const valHooks = setup.encodeTargets === undefined ? {} : { encodeTargets: setup.encodeTargets };
     const valData = () =>
-      makeBatches(data.validation, { batchSize: Math.max(batchSize, 256), shuffle: false, labelMode }, valHooks);
+      makeBatches(
+        data.validation,
+        { batchSize: setup.validationBatchSize ?? Math.max(batchSize, 256), shuffle: false, labelMode },
+        valHooks,
+      );
     const callbacks = buildCallbacks(config, activeRun, options.onEpoch, started);
     let pruned = false;
     if (trial !== undefined) {

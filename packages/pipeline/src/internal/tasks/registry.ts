@@ -6,6 +6,8 @@ import type { DetectionConfig } from './detection/config.js';
 import { detectionTask } from './detection/task.js';
 import type { LocalizationConfig } from './localization/config.js';
 import { localizationTask } from './localization/task.js';
+import type { SegmentationConfig } from './segmentation/config.js';
+import { segmentationTask } from './segmentation/task.js';
 import type { BaseTaskConfig, Task } from './types.js';
 
 /** Every task Optik trains, by its `task:` value. Adding a task is one line here and its own folder. */
@@ -13,10 +15,11 @@ const TASKS: Partial<Record<TaskKind, Task<never, never>>> = {
   classification: classificationTask as unknown as Task<never, never>,
   localization: localizationTask as unknown as Task<never, never>,
   detection: detectionTask as unknown as Task<never, never>,
+  'semantic-segmentation': segmentationTask as unknown as Task<never, never>,
 };
 
 /** A resolved pipeline config of any registered task, told apart by `task`. */
-export type PipelineConfig = ClassificationConfig | LocalizationConfig | DetectionConfig;
+export type PipelineConfig = ClassificationConfig | LocalizationConfig | DetectionConfig | SegmentationConfig;
 
 /** The task of a config (or of a `task:` value). */
 export function taskOf(kind: string): Task<BaseTaskConfig & PipelineConfig, unknown> {

@@ -63,6 +63,11 @@ export interface TrainingSetup {
   /** Metrics on training and validation batches; undefined: the trainer's default (accuracy). */
   readonly metrics?: readonly StreamingMetric[] | undefined;
   /** Metrics on the validation batches only (logged as `val_<name>`), e.g. a detector's mAP, which training batches need not pay for. */
+  /**
+   * Images per validation batch (default: the training batch size, at least 256). Dense-output tasks (a U-Net's
+   * per-pixel logits) set a smaller one so validation holds no more in memory than a training step.
+   */
+  readonly validationBatchSize?: number | undefined;
   readonly valMetrics?: readonly StreamingMetric[] | undefined;
 }
 

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { fromConfig as augmentFromConfig, type Compose } from '@optik/augment';
 import type { BoxXyxy } from '@optik/core';
 import { cxcywhToBox, encodeBoxTargets, type InMemoryDataset } from '@optik/data';
 import { LocalizationMetrics, type LocalizationReport } from '@optik/metrics';
@@ -18,6 +17,7 @@ import { barChart, drawBoxes, imageGrid, renderPng } from '@optik/viz';
 import { Localizer } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { escapeHtml, fmt, pct, table } from '../../run/report.js';
+import { targetAugmentHook } from '../shared/augment.js';
 import { boxInFile, imagesTensor } from '../shared/images.js';
 import { meanOf } from '../shared/splits.js';
 import type { Task, TaskArtifacts } from '../types.js';
@@ -189,21 +189,13 @@ export const localizationTask: Task<LocalizationConfig, LocalizationPredictions>
     );
   },
   training(config, data) {
-    const pipeline =
-      config.augment === undefined ? undefined : (augmentFromConfig(config.augment, 'augment') as Compose);
+    const augment = targetAugmentHook(config.augment);
     return {
       labelMode: 'int',
       encodeTargets: encodeBoxTargets(data.classNames.length),
       loss: localizationLoss(config),
       metrics: localizationMetrics(),
-      ...(pipeline === undefined
-        ? {}
-        : {
-            augment: (batch, rng) => {
-              const moved = pipeline.augmentBatchWithTargets(batch.xs, batch.targets ?? [], rng);
-              return { xs: moved.xs, ys: batch.ys, targets: moved.targets };
-            },
-          }),
+      ...(augment === undefined ? {} : { augment }),
     };
   },
   predict: (model, dataset) => predictLocalizer(model, dataset),
