@@ -69,6 +69,8 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
   let detRunDir: string;
   let detImages: string[];
   let detExpected: Detected[][];
+  let segRunDir: string;
+  let segExpected: { classes: Record<string, number>; top: { label: string }[] };
   let files: Server;
   let filesUrl: string;
   let server: PreviewServer;
@@ -164,6 +166,25 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
         predictions: { detections: Detected[] }[];
       }
     ).predictions.map((p) => p.detections);
+    // A tiny semantic-segmentation run (U-Net) on the same generated scenes, and what optik predict says of one.
+    writeFileSync(
+      join(work, 'seg.yaml'),
+      [
+        'task: semantic-segmentation',
+        'name: tinyseg',
+        'seed: 5',
+        `output: { root: ${JSON.stringify(join(work, 'runs'))} }`,
+        'data: { dataset: synth, synth: { count: [16, 4, 4], imageSize: [64, 96], objectsPerImage: [1, 3] }, imageSize: [64, 64], batchSize: 8 }',
+        'model: { preset: unet-tiny }',
+        'train: { epochs: 1 }',
+      ].join('\n'),
+    );
+    segRunDir = String(optik(work, ['train', 'seg.yaml']).runDir);
+    segExpected = (
+      optik(work, ['predict', segRunDir, detImages[0] as string, '--top-k', '3']) as {
+        predictions: (typeof segExpected)[];
+      }
+    ).predictions[0] as typeof segExpected;
     // Bad run folders: one without weights, one whose weights.bin belongs to another shape of model.
     mkdirSync(join(work, 'runs', 'no-weights'));
     cpSync(join(runDir, 'config.yaml'), join(work, 'runs', 'no-weights', 'config.yaml'));
@@ -299,6 +320,38 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
     await page.locator('#conf').fill(String(DET_CONF));
     await page.waitForFunction(() => document.querySelector('#detections')?.getAttribute('data-detections') !== '[]');
     await page.screenshot({ path: join(shots, 'try-detect.png') });
+    await page.close();
+  });
+
+  it('segments: the class of each pixel as optik predict gives it, as a colour overlay with a legend', async () => {
+    const page = await open(`?backend=wasm&run=${encodeURIComponent(runUrl(segRunDir))}`);
+    await page.waitForSelector('#run-info[data-task="semantic-segmentation"]');
+    expect(await page.locator('#conf-row').isVisible()).toBe(false);
+    await page.setInputFiles('#image-file', detImages[0] as string);
+    await page.waitForSelector('#segments[data-file="scene-64.png"]');
+    const legend = JSON.parse((await page.locator('#segments').getAttribute('data-legend')) ?? '[]') as {
+      label: string;
+      fraction: number;
+    }[];
+    const counts = JSON.parse((await page.locator('#segments').getAttribute('data-counts')) ?? '[]') as number[];
+    const total = counts.reduce((a, b) => a + b, 0);
+    console.log(
+      `e2e try: segmentation legend in the page ${legend.map((e) => `${e.label} ${(e.fraction * 100).toFixed(1)}%`).join(', ')} · optik predict ${Object.entries(
+        segExpected.classes,
+      )
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`)
+        .join(', ')}`,
+    );
+    expect(total).toBe(64 * 64);
+    // Every class's share of the pixels, as optik predict counts them (the same pixels in, the same argmax out).
+    const labels = Object.keys(segExpected.classes);
+    expect(counts).toHaveLength(labels.length);
+    for (const [c, label] of labels.entries()) {
+      expect(Math.abs((counts[c] as number) / total - (segExpected.classes[label] as number))).toBeLessThan(2 / total);
+    }
+    expect(legend[0]?.label).toBe(segExpected.top[0]?.label);
+    expect(await page.locator('#segments li').count()).toBe(legend.length);
+    await page.screenshot({ path: join(shots, 'try-segment.png'), fullPage: true });
     await page.close();
   });
 

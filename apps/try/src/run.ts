@@ -35,8 +35,11 @@ export interface LoadedRun {
   readonly detection?: DetectionHead;
 }
 
-/** The tasks this page draws: a class (with top-k), for localization its box, for detection all boxes. */
-export const SUPPORTED_TASKS = ['classification', 'localization', 'detection'] as const;
+/**
+ * The tasks this page draws: a class (with top-k), for localization its box, for detection all boxes, for semantic
+ * segmentation a class per pixel.
+ */
+export const SUPPORTED_TASKS = ['classification', 'localization', 'detection', 'semantic-segmentation'] as const;
 
 interface RunFiles {
   readonly source: string;
