@@ -60,7 +60,7 @@ function runFromConfig(
   if (!(SUPPORTED_TASKS as readonly string[]).includes(c.task)) {
     throw new OptikError(
       'ARGUMENT_INVALID',
-      `This page draws ${SUPPORTED_TASKS.join(' and ')} runs; this run's task is ${c.task}.`,
+      `This page draws ${SUPPORTED_TASKS.slice(0, -1).join(', ')} and ${SUPPORTED_TASKS.at(-1)} runs; this run's task is ${c.task}.`,
       {
         received: c.task,
         hint: 'Use `optik predict` for this run.',
