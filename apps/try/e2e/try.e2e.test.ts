@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
-import { loadBuiltinDataset } from '@optik/data';
+import { ensureSynthDataset, loadBuiltinDataset, SynthOptionsSchema } from '@optik/data';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build, type PreviewServer, preview } from 'vite';
@@ -49,6 +49,15 @@ function serve(dir: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
+interface Detected {
+  label: string;
+  classId: number;
+  score: number;
+  box: number[];
+}
+/** The confidence both `optik predict --conf` and the page's slider use: low, as a 1-epoch detector scores low. */
+const DET_CONF = 0.05;
+
 describe.skipIf(executable === undefined)('try in Chromium', () => {
   let work: string;
   let runDir: string;
@@ -57,6 +66,11 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
   let locRunDir: string;
   let locImage: string;
   let locExpected: { label: string; box: number[] };
+  let detRunDir: string;
+  let detImages: string[];
+  let detExpected: Detected[][];
+  let segRunDir: string;
+  let segExpected: { classes: Record<string, number>; top: { label: string }[] };
   let files: Server;
   let filesUrl: string;
   let server: PreviewServer;
@@ -120,6 +134,57 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
       .predictions[0] as { label: string; box: number[] };
     const predicted = optik(work, ['predict', runDir, ...images]) as { predictions: { top: { label: string }[] }[] };
     expected = predicted.predictions.map((p) => p.top[0]?.label ?? '');
+    // A tiny detection run on the generated synth set, and test images of it as PNG files: one at the model's
+    // input size (64×64) and one at another size (boxes come back in the image's own pixels).
+    writeFileSync(
+      join(work, 'det.yaml'),
+      [
+        'task: detection',
+        'name: tinydet',
+        'seed: 4',
+        `output: { root: ${JSON.stringify(join(work, 'runs'))} }`,
+        'data: { synth: { count: [16, 4, 4], imageSize: [64, 96], objectsPerImage: [1, 3] }, imageSize: [64, 64], batchSize: 8 }',
+        'model: { preset: det-tiny, strides: [8, 16, 32] }',
+        'train: { epochs: 1 }',
+      ].join('\n'),
+    );
+    detRunDir = String(optik(work, ['train', 'det.yaml']).runDir);
+    const synth = await ensureSynthDataset(
+      SynthOptionsSchema.parse({ count: [16, 4, 4], imageSize: [64, 96], objectsPerImage: [1, 3] }),
+    );
+    const scene = join(synth.splits.test.images, '000002.jpg');
+    detImages = [join(work, 'scene-64.png'), join(work, 'scene.png')];
+    await sharp(scene)
+      .resize(64, 64, { fit: 'fill' })
+      .png()
+      .toFile(detImages[0] as string);
+    await sharp(scene)
+      .png()
+      .toFile(detImages[1] as string);
+    detExpected = (
+      optik(work, ['predict', detRunDir, ...detImages, '--conf', String(DET_CONF)]) as {
+        predictions: { detections: Detected[] }[];
+      }
+    ).predictions.map((p) => p.detections);
+    // A tiny semantic-segmentation run (U-Net) on the same generated scenes, and what optik predict says of one.
+    writeFileSync(
+      join(work, 'seg.yaml'),
+      [
+        'task: semantic-segmentation',
+        'name: tinyseg',
+        'seed: 5',
+        `output: { root: ${JSON.stringify(join(work, 'runs'))} }`,
+        'data: { dataset: synth, synth: { count: [16, 4, 4], imageSize: [64, 96], objectsPerImage: [1, 3] }, imageSize: [64, 64], batchSize: 8 }',
+        'model: { preset: unet-tiny }',
+        'train: { epochs: 1 }',
+      ].join('\n'),
+    );
+    segRunDir = String(optik(work, ['train', 'seg.yaml']).runDir);
+    segExpected = (
+      optik(work, ['predict', segRunDir, detImages[0] as string, '--top-k', '3']) as {
+        predictions: (typeof segExpected)[];
+      }
+    ).predictions[0] as typeof segExpected;
     // Bad run folders: one without weights, one whose weights.bin belongs to another shape of model.
     mkdirSync(join(work, 'runs', 'no-weights'));
     cpSync(join(runDir, 'config.yaml'), join(work, 'runs', 'no-weights', 'config.yaml'));
@@ -201,6 +266,92 @@ describe.skipIf(executable === undefined)('try in Chromium', () => {
     expect(box).toHaveLength(4);
     for (const [i, v] of box.entries()) expect(Math.abs(v - (locExpected.box[i] as number))).toBeLessThan(0.5);
     await page.screenshot({ path: join(shots, 'try-localize.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('detects: the boxes, classes and scores of optik predict --conf, drawn on the image, with a slider', async () => {
+    const page = await open(`?backend=wasm&conf=${DET_CONF}&run=${encodeURIComponent(runUrl(detRunDir))}`);
+    await page.waitForSelector('#run-info[data-task="detection"]');
+    expect(await page.locator('#conf-row').isVisible()).toBe(true);
+    for (const [k, file] of detImages.entries()) {
+      await page.setInputFiles('#image-file', file);
+      await page.waitForFunction(
+        (name) => document.querySelector('#detections')?.getAttribute('data-file') === name,
+        file.split('/').at(-1),
+      );
+      const got = JSON.parse((await page.locator('#detections').getAttribute('data-detections')) ?? '[]') as Detected[];
+      const want = detExpected[k] as Detected[];
+      console.log(
+        `e2e try: detection ${file.split('/').at(-1)}: ${got.length} in the page · ${want.length} from optik predict; best ${got[0]?.label} ${got[0]?.score.toFixed(4)} [${got[0]?.box.map((v) => v.toFixed(1))}] · ${want[0]?.label} ${want[0]?.score.toFixed(4)} [${want[0]?.box.map((v) => v.toFixed(1))}]`,
+      );
+      // Something to compare: the tiny detector's best candidates pass the low threshold.
+      expect(want.length).toBeGreaterThan(0);
+      const same = (d: Detected, w: Detected) =>
+        d.label === w.label &&
+        d.classId === w.classId &&
+        Math.abs(d.score - w.score) < 1e-3 &&
+        d.box.every((v, j) => Math.abs(v - (w.box[j] as number)) < 0.5);
+      if (k === 0) {
+        // At the model's input size both see the same pixels: the same detections, in the same order.
+        expect(got).toHaveLength(want.length);
+        for (const [i, d] of got.entries())
+          expect(same(d, want[i] as Detected), JSON.stringify([d, want[i]])).toBe(true);
+      } else {
+        // Resized, the page (canvas) and optik predict (libvips) resample a little differently, and a barely
+        // trained detector's scores lie within 1e-4 of each other, so near-ties may swap: the detections match
+        // one to one in any order (boxes in the image's own pixels, not the model's 64×64).
+        const left = [...want];
+        const matched = got.filter((d) => {
+          const i = left.findIndex((w) => same(d, w));
+          if (i >= 0) left.splice(i, 1);
+          return i >= 0;
+        }).length;
+        console.log(`e2e try: ${matched} of ${got.length} detections in the page match optik predict's`);
+        expect(got).toHaveLength(want.length);
+        expect(matched / want.length).toBeGreaterThanOrEqual(0.9);
+      }
+      expect(await page.locator('#detections li').count()).toBe(want.length);
+    }
+    // The slider re-decodes: above the best score nothing is left, and the list says so.
+    const best = Math.max(...(detExpected[1] as Detected[]).map((d) => d.score));
+    await page.locator('#conf').fill(String(Math.min(1, Math.ceil(best * 100) / 100)));
+    await page.waitForFunction(() => document.querySelector('#detections')?.getAttribute('data-detections') === '[]');
+    expect(await page.locator('#detections').textContent()).toMatch(/lower the confidence/);
+    await page.locator('#conf').fill(String(DET_CONF));
+    await page.waitForFunction(() => document.querySelector('#detections')?.getAttribute('data-detections') !== '[]');
+    await page.screenshot({ path: join(shots, 'try-detect.png') });
+    await page.close();
+  });
+
+  it('segments: the class of each pixel as optik predict gives it, as a colour overlay with a legend', async () => {
+    const page = await open(`?backend=wasm&run=${encodeURIComponent(runUrl(segRunDir))}`);
+    await page.waitForSelector('#run-info[data-task="semantic-segmentation"]');
+    expect(await page.locator('#conf-row').isVisible()).toBe(false);
+    await page.setInputFiles('#image-file', detImages[0] as string);
+    await page.waitForSelector('#segments[data-file="scene-64.png"]');
+    const legend = JSON.parse((await page.locator('#segments').getAttribute('data-legend')) ?? '[]') as {
+      label: string;
+      fraction: number;
+    }[];
+    const counts = JSON.parse((await page.locator('#segments').getAttribute('data-counts')) ?? '[]') as number[];
+    const total = counts.reduce((a, b) => a + b, 0);
+    console.log(
+      `e2e try: segmentation legend in the page ${legend.map((e) => `${e.label} ${(e.fraction * 100).toFixed(1)}%`).join(', ')} · optik predict ${Object.entries(
+        segExpected.classes,
+      )
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(1)}%`)
+        .join(', ')}`,
+    );
+    expect(total).toBe(64 * 64);
+    // Every class's share of the pixels, as optik predict counts them (the same pixels in, the same argmax out).
+    const labels = Object.keys(segExpected.classes);
+    expect(counts).toHaveLength(labels.length);
+    for (const [c, label] of labels.entries()) {
+      expect(Math.abs((counts[c] as number) / total - (segExpected.classes[label] as number))).toBeLessThan(2 / total);
+    }
+    expect(legend[0]?.label).toBe(segExpected.top[0]?.label);
+    expect(await page.locator('#segments li').count()).toBe(legend.length);
+    await page.screenshot({ path: join(shots, 'try-segment.png'), fullPage: true });
     await page.close();
   });
 

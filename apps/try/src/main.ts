@@ -1,14 +1,30 @@
 import './style.css';
 import * as tf from '@tensorflow/tfjs';
 import { startBackend } from './backend.js';
-import { decodeImage, type Prediction, predict, preprocess } from './predict.js';
+import {
+  type Detection,
+  decodeImage,
+  decodeRaw,
+  detectRaw,
+  type Prediction,
+  predict,
+  preprocess,
+  type RawDetections,
+} from './predict.js';
 import { type LoadedRun, loadRunFromFiles, loadRunFromUrl } from './run.js';
+import { legend, overlay, segment } from './segment.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const params = new URLSearchParams(window.location.search);
 const topK = Math.max(1, Math.min(10, Number(params.get('topK') ?? 5) || 5));
 let run: LoadedRun | undefined;
 let busy = Promise.resolve();
+/** The last image a detector saw and its raw output: the confidence slider re-decodes it without the model. */
+let shown: { image: ImageBitmap; raw: RawDetections; name: string } | undefined;
+const conf = $<HTMLInputElement>('conf');
+// `optik predict`'s `--conf` default; `?conf=0.1` sets another.
+conf.value = String(Math.min(1, Math.max(0, Number(params.get('conf') ?? 0.25) || 0)));
+$('conf-value').textContent = Number(conf.value).toFixed(2);
 
 function message(text: string, kind: 'error' | 'info' = 'error'): void {
   const bar = $('message');
@@ -35,6 +51,7 @@ async function loadRun(loading: Promise<LoadedRun>): Promise<void> {
   } catch (error) {
     run?.model.dispose();
     run = undefined;
+    forget();
     const info = $('run-info');
     info.textContent = 'No run loaded.';
     delete info.dataset.task;
@@ -68,7 +85,136 @@ function showRun(loaded: LoadedRun): void {
   const info = $('run-info');
   info.replaceChildren(dl);
   info.dataset.task = loaded.task;
+  $('conf-row').hidden = loaded.detection === undefined;
+  forget();
   message(`Loaded ${loaded.name}: drop an image.`, 'info');
+}
+
+/** Drops what the page shows of the previous image (a new run or another kind of result replaces it). */
+function forget(): void {
+  shown?.image.close();
+  shown = undefined;
+  for (const id of ['top-k', 'detections', 'segments']) {
+    const list = $(id);
+    list.replaceChildren();
+    for (const key of Object.keys(list.dataset)) delete list.dataset[key];
+  }
+  $('box').textContent = '';
+}
+
+/** Draws the image scaled into the view canvas; returns the scale from image pixels to canvas pixels. */
+function drawImage(image: CanvasImageSource & { width: number; height: number }): number {
+  const view = $<HTMLCanvasElement>('view');
+  const ctx = view.getContext('2d');
+  const s = Math.min(view.width / image.width, view.height / image.height);
+  if (ctx === null) return s;
+  ctx.clearRect(0, 0, view.width, view.height);
+  ctx.imageSmoothingEnabled = image.width > 64;
+  ctx.drawImage(image, 0, 0, image.width * s, image.height * s);
+  return s;
+}
+
+/** Draws what the model sees: the image as {@link preprocess} gives it to the model. */
+function showSeen(image: CanvasImageSource, loaded: LoadedRun): void {
+  const { input, pixels } = preprocess(image, loaded);
+  input.dispose();
+  const seen = $<HTMLCanvasElement>('seen');
+  const small = new OffscreenCanvas(loaded.preprocessing.width, loaded.preprocessing.height);
+  small.getContext('2d')?.putImageData(pixels, 0, 0);
+  const seenCtx = seen.getContext('2d');
+  if (seenCtx !== null) {
+    seenCtx.imageSmoothingEnabled = false;
+    seenCtx.drawImage(small, 0, 0, seen.width, seen.height);
+  }
+}
+
+/** A colour per class id (hue steps of the golden angle, so neighbouring ids differ). */
+const classColor = (classId: number) => `hsl(${Math.round((classId * 137.508 + 30) % 360)} 85% 50%)`;
+
+/** Draws the detections above the confidence slider's value on the image, and lists them. */
+function showDetections(loaded: LoadedRun): void {
+  if (shown === undefined) return;
+  const threshold = Number(conf.value);
+  const found: Detection[] = decodeRaw(loaded, shown.raw, threshold);
+  const s = drawImage(shown.image);
+  const ctx = $<HTMLCanvasElement>('view').getContext('2d');
+  if (ctx !== null) {
+    ctx.font = '13px system-ui';
+    ctx.lineWidth = 2;
+    // Lowest score first, so the best boxes and their captions end on top.
+    for (const d of [...found].reverse()) {
+      const [x1, y1, x2, y2] = d.box.map((v) => v * s) as [number, number, number, number];
+      ctx.strokeStyle = classColor(d.classId);
+      ctx.strokeRect(x1, y1, x2 - x1, y2 - y1);
+      const caption = `${d.label} ${d.score.toFixed(2)}`;
+      const tw = ctx.measureText(caption).width + 6;
+      const ty = y1 >= 16 ? y1 - 16 : y1;
+      ctx.fillStyle = classColor(d.classId);
+      ctx.fillRect(x1, ty, tw, 16);
+      ctx.fillStyle = '#fff';
+      ctx.fillText(caption, x1 + 3, ty + 12);
+    }
+  }
+  const list = $('detections');
+  list.replaceChildren(
+    ...found.map((d) => {
+      const li = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = classColor(d.classId);
+      li.append(
+        swatch,
+        `${d.label} ${(d.score * 100).toFixed(1)}% at [${d.box.map((v) => v.toFixed(1)).join(', ')}] px`,
+      );
+      li.dataset.classId = String(d.classId);
+      return li;
+    }),
+  );
+  if (found.length === 0) {
+    const li = document.createElement('li');
+    li.className = 'none';
+    li.textContent = `No detection scores ${threshold.toFixed(2)} or more: lower the confidence.`;
+    list.append(li);
+  }
+  list.dataset.detections = JSON.stringify(found);
+  list.dataset.conf = String(threshold);
+  list.dataset.file = shown.name;
+  $('conf-value').textContent = threshold.toFixed(2);
+}
+
+/** Colours each pixel by its class over the image (background clear) and lists the classes covering the most. */
+function showSegmentation(
+  image: CanvasImageSource & { width: number; height: number },
+  loaded: LoadedRun,
+  name: string,
+): void {
+  const seg = segment(loaded, image);
+  const s = drawImage(image);
+  const ctx = $<HTMLCanvasElement>('view').getContext('2d');
+  if (ctx !== null) {
+    // The model saw the image stretched to its input: stretch the class map back over the image.
+    const small = new OffscreenCanvas(seg.width, seg.height);
+    small.getContext('2d')?.putImageData(overlay(seg, 0.55), 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, 0, 0, image.width * s, image.height * s);
+  }
+  const entries = legend(loaded, seg, 8);
+  const list = $('segments');
+  list.replaceChildren(
+    ...entries.map((e) => {
+      const li = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.background = `rgb(${e.color.join(', ')})`;
+      li.append(swatch, `${e.label}: ${(e.fraction * 100).toFixed(1)}% of the pixels`);
+      li.dataset.classId = String(e.classId);
+      return li;
+    }),
+  );
+  list.dataset.legend = JSON.stringify(entries.map(({ classId, label, fraction }) => ({ classId, label, fraction })));
+  list.dataset.counts = JSON.stringify(seg.counts);
+  list.dataset.file = name;
+  showSeen(image, loaded);
 }
 
 function showPrediction(
@@ -77,14 +223,10 @@ function showPrediction(
   result: Prediction,
   name: string,
 ): void {
-  const view = $<HTMLCanvasElement>('view');
-  const ctx = view.getContext('2d');
+  const s = drawImage(image);
+  const ctx = $<HTMLCanvasElement>('view').getContext('2d');
   if (ctx === null) return;
-  const s = Math.min(view.width / image.width, view.height / image.height);
   const [w, h] = [image.width * s, image.height * s];
-  ctx.clearRect(0, 0, view.width, view.height);
-  ctx.imageSmoothingEnabled = image.width > 64;
-  ctx.drawImage(image, 0, 0, w, h);
   const best = result.top[0];
   const list = $('top-k');
   if (result.box !== undefined) {
@@ -113,16 +255,7 @@ function showPrediction(
     ctx.font = '16px system-ui';
     ctx.fillText(`${best.label} ${(best.probability * 100).toFixed(1)}%`, 6, 17);
   }
-  const { input, pixels } = preprocess(image, loaded);
-  input.dispose();
-  const seen = $<HTMLCanvasElement>('seen');
-  const small = new OffscreenCanvas(loaded.preprocessing.width, loaded.preprocessing.height);
-  small.getContext('2d')?.putImageData(pixels, 0, 0);
-  const seenCtx = seen.getContext('2d');
-  if (seenCtx !== null) {
-    seenCtx.imageSmoothingEnabled = false;
-    seenCtx.drawImage(small, 0, 0, seen.width, seen.height);
-  }
+  showSeen(image, loaded);
   list.replaceChildren(
     ...result.top.map((r) => {
       const li = document.createElement('li');
@@ -147,11 +280,32 @@ async function classify(file: Blob, name: string): Promise<void> {
     return;
   }
   const image = await decodeImage(file, name);
-  const result = predict(run, image, topK);
-  showPrediction(image, run, result, name);
+  look(run, image, name);
   message('');
-  image.close();
 }
+
+/** Classifies, localizes or detects one image (the page keeps a detector's image for the slider). */
+function look(loaded: LoadedRun, image: ImageBitmap, name: string): void {
+  if (loaded.detection !== undefined) {
+    const raw = detectRaw(loaded, image);
+    forget();
+    shown = { image, raw, name };
+    showDetections(loaded);
+    showSeen(image, loaded);
+    return;
+  }
+  try {
+    forget();
+    if (loaded.task === 'semantic-segmentation') showSegmentation(image, loaded, name);
+    else showPrediction(image, loaded, predict(loaded, image, topK), name);
+  } finally {
+    image.close();
+  }
+}
+conf.addEventListener('input', () => {
+  if (run !== undefined) showDetections(run);
+  else $('conf-value').textContent = Number(conf.value).toFixed(2);
+});
 
 act(async () => {
   const backend = await startBackend((params.get('backend') as 'webgl' | 'wasm' | 'cpu' | null) ?? 'auto');
@@ -211,9 +365,7 @@ $('webcam').addEventListener('click', () =>
 $('capture').addEventListener('click', () =>
   act(async () => {
     if (run === undefined) throw new Error('Load a run first, then classify a frame.');
-    const frame = await createImageBitmap(video);
-    showPrediction(frame, run, predict(run, frame, topK), 'webcam frame');
-    frame.close();
+    look(run, await createImageBitmap(video), 'webcam frame');
   }),
 );
 

@@ -1,4 +1,5 @@
 import { OptikError } from '@optik/core';
+import { decodeDetections } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import type { LoadedRun } from './run.js';
 
@@ -80,4 +81,72 @@ export function predict(run: LoadedRun, image: CanvasImageSource, topK: number):
   } finally {
     input.dispose();
   }
+}
+
+/** One detection in the image's own pixels (`optik predict`'s `detections[]`): class, score and xyxy box. */
+export interface Detection {
+  readonly label: string;
+  readonly classId: number;
+  readonly score: number;
+  readonly box: readonly [number, number, number, number];
+}
+
+/** A detector's raw output on one image, kept so that a new confidence threshold needs no new forward pass. */
+export interface RawDetections {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  /** The image's own size: boxes are scaled from the model's input back to it. */
+  readonly imageWidth: number;
+  readonly imageHeight: number;
+}
+
+/** Runs a detection run's model on one image (preprocessed as {@link preprocess}) and keeps its raw output. */
+export function detectRaw(run: LoadedRun, image: CanvasImageSource & { width: number; height: number }): RawDetections {
+  if (run.detection === undefined) {
+    throw new OptikError('ARGUMENT_INVALID', `The run ${run.name} is a ${run.task} run, not a detector.`, {
+      hint: 'Load a detection run (runs/detection/<name>/) to draw detections.',
+    });
+  }
+  const { input } = preprocess(image, run);
+  try {
+    const output = run.model.predict(input) as tf.Tensor;
+    try {
+      return {
+        data: output.dataSync() as Float32Array,
+        shape: output.shape,
+        imageWidth: image.width,
+        imageHeight: image.height,
+      };
+    } finally {
+      output.dispose();
+    }
+  } finally {
+    input.dispose();
+  }
+}
+
+/**
+ * The detections of a raw output, as `optik predict --conf` gives them: @optik/zoo's `decodeDetections` on the
+ * run's grid with its `postprocess` and `conf` as the score threshold, boxes scaled from the model's input to the
+ * image (the model saw it stretched to its input).
+ */
+export function decodeRaw(run: LoadedRun, raw: RawDetections, conf: number): Detection[] {
+  const head = run.detection;
+  if (head === undefined) return [];
+  const [d] = decodeDetections({ data: raw.data, shape: raw.shape }, head.grid, {
+    ...head.postprocess,
+    scoreThreshold: conf,
+  });
+  if (d === undefined) return [];
+  const sx = raw.imageWidth / run.preprocessing.width;
+  const sy = raw.imageHeight / run.preprocessing.height;
+  return d.boxes.map((box, k) => {
+    const classId = d.labels[k] as number;
+    return {
+      label: run.classNames[classId] ?? String(classId),
+      classId,
+      score: d.scores[k] as number,
+      box: [box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy] as const,
+    };
+  });
 }

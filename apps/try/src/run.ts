@@ -1,4 +1,5 @@
-import { OptikError } from '@optik/core';
+import { type DetectionGrid, detectionGrid, OptikError } from '@optik/core';
+import type { DecodeDetectionsOptions } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { parse } from 'yaml';
 
@@ -13,6 +14,13 @@ export interface Preprocessing {
   readonly tta: readonly string[];
 }
 
+/** How a detection run's single output `[1, points, numClasses + 5]` becomes boxes: its grid and `postprocess`. */
+export interface DetectionHead {
+  readonly grid: DetectionGrid;
+  /** The run's `postprocess` (score threshold, NMS IoU, most detections); the page's slider sets the score. */
+  readonly postprocess: DecodeDetectionsOptions;
+}
+
 /** A loaded run: its task, class names, model and preprocessing. */
 export interface LoadedRun {
   readonly source: string;
@@ -23,10 +31,15 @@ export interface LoadedRun {
   readonly classNames: readonly string[];
   readonly model: tf.LayersModel;
   readonly preprocessing: Preprocessing;
+  /** For detection runs: how the output is decoded. */
+  readonly detection?: DetectionHead;
 }
 
-/** The tasks this page draws: a class (with top-k) and, for localization, the box. */
-export const SUPPORTED_TASKS = ['classification', 'localization'] as const;
+/**
+ * The tasks this page draws: a class (with top-k), for localization its box, for detection all boxes, for semantic
+ * segmentation a class per pixel.
+ */
+export const SUPPORTED_TASKS = ['classification', 'localization', 'detection', 'semantic-segmentation'] as const;
 
 interface RunFiles {
   readonly source: string;
@@ -37,7 +50,7 @@ interface RunFiles {
 function runFromConfig(
   config: unknown,
   source: string,
-): { task: string; name: string; tta: string[]; dataset: string } {
+): { task: string; name: string; tta: string[]; dataset: string; config: Record<string, unknown> } {
   const c = config as { task?: unknown; name?: unknown; test?: { tta?: unknown } } | null;
   if (c === null || typeof c !== 'object' || typeof c.task !== 'string') {
     throw new OptikError('DATA_FORMAT', `${source}/config.yaml is not an Optik run config (it has no \`task\`).`, {
@@ -47,7 +60,7 @@ function runFromConfig(
   if (!(SUPPORTED_TASKS as readonly string[]).includes(c.task)) {
     throw new OptikError(
       'ARGUMENT_INVALID',
-      `This page draws ${SUPPORTED_TASKS.join(' and ')} runs; this run's task is ${c.task}.`,
+      `This page draws ${SUPPORTED_TASKS.slice(0, -1).join(', ')} and ${SUPPORTED_TASKS.at(-1)} runs; this run's task is ${c.task}.`,
       {
         received: c.task,
         hint: 'Use `optik predict` for this run.',
@@ -56,8 +69,41 @@ function runFromConfig(
   }
   const tta = Array.isArray(c.test?.tta) ? c.test.tta.map(String) : [];
   const data = (config as { data?: { dataset?: unknown; directory?: unknown } }).data;
-  const dataset = String(data?.dataset ?? data?.directory ?? 'unknown');
-  return { task: c.task, name: typeof c.name === 'string' ? c.name : 'run', tta, dataset };
+  const synth = (data as { synth?: unknown } | undefined)?.synth;
+  const dataset = String(data?.dataset ?? data?.directory ?? (synth === undefined ? 'unknown' : 'synth (generated)'));
+  const name = typeof c.name === 'string' ? c.name : 'run';
+  return { task: c.task, name, tta, dataset, config: c as Record<string, unknown> };
+}
+
+/**
+ * The decoding of a detection run: the grid of the model's input size and the config's `model.strides` (what
+ * `optik predict` builds), checked against the model's output, and the config's `postprocess`.
+ */
+function detectionHead(
+  config: Record<string, unknown>,
+  model: tf.LayersModel,
+  [height, width]: [number, number],
+  source: string,
+): DetectionHead {
+  const strides = (config.model as { strides?: unknown } | undefined)?.strides;
+  if (!Array.isArray(strides) || strides.length === 0 || !strides.every((s) => Number.isInteger(s) && s > 0)) {
+    throw new OptikError('CONFIG_INVALID', `${source}/config.yaml has no \`model.strides\` for its detector.`, {
+      path: 'model.strides',
+      received: strides,
+      hint: 'Use the config.yaml `optik train` wrote for this run (it lists every resolved default).',
+    });
+  }
+  const grid = detectionGrid({ imageSize: [height, width], strides: strides as number[] });
+  const shape = model.outputs.length === 1 ? (model.outputs[0]?.shape ?? []) : [];
+  if (shape.length !== 3 || shape[1] !== grid.numPoints || (shape[2] ?? 0) < 6) {
+    throw new OptikError(
+      'MODEL_INVALID',
+      `The model's output is [${shape.join(', ')}]; a detector on ${height}×${width} inputs with strides [${strides.join(', ')}] gives [batch, ${grid.numPoints}, numClasses + 5].`,
+      { hint: 'config.yaml and weights/best must come from the same detection run.' },
+    );
+  }
+  const postprocess = (config.postprocess ?? {}) as DecodeDetectionsOptions;
+  return { grid, postprocess };
 }
 
 async function loadRun(files: RunFiles): Promise<LoadedRun> {
@@ -67,7 +113,7 @@ async function loadRun(files: RunFiles): Promise<LoadedRun> {
       hint: 'Pick the run folder itself (runs/<task>/<name>/), which holds config.yaml and weights/.',
     });
   }
-  const { task, name, tta, dataset } = runFromConfig(parse(configText), files.source);
+  const { task, name, tta, dataset, config } = runFromConfig(parse(configText), files.source);
   const handler = files.handler();
   if (handler === undefined) {
     throw new OptikError('DATA_NOT_FOUND', `The run ${files.source} has no weights/best (model.json + weights.bin).`, {
@@ -93,9 +139,17 @@ async function loadRun(files: RunFiles): Promise<LoadedRun> {
       hint: 'Optik image models take [batch, height, width, channels] with 1, 3 or 4 channels.',
     });
   }
+  let detection: DetectionHead | undefined;
+  try {
+    if (task === 'detection') detection = detectionHead(config, model, [height, width], files.source);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
   const metricsText = await files.text('metrics.json');
   const metrics = metricsText === undefined ? {} : (JSON.parse(metricsText) as { classNames?: unknown });
-  const units = model.outputs[0]?.shape.at(-1) ?? 0;
+  const last = model.outputs[0]?.shape.at(-1) ?? 0;
+  const units = detection === undefined ? last : last - 5;
   const classNames = Array.isArray(metrics.classNames)
     ? metrics.classNames.map(String)
     : Array.from({ length: units === 1 ? 2 : units }, (_, i) => String(i));
@@ -107,6 +161,7 @@ async function loadRun(files: RunFiles): Promise<LoadedRun> {
     classNames,
     model,
     preprocessing: { height, width, channels, scale: 1 / 255, tta },
+    ...(detection === undefined ? {} : { detection }),
   };
 }
 
