@@ -16,7 +16,7 @@ export { benchmarkReferenceCnn, buildReferenceCnn } from './bench.js';
  *
  * @example
  * ```ts
- * const choice: BrowserBackendChoice = await initBackend();
+ * const { name } = await initBackend(); // name: one of BACKEND_NAMES
  * ```
  */
 export type {
@@ -32,7 +32,6 @@ export type {
  *
  * @example
  * ```ts
- * setWasmPaths(wasmFolderUrl);             // from @tensorflow/tfjs-backend-wasm, for the wasm fallback
  * const { name } = await initBackend();    // 'webgl' on most machines
  * ```
  */

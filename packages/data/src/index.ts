@@ -281,8 +281,7 @@ export { LocalizationOptionsSchema, toLocalization } from './internal/localizati
  * const source = readMaskFolder({ imagesDir: 'images', masksDir: 'masks', classNames: ['background', 'road'] });
  * const voc = readMaskFolder({ imagesDir, masksDir, classNames, palette: VOC_COLORS, ignoreColors: [[224, 224, 192]] });
  * ```
- */
-/**
+ *
  * Turns an instance-mask source (COCO polygons/RLE) into a semantic one: masks rasterised per image (larger objects
  * painted first), class 0 `background` then the source's classes; images with an empty segmentation are skipped and
  * listed.

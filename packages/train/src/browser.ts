@@ -3,16 +3,6 @@
 // loadModel, ModelCheckpoint, CsvLogger, the terminal progress bar. Here `Trainer` trains without checkpoints.
 
 /**
- * Trains a tfjs LayersModel with a custom loop: `new Trainer(config).fit({ model, trainData, valData, callbacks })`.
- *
- * @example
- * ```ts
- * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
- * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), valData: () => valBatches() });
- * ```
- */
-
-/**
  * Option types of the built-in callbacks (what you pass to the constructors).
  *
  * @example
@@ -34,16 +24,14 @@ export type {
  * ```ts
  * new EarlyStopping({ monitor: 'val_loss', patience: 3, restoreBestWeights: true });
  * ```
- */
-/**
+ *
  * Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs.
  *
  * @example
  * ```ts
  * new ReduceLROnPlateau({ monitor: 'val_loss', factor: 0.5, patience: 2 });
  * ```
- */
-/**
+ *
  * Sets the learning rate from a schedule (`constant`, `step`, `cosine`, each with linear warm-up) per epoch or
  * per step; {@link scheduledLearningRate} is the formula on its own. A `plannedEpochs` hook shortens the run a cosine
  * schedule spans, e.g. to the epochs a time limit leaves room for.
@@ -53,8 +41,7 @@ export type {
  * new LearningRateScheduler({ type: 'cosine', warmup: 2, unit: 'epoch', minLearningRate: 1e-5 });
  * new LearningRateScheduler({ type: 'cosine' }, { plannedEpochs: () => epochsThatFit });
  * ```
- */
-/**
+ *
  * Stops training at the first batch whose loss is NaN or infinite (`stopReason: 'nan'`).
  *
  * @example
@@ -209,8 +196,7 @@ export { evaluateBatches, predictBatches, Trainer, TrainerSchema, train } from '
  * ```ts
  * const recorder: Callback = { name: 'track', onEpochEnd: (epoch, logs) => store.logEpoch(epoch, logs) };
  * ```
- */
-/**
+ *
  * The task seam's training contracts: a loss is a plain function `(targets, outputs) → scalar` (several outputs
  * come as arrays in the model's output order), and metrics are streaming `update / result / reset` objects that
  * the trainer feeds on training batches (`<name>`) and validation batches (`val_<name>`) — @optik/metrics' metrics

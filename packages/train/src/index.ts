@@ -86,8 +86,7 @@ export type { CsvLoggerOptions, ModelCheckpointOptions } from './internal/callba
  * ```ts
  * new ModelCheckpoint({ dir: 'runs/classify/exp1/weights', monitor: 'val_accuracy' });
  * ```
- */
-/**
+ *
  * Appends one CSV row per epoch (epoch, loss, accuracy, val_*, learning_rate, …); on resume it keeps the rows of
  * earlier epochs and drops any written after the checkpoint.
  *
@@ -122,7 +121,7 @@ export { readCheckpoint } from './internal/checkpoint.js';
  * @example
  * ```ts
  * const trainer = new Trainer({ epochs: 10, optimizer: { type: 'adam', learningRate: 1e-3 }, seed: 42 });
- * const result = await trainer.fit({ model, trainData: (epoch) => batches(epoch), resumeFrom: 'runs/x/weights/last' });
+ * const result = await trainer.fit({ model, trainData: (epoch) => new BatchIterable(train, { seed: epoch }), resumeFrom: 'runs/x/weights/last' });
  * ```
  */
 export { Trainer, train } from './internal/file-trainer.js';

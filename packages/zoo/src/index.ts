@@ -104,8 +104,7 @@ export type {
  * ```ts
  * PRESET_NAMES.includes('resnet-small'); // true
  * ```
- */
-/**
+ *
  * The zod schema of a segmenter config (flat; a preset fills the architecture fields left out) and the U-Net
  * preset names.
  *
