@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { OptikError } from '@optik/core';
 import { tempDir } from '@optik/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImages, openSource, readCoco, readYolo } from '../index.js';
+import { loadImages, openSource, readCoco, readYolo, writeCoco } from '../index.js';
 import { caught, writeImage, writeText } from './fixtures.js';
 
 // Bad detection annotations, as COCO and YOLO tools meet them: each gives one coded, one-paragraph OptikError
@@ -167,5 +167,46 @@ describe('coded errors naming the place', () => {
     expect(error.details.received).toBe('0 0.5 0.5 0.2');
     expect(error.message).toContain('class cx cy w h');
     expectOneParagraph(error);
+  });
+});
+
+describe('COCO crowd annotations (iscrowd: 1)', () => {
+  it('are read as per-box crowd flags, follow their boxes into the sample target and survive writeCoco', async () => {
+    const file = coco('crowd', {
+      annotations: [
+        { image_id: 1, category_id: 7, bbox: [1, 1, 4, 4], iscrowd: 0 },
+        { image_id: 1, category_id: 7, bbox: [3, 2, 0, 4], iscrowd: 1 },
+        { image_id: 1, category_id: 7, bbox: [8, 1, 10, 8], iscrowd: 1 },
+        { image_id: 2, category_id: 7, bbox: [2, 2, 5, 5] },
+      ],
+    });
+    await writeImage(join(tmp, 'crowd', 'a.png'), { width: 20, height: 10 });
+    await writeImage(join(tmp, 'crowd', 'b.png'), { width: 20, height: 10 });
+    const dataset = readCoco(file);
+    // The zero-width crowd box is dropped with its flag; the others keep theirs.
+    expect(dataset.records.map((r) => r.crowd)).toEqual([[false, true], [false]]);
+    expect(dataset.records[0]?.boxes).toEqual([
+      [1, 1, 5, 5],
+      [8, 1, 18, 9],
+    ]);
+    const loaded = await loadImages(dataset, { imageSize: [5, 10], cache: false });
+    expect(loaded.dataset.targets?.[0]).toEqual({
+      kind: 'detection',
+      labels: [0, 0],
+      boxes: [
+        [0.5, 0.5, 2.5, 2.5],
+        [4, 0.5, 9, 4.5],
+      ],
+      crowd: [false, true],
+    });
+
+    const out = join(tmp, 'crowd', 'written.json');
+    await writeCoco(dataset, out);
+    const back = readCoco(out, { imageRoot: dataset.root });
+    expect(back.records.map((r) => r.crowd)).toEqual([[false, true], [false]]);
+
+    // A file without crowds gives records without flags.
+    const plain = readCoco(coco('no-crowd', { annotations: [{ image_id: 1, category_id: 7, bbox: [1, 1, 4, 4] }] }));
+    expect(plain.records[0]?.crowd).toBeUndefined();
   });
 });
