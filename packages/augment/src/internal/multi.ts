@@ -142,6 +142,7 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
     const maxValue = maxValueOf(sample.image);
     const labels: number[] = [];
     const boxes: BoxXyxy[] = [];
+    const crowd: boolean[] = [];
     const masks: Mask[] = [];
     const semantic = new Uint8Array(W * H);
     const image = tf.tidy(() => {
@@ -160,6 +161,8 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
         if (moved.kind === 'detection' || moved.kind === 'instance-segmentation') {
           labels.push(...moved.labels);
           boxes.push(...moved.boxes);
+          const flags = moved.kind === 'detection' ? moved.crowd : undefined;
+          crowd.push(...moved.boxes.map((_, i) => flags?.[i] === true));
         }
         if (moved.kind === 'instance-segmentation') masks.push(...moved.masks);
         if (moved.kind === 'semantic-segmentation') {
@@ -179,7 +182,7 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
     const kind = sample.target.kind;
     const target: SampleTarget =
       kind === 'detection'
-        ? { kind, labels, boxes }
+        ? { kind, labels, boxes, ...(crowd.includes(true) ? { crowd } : {}) }
         : kind === 'instance-segmentation'
           ? { kind, labels, boxes, masks }
           : { kind: 'semantic-segmentation', mask: { width: W, height: H, data: semantic } };
