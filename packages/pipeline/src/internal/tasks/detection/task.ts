@@ -203,7 +203,8 @@ function reportOf(report: DetectionReport, p: DetectionPredictions, detections: 
     })),
     classNames: report.classNames,
     numImages: report.numImages,
-    numGroundTruths: p.truths.reduce((sum, t) => sum + t.boxes.length, 0),
+    // As COCO counts them: crowd regions are not objects to find.
+    numGroundTruths: p.truths.reduce((sum, t) => sum + t.boxes.filter((_, k) => t.crowd?.[k] !== true).length, 0),
     numDetections: detections.reduce((sum, d) => sum + d.boxes.length, 0),
     postprocess: p.postprocess,
   };
