@@ -40,7 +40,13 @@ export type TaskKind =
 export type SampleTarget =
   | { readonly kind: 'classification'; readonly label: number }
   | { readonly kind: 'localization'; readonly label: number; readonly box: BoxXyxy }
-  | { readonly kind: 'detection'; readonly labels: readonly number[]; readonly boxes: readonly BoxXyxy[] }
+  | {
+      readonly kind: 'detection';
+      readonly labels: readonly number[];
+      readonly boxes: readonly BoxXyxy[];
+      /** COCO `iscrowd` per box: a crowd region is never a training positive nor, in evaluation, a miss. */
+      readonly crowd?: readonly boolean[];
+    }
   | { readonly kind: 'semantic-segmentation'; readonly mask: Mask }
   | {
       readonly kind: 'instance-segmentation';

@@ -91,8 +91,9 @@ export type { DetectionGrid, DetectionGridOptions, DetectionLevel } from '@optik
 /**
  * Detection targets (FCOS, anchor-free): `detectionGrid` lists the points of the feature levels (centres, strides,
  * size ranges); `encodeDetectionTargets` assigns the boxes of each image to those points on the host and returns
- * `[dense [B, A, C + 6], groundTruth [B, maxBoxes, 5]]` (layout: `detectionTargetLayout`). Pass the encoder to
- * {@link makeBatches} as `encodeTargets`.
+ * `[dense [B, A, C + 6], groundTruth [B, maxBoxes, 6]]` (layout: `detectionTargetLayout`; ground-truth rows
+ * `x0, y0, x1, y1, label, crowd`). Crowd boxes make no positives. Pass the encoder to {@link makeBatches} as
+ * `encodeTargets`.
  *
  * @example
  * ```ts

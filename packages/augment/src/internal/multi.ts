@@ -142,6 +142,7 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
     const maxValue = maxValueOf(sample.image);
     const labels: number[] = [];
     const boxes: BoxXyxy[] = [];
+    const crowd: boolean[] = [];
     const masks: Mask[] = [];
     const semantic = new Uint8Array(W * H);
     const image = tf.tidy(() => {
@@ -160,6 +161,8 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
         if (moved.kind === 'detection' || moved.kind === 'instance-segmentation') {
           labels.push(...moved.labels);
           boxes.push(...moved.boxes);
+          const flags = moved.kind === 'detection' ? moved.crowd : undefined;
+          crowd.push(...moved.boxes.map((_, i) => flags?.[i] === true));
         }
         if (moved.kind === 'instance-segmentation') masks.push(...moved.masks);
         if (moved.kind === 'semantic-segmentation') {
@@ -179,7 +182,7 @@ export class Mosaic extends BaseTransform<z.output<typeof MosaicSchema>> {
     const kind = sample.target.kind;
     const target: SampleTarget =
       kind === 'detection'
-        ? { kind, labels, boxes }
+        ? { kind, labels, boxes, ...(crowd.includes(true) ? { crowd } : {}) }
         : kind === 'instance-segmentation'
           ? { kind, labels, boxes, masks }
           : { kind: 'semantic-segmentation', mask: { width: W, height: H, data: semantic } };
@@ -292,13 +295,15 @@ export class CopyPaste extends BaseTransform<z.output<typeof CopyPasteSchema>> {
       box: BoxXyxy;
       mask: Mask;
       before: number;
+      crowd: boolean;
     }
+    const crowdOf = (t: typeof source, i: number) => t.kind === 'detection' && t.crowd?.[i] === true;
     const items: Item[] = target.boxes.map((box, i) => {
       const mask =
         target.kind === 'instance-segmentation' && target.masks[i] !== undefined
           ? (target.masks[i] as Mask)
           : rasterBox(box, W, H);
-      return { label: target.labels[i] as number, box, mask, before: countOn(mask) };
+      return { label: target.labels[i] as number, box, mask, before: countOn(mask), crowd: crowdOf(target, i) };
     });
     const union = new Uint8Array(W * H);
     objects.forEach((index, k) => {
@@ -310,7 +315,13 @@ export class CopyPaste extends BaseTransform<z.output<typeof CopyPasteSchema>> {
         if (v) union[i] = 1;
       });
       const box = moveBox(source.boxes[index] as BoxXyxy, forward, [0, 0, W, H]).box;
-      items.push({ label: source.labels[index] as number, box, mask: pasted, before: countOn(pasted) });
+      items.push({
+        label: source.labels[index] as number,
+        box,
+        mask: pasted,
+        before: countOn(pasted),
+        crowd: crowdOf(source, index),
+      });
     });
 
     const maxValue = maxValueOf(sample.image);
@@ -328,6 +339,7 @@ export class CopyPaste extends BaseTransform<z.output<typeof CopyPasteSchema>> {
 
     const labels: number[] = [];
     const boxes: BoxXyxy[] = [];
+    const crowd: boolean[] = [];
     const masks: Mask[] = [];
     for (const item of items) {
       const after = countOn(item.mask);
@@ -338,12 +350,13 @@ export class CopyPaste extends BaseTransform<z.output<typeof CopyPasteSchema>> {
       if (area < this.options.minArea || visibility < this.options.minVisibility) continue;
       labels.push(item.label);
       boxes.push(box);
+      crowd.push(item.crowd);
       masks.push(item.mask);
     }
     const out: SampleTarget =
       target.kind === 'instance-segmentation'
         ? { kind: 'instance-segmentation', labels, boxes, masks }
-        : { kind: 'detection', labels, boxes };
+        : { kind: 'detection', labels, boxes, ...(crowd.includes(true) ? { crowd } : {}) };
     return { ...sample, image, target: out };
   }
 }

@@ -156,13 +156,18 @@ export function moveTarget(
     case 'detection': {
       const labels: number[] = [];
       const boxes: BoxXyxy[] = [];
+      const crowd: boolean[] = [];
       target.boxes.forEach((box, i) => {
         const moved = moveBox(box, forward, clip);
         if (!keepBox(moved, rule)) return;
         labels.push(target.labels[i] as number);
         boxes.push(moved.box);
+        crowd.push(target.crowd?.[i] === true);
       });
-      return { kind: 'detection', labels, boxes };
+      // Crowd flags follow their boxes.
+      return target.crowd === undefined
+        ? { kind: 'detection', labels, boxes }
+        : { kind: 'detection', labels, boxes, crowd };
     }
     case 'semantic-segmentation':
       return { kind: 'semantic-segmentation', mask: warpMasks([target.mask])[0] as Mask };

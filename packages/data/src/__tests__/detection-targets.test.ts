@@ -106,8 +106,8 @@ describe('encodeDetectionTargets: FCOS assignment on the host', () => {
     expect(positives(dense, grid, 3, 1)).toEqual([]);
     // Background rows are all 0.
     expect(Array.from(dense.subarray(9 * 126, 9 * 252)).every((v) => v === 0)).toBe(true);
-    expect(truth[0]).toEqual([[20, 20, 40, 40, 2]]);
-    expect(truth[1]).toEqual([[0, 0, 0, 0, -1]]);
+    expect(truth[0]).toEqual([[20, 20, 40, 40, 2, 0]]);
+    expect(truth[1]).toEqual([[0, 0, 0, 0, -1, 0]]);
   });
 
   it('a large box goes to the level whose range holds its largest ltrb distance', () => {
@@ -144,6 +144,44 @@ describe('encodeDetectionTargets: FCOS assignment on the host', () => {
     expect(pos.filter((a) => classOf(a) === 0).length).toBeGreaterThan(0);
   });
 
+  it('a crowd box makes no positives, leaves the points inside it to other boxes and is flagged in the truth', () => {
+    const boxes: BoxXyxy[] = [
+      [10, 8, 58, 56],
+      [20, 20, 40, 40],
+    ];
+    const crowdSmall: SampleTarget = { kind: 'detection', boxes, labels: [0, 1], crowd: [false, true] };
+    const crowdAlone: SampleTarget = { kind: 'detection', boxes: [[20, 20, 40, 40]], labels: [1], crowd: [true] };
+    const { dense, truth } = encode(grid, 2, [crowdSmall, crowdAlone, det([[20, 20, 40, 40]], [1])]);
+    const { width } = detectionTargetLayout(2);
+    // Alone, the crowd box gives no positive where the same ordinary box gives the 4 points near its centre.
+    expect(positives(dense, grid, 2, 1)).toEqual([]);
+    expect(positives(dense, grid, 2, 2).length).toBe(4);
+    // With a big ordinary box around it, the points inside the crowd box go to the big box (class 0), never to it.
+    const pos = positives(dense, grid, 2, 0);
+    expect(pos.length).toBeGreaterThan(0);
+    for (const a of pos) expect([dense[a * width], dense[a * width + 1]]).toEqual([1, 0]);
+    const inside = pos.filter((a) => {
+      const [x, y] = pointAt(grid, a);
+      return x > 20 && x < 40 && y > 20 && y < 40;
+    });
+    expect(inside.length).toBe(4);
+    expect(truth[0]).toEqual([
+      [10, 8, 58, 56, 0, 0],
+      [20, 20, 40, 40, 1, 1],
+    ]);
+    expect(truth[1]?.[0]).toEqual([20, 20, 40, 40, 1, 1]);
+    // Flags that do not match the boxes are a coded error.
+    const bad: SampleTarget = { kind: 'detection', boxes, labels: [0, 1], crowd: [true] };
+    const error = (() => {
+      try {
+        encode(grid, 2, [bad]);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isOptikError(error, 'DATA_MISMATCH')).toBe(true);
+  });
+
   it('pads the ground truth to maxBoxes with label −1 and refuses more boxes than that', () => {
     const two = det(
       [
@@ -154,9 +192,9 @@ describe('encodeDetectionTargets: FCOS assignment on the host', () => {
     );
     const { truth } = encode(grid, 2, [two, det([[9, 9, 19, 19]], [1])], { maxBoxes: 3 });
     expect(truth[1]).toEqual([
-      [9, 9, 19, 19, 1],
-      [0, 0, 0, 0, -1],
-      [0, 0, 0, 0, -1],
+      [9, 9, 19, 19, 1, 0],
+      [0, 0, 0, 0, -1, 0],
+      [0, 0, 0, 0, -1, 0],
     ]);
     expect(() => encode(grid, 2, [two], { maxBoxes: 1 })).toThrow(/maxBoxes/);
   });

@@ -215,7 +215,7 @@ describe('toLocalization: bad input', () => {
     });
   });
 
-  it('a degenerate box (zero or negative width or height) is an error', async () => {
+  it('a degenerate box: zero width is dropped and listed (an error with strict), negative is an error', async () => {
     const root = join(tmp, 'degenerate');
     await writeImage(join(root, 'a.png'), { width: 20, height: 20 });
     writeText(
@@ -226,10 +226,15 @@ describe('toLocalization: bad input', () => {
         categories: [{ id: 1, name: 'cat' }],
       }),
     );
-    const zero = await caught(() => toLocalization(readCoco(join(root, 'zero.json'))));
+    const read = readCoco(join(root, 'zero.json'));
+    expect(read.records[0]?.boxes).toEqual([]);
+    expect(read.issues.droppedBoxes).toEqual([
+      { file: `${join(root, 'zero.json')} annotations[0]`, reason: 'A box has zero width (5, 5, 5, 13); dropped.' },
+    ]);
+    const zero = await caught(() => readCoco(join(root, 'zero.json'), { strict: true }));
     expect(zero.code).toBe('DATA_FORMAT');
-    expect(zero.message).toContain('degenerate (width 0 px, height 8 px)');
-    expect(zero.message).toContain('a.png');
+    expect(zero.message).toContain('zero width');
+    expect(zero.message).toContain('zero.json annotations[0]');
 
     const negative = await vocFolder(join(tmp, 'negative'), [
       { name: 'a.png', width: 20, height: 20, objects: [{ name: 'cat', box: [10, 2, 4, 8] }] },

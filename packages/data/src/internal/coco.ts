@@ -61,7 +61,9 @@ export function readJsonFile(file: string): unknown {
 /**
  * Reads a COCO detection/instance JSON. Category ids (often 1–90 with gaps) become contiguous class ids in
  * ascending id order; `file_name`s resolve inside `imageRoot` (default: the JSON's folder) and may not escape it.
- * Polygon and RLE (compressed and uncompressed) segmentations are kept for instance masks.
+ * Polygon and RLE (compressed and uncompressed) segmentations are kept for instance masks, and `iscrowd: 1` as the
+ * record's `crowd` flags (present when any annotation is a crowd). A box of zero width or height is dropped and
+ * listed in `issues.droppedBoxes` (an error with `strict`).
  */
 export function readCoco(
   annotationFile: string,
@@ -81,17 +83,28 @@ export function readCoco(
   const checker = new BoxChecker(options.strict ?? false);
   const byImage = new Map<
     number,
-    { record: DatasetRecord; boxes: BoxXyxy[]; labels: number[]; segments: (Segmentation | null)[] }
+    {
+      record: DatasetRecord;
+      boxes: BoxXyxy[];
+      labels: number[];
+      crowd: boolean[];
+      segments: (Segmentation | null)[];
+    }
   >();
   data.images.forEach((image, i) => {
     if (byImage.has(image.id)) {
-      throw new OptikError('DATA_FORMAT', `Image id ${image.id} appears twice.`, { file, path: `images[${i}].id` });
+      throw new OptikError('DATA_FORMAT', `Image id ${image.id} appears twice.`, {
+        file,
+        path: `images[${i}].id`,
+        hint: 'COCO image ids must be unique: renumber the duplicate (and its annotations) or remove it.',
+      });
     }
     const path = resolveInside(root, image.file_name, `${file} images[${i}].file_name`);
     byImage.set(image.id, {
       record: { file: path, width: image.width, height: image.height },
       boxes: [],
       labels: [],
+      crowd: [],
       segments: [],
     });
   });
@@ -102,6 +115,7 @@ export function readCoco(
       throw new OptikError('DATA_MISMATCH', `Annotation refers to image id ${ann.image_id}, which is not listed.`, {
         file,
         path: `annotations[${i}].image_id`,
+        hint: 'Each annotation needs the id of an entry in images: add the image or remove the annotation.',
       });
     }
     const label = categoryIndex.get(ann.category_id);
@@ -115,6 +129,7 @@ export function readCoco(
     }
     const where = `${file} annotations[${i}]`;
     const box = checker.check(cocoToXyxy(ann.bbox), entry.record.width, entry.record.height, where);
+    if (box === undefined) return;
     let segment: Segmentation | null = null;
     if (ann.segmentation !== undefined) {
       if (Array.isArray(ann.segmentation)) {
@@ -137,13 +152,16 @@ export function readCoco(
     if (segment !== null) anyMask = true;
     entry.boxes.push(box);
     entry.labels.push(label);
+    entry.crowd.push(ann.iscrowd === 1);
     entry.segments.push(segment);
   });
   const withMasks = (options.masks ?? true) && anyMask;
-  const records: DatasetRecord[] = [...byImage.values()].map(({ record, boxes, labels, segments }) => ({
+  const anyCrowd = data.annotations.some((ann) => ann.iscrowd === 1);
+  const records: DatasetRecord[] = [...byImage.values()].map(({ record, boxes, labels, crowd, segments }) => ({
     ...record,
     boxes,
     labels,
+    ...(anyCrowd ? { crowd } : {}),
     ...(withMasks ? { segments } : {}),
   }));
   return {
@@ -153,6 +171,6 @@ export function readCoco(
     classNames: categories.map((c) => c.name),
     categoryIds: categories.map((c) => c.id),
     records,
-    issues: { clippedBoxes: checker.clipped, skipped: [] },
+    issues: { clippedBoxes: checker.clipped, skipped: [], droppedBoxes: checker.dropped },
   };
 }

@@ -211,6 +211,6 @@ function readBoxRows(
     task: 'detection',
     classNames,
     records: [...byPath.values()],
-    issues: { clippedBoxes: 0, skipped: [] },
+    issues: { clippedBoxes: 0, skipped: [], droppedBoxes: checker.dropped },
   };
 }

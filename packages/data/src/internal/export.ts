@@ -87,7 +87,7 @@ export async function writeCoco(dataset: FileDataset, outFile: string): Promise<
         category_id: (record.labels?.[k] ?? 0) + 1,
         bbox: coco,
         area: coco[2] * coco[3],
-        iscrowd: segment?.type === 'rle' ? 1 : 0,
+        iscrowd: record.crowd?.[k] === true ? 1 : 0,
         ...(segment?.type === 'polygon' ? { segmentation: segment.polygons } : {}),
         ...(segment?.type === 'rle'
           ? { segmentation: { counts: segment.counts, size: [segment.height, segment.width] } }

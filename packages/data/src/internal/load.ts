@@ -173,7 +173,12 @@ export async function readSample(
       break;
     }
     default:
-      target = { kind: 'detection', labels: record.labels ?? [], boxes: (record.boxes ?? []).map(move) };
+      target = {
+        kind: 'detection',
+        labels: record.labels ?? [],
+        boxes: (record.boxes ?? []).map(move),
+        ...(record.crowd === undefined ? {} : { crowd: record.crowd }),
+      };
   }
   const { originalWidth: _w, originalHeight: _h, ...pixels } = image;
   return { image: pixels, target, source: record.file };
@@ -184,7 +189,7 @@ export const LoadOptionsSchema = DecodeOptionsSchema.extend({
   /** Keep decoded pixels on disk keyed by each file's path, size and mtime; a second load skips decoding. */
   cache: z.boolean().default(true),
   cacheDir: z.string().min(1).optional(),
-  /** Unreadable images: `skip` (listed in `skipped`) or `throw` the coded error. */
+  /** Unreadable or missing images: `skip` (listed in `skipped`) or `throw` the coded error. */
   onError: z.enum(['skip', 'throw']).default('skip'),
   labelMode: z.enum(['int', 'categorical', 'binary']).default('int'),
   /** Images decoded at once (sharp runs them on libuv's thread pool). */
@@ -201,6 +206,8 @@ export interface LoadResult {
   readonly skipped: readonly { file: string; reason: string }[];
   /** Boxes the source clipped to their image. */
   readonly clippedBoxes: number;
+  /** Boxes the source dropped (zero width or height), each with its place and reason. */
+  readonly droppedBoxes: readonly { file: string; reason: string }[];
 }
 
 async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -258,6 +265,7 @@ export async function loadImages(source: FileDataset, options: LoadOptions = {})
         decoded: 0,
         skipped: hit.header.skipped,
         clippedBoxes: source.issues.clippedBoxes,
+        droppedBoxes: source.issues.droppedBoxes ?? [],
       };
     }
   }
@@ -266,7 +274,7 @@ export async function loadImages(source: FileDataset, options: LoadOptions = {})
     try {
       return await readSample(source, i, decode);
     } catch (error) {
-      if (o.onError === 'skip' && isOptikError(error, 'DATA_CORRUPT')) {
+      if (o.onError === 'skip' && (isOptikError(error, 'DATA_CORRUPT') || isOptikError(error, 'DATA_NOT_FOUND'))) {
         skipped.push({ file: source.records[i]?.file ?? '?', reason: error.message });
         return undefined;
       }
@@ -293,7 +301,14 @@ export async function loadImages(source: FileDataset, options: LoadOptions = {})
     ...(source.task === 'classification' ? {} : { targets: kept.map((s) => s.target) }),
   });
   if (cacheFile !== undefined) writeBlobFile(cacheFile, { labels: Array.from(labels), sources, skipped }, images);
-  return { dataset, fromCache: false, decoded: kept.length, skipped, clippedBoxes: source.issues.clippedBoxes };
+  return {
+    dataset,
+    fromCache: false,
+    decoded: kept.length,
+    skipped,
+    clippedBoxes: source.issues.clippedBoxes,
+    droppedBoxes: source.issues.droppedBoxes ?? [],
+  };
 }
 
 interface CacheHeader {

@@ -145,7 +145,7 @@ export function toLocalization(dataset: FileDataset, options: LocalizationOption
       ...dataset,
       task: 'localization',
       records,
-      issues: { clippedBoxes: dataset.issues.clippedBoxes, skipped: [...dataset.issues.skipped, ...skipped] },
+      issues: { ...dataset.issues, skipped: [...dataset.issues.skipped, ...skipped] },
     },
     skipped,
   };

@@ -23,6 +23,11 @@ export interface DatasetRecord {
   readonly labels?: readonly number[];
   /** VOC's `difficult` flag per box. */
   readonly difficult?: readonly boolean[];
+  /**
+   * COCO's `iscrowd` flag per box: a crowd region is never a training positive and, in evaluation, never a false
+   * negative, and detections inside it are ignored (COCOeval).
+   */
+  readonly crowd?: readonly boolean[];
   /** Instance masks per box (COCO polygons/RLE, YOLO polygons); `null` where a box has none. */
   readonly segments?: readonly (Segmentation | null)[];
   /** Semantic mask PNG (class id per pixel). */
@@ -38,26 +43,49 @@ export interface FileDataset {
   readonly task: TaskKind;
   readonly classNames: readonly string[];
   readonly records: readonly DatasetRecord[];
-  /** Boxes clipped to the image, and files skipped with the reason. */
-  readonly issues: { readonly clippedBoxes: number; readonly skipped: readonly { file: string; reason: string }[] };
+  /**
+   * Boxes clipped to the image, files skipped with the reason, and boxes dropped with the reason (zero width or
+   * height: no pixel to learn from, as torchvision's COCO reference and Ultralytics drop them), each named by
+   * `file:line` or `file annotations[i]`.
+   */
+  readonly issues: {
+    readonly clippedBoxes: number;
+    readonly skipped: readonly { file: string; reason: string }[];
+    readonly droppedBoxes?: readonly { file: string; reason: string }[];
+  };
   /** Colour-coded semantic masks: the colour of each class (and of ignored pixels). */
   readonly maskPalette?: MaskPalette | undefined;
 }
 
 /**
  * Collects clip counts while a source is read: a box partly outside its image is clipped and counted (an error in
- * strict mode); a box entirely outside it is always an error, since clipping would leave an empty box.
+ * strict mode); a box entirely outside it is always an error, since clipping would leave an empty box. A box of
+ * zero width or height is dropped and listed in `dropped` with its place (an error in strict mode): `check` then
+ * returns `undefined` and the reader leaves the box's label, mask and flags out with it.
  */
 export class BoxChecker {
   clipped = 0;
+  readonly dropped: { file: string; reason: string }[] = [];
   constructor(private readonly strict: boolean) {}
 
-  check(box: BoxXyxy, width: number | undefined, height: number | undefined, where: string): BoxXyxy {
+  check(box: BoxXyxy, width: number | undefined, height: number | undefined, where: string): BoxXyxy | undefined {
     if (!box.every(Number.isFinite)) {
       throw new OptikError('DATA_FORMAT', 'A box coordinate is not a finite number.', { file: where, received: box });
     }
     if (box[2] < box[0] || box[3] < box[1]) {
       throw new OptikError('DATA_FORMAT', 'A box has xMax < xMin or yMax < yMin.', { file: where, received: box });
+    }
+    if (box[2] === box[0] || box[3] === box[1]) {
+      const what = `A box has zero ${box[2] === box[0] ? 'width' : 'height'}`;
+      if (this.strict) {
+        throw new OptikError('DATA_FORMAT', `${what}.`, {
+          file: where,
+          received: box,
+          hint: 'Give the box a positive width and height or remove it, or read without strict: true to drop such boxes (they are listed).',
+        });
+      }
+      this.dropped.push({ file: where, reason: `${what} (${box.join(', ')}); dropped.` });
+      return undefined;
     }
     if (width === undefined || height === undefined) return box;
     if (box[0] >= width || box[1] >= height || box[2] <= 0 || box[3] <= 0) {

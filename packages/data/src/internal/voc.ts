@@ -87,6 +87,7 @@ export function readVoc(
         numberAt(bndbox, 'ymax', file, object),
       ];
       const box = checker.check(raw, width, height, `${file}:${bndbox.line}`);
+      if (box === undefined) continue;
       const difficult = (child(object, 'difficult')?.text.trim() ?? '0') === '1';
       objects.push({ name: className, line: nameNode?.line ?? object.line, box, difficult });
     }
@@ -118,6 +119,6 @@ export function readVoc(
     task: 'detection',
     classNames,
     records,
-    issues: { clippedBoxes: checker.clipped, skipped: [] },
+    issues: { clippedBoxes: checker.clipped, skipped: [], droppedBoxes: checker.dropped },
   };
 }

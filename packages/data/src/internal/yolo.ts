@@ -168,7 +168,9 @@ export async function readYolo(dataYaml: string, options: { strict?: boolean } =
                 },
               );
             }
-            boxes.push(checker.check(box, size.width, size.height, where));
+            const checked = checker.check(box, size.width, size.height, where);
+            if (checked === undefined) return;
+            boxes.push(checked);
             labels.push(cls);
             segments.push(segment);
           });
@@ -183,6 +185,6 @@ export async function readYolo(dataYaml: string, options: { strict?: boolean } =
     task,
     classNames,
     records: anyPolygon ? records : records.map(({ segments: _, ...rest }) => rest),
-    issues: { clippedBoxes: checker.clipped, skipped },
+    issues: { clippedBoxes: checker.clipped, skipped, droppedBoxes: checker.dropped },
   };
 }

@@ -9,6 +9,8 @@ import type { TargetHook } from '../batches.js';
 // comparison, gather or top-k on a prediction (none of which has a gradient in tfjs).
 
 const positiveInt = z.number().int().min(1);
+/** Columns of the ground-truth rows: `x0, y0, x1, y1, label, crowd`. */
+const TRUTH_COLUMNS = 6;
 
 /** Options of {@link encodeDetectionTargets}. */
 export const DetectionTargetsSchema = z.strictObject({
@@ -44,14 +46,24 @@ function assignImage(
   grid: DetectionGrid,
   numClasses: number,
   radius: number,
-  target: { readonly labels: readonly number[]; readonly boxes: readonly (readonly number[])[] },
+  target: {
+    readonly labels: readonly number[];
+    readonly boxes: readonly (readonly number[])[];
+    readonly crowd?: readonly boolean[];
+  },
   dense: Float32Array,
   base: number,
   sample: number,
 ): number {
   const { width } = detectionTargetLayout(numClasses);
-  const { boxes, labels } = target;
+  const { boxes, labels, crowd } = target;
   const g = boxes.length;
+  if (crowd !== undefined && crowd.length !== g) {
+    throw new OptikError('DATA_MISMATCH', `Sample ${sample} has ${g} boxes but ${crowd.length} crowd flags.`, {
+      received: crowd.length,
+      hint: 'Give one crowd flag per box (or none), and drop a flag whenever its box is dropped.',
+    });
+  }
   const areas = new Float64Array(g);
   for (let k = 0; k < g; k++) {
     const box = boxes[k] as readonly number[];
@@ -79,6 +91,8 @@ function assignImage(
     const upper = grid.ranges[2 * a + 1] as number;
     let best = -1;
     for (let k = 0; k < g; k++) {
+      // A crowd region is never a positive (torchvision's COCO reference leaves crowds out of training targets).
+      if (crowd?.[k] === true) continue;
       const [x0, y0, x1, y1] = boxes[k] as [number, number, number, number];
       const l = x - x0;
       const t = y - y0;
@@ -114,14 +128,16 @@ function assignImage(
 /**
  * The FCOS target encoder (detection), a `TargetHook` for {@link makeBatches}: on the host, each point of `grid`
  * inside a box, within `centerSamplingRadius · stride` of its centre and in its level's size range is a positive
- * of that box (the smallest box when several qualify). Returns two tensors:
+ * of that box (the smallest box when several qualify). A crowd box (`crowd[k]`, COCO `iscrowd`) makes no
+ * positives; the points inside it stay negatives (the dense layout has no ignore state; torchvision's COCO
+ * reference likewise trains without crowds), and it is kept in the ground truth for evaluation. Returns two tensors:
  *
  * - `dense [B, A, numClasses + 6]`, per point: columns `0 … C−1` the class one-hot (all 0 for background),
  *   `C … C+3` the ltrb distances to the box sides divided by the point's stride, `C+4` the centre-ness target
  *   `sqrt(min(l,r)/max(l,r) · min(t,b)/max(t,b))`, `C+5` the positive flag (1 or 0); see
  *   {@link detectionTargetLayout}.
- * - `groundTruth [B, maxBoxes, 5]`: each image's boxes as `x0, y0, x1, y1, label` in pixels, padded with rows of
- *   label −1, so validation metrics can match predictions with the true boxes.
+ * - `groundTruth [B, maxBoxes, 6]`: each image's boxes as `x0, y0, x1, y1, label, crowd` in pixels (crowd 1 or
+ *   0), padded with rows of label −1, so validation metrics can match predictions with the true boxes as COCOeval.
  */
 export function encodeDetectionTargets(
   grid: DetectionGrid,
@@ -165,19 +181,28 @@ export function encodeDetectionTargets(
       });
     }
     const dense = new Float32Array(n * grid.numPoints * width);
-    const truth = new Float32Array(n * rows * 5);
+    const truth = new Float32Array(n * rows * TRUTH_COLUMNS);
     dets.forEach((target, i) => {
-      assignImage(grid, numClasses, centerSamplingRadius, target, dense, i * grid.numPoints, i);
+      assignImage(
+        grid,
+        numClasses,
+        centerSamplingRadius,
+        target.kind === 'detection' ? target : { labels: target.labels, boxes: target.boxes },
+        dense,
+        i * grid.numPoints,
+        i,
+      );
       for (let k = 0; k < rows; k++) {
         const box = target.boxes[k];
-        const at = (i * rows + k) * 5;
+        const at = (i * rows + k) * TRUTH_COLUMNS;
         if (box === undefined) truth[at + 4] = -1;
         else {
           truth.set(box, at);
           truth[at + 4] = target.labels[k] as number;
+          truth[at + 5] = target.kind === 'detection' && target.crowd?.[k] === true ? 1 : 0;
         }
       }
     });
-    return [tf.tensor3d(dense, [n, grid.numPoints, width]), tf.tensor3d(truth, [n, rows, 5])];
+    return [tf.tensor3d(dense, [n, grid.numPoints, width]), tf.tensor3d(truth, [n, rows, TRUTH_COLUMNS])];
   };
 }

@@ -1,23 +1,30 @@
 import type { BoxXyxy } from '@optik/core';
+import { OptikError } from '@optik/core';
 import type { DetectionGrid } from '@optik/data';
 import { DetectionMetrics, type DetectionReport, type DetectionTruth } from '@optik/metrics';
 import type { StreamingMetric, Tensors } from '@optik/train';
 import { type DecodeDetectionsOptions, decodeDetections } from '@optik/zoo';
 import type * as tf from '@tensorflow/tfjs';
 
-/** Each image's true boxes from the padded ground-truth rows `[B, maxBoxes, 5]` (label −1 marks padding). */
+/**
+ * Each image's true boxes and crowd flags from the padded ground-truth rows `[B, maxBoxes, 6]`
+ * (`x0, y0, x1, y1, label, crowd`; label −1 marks padding).
+ */
 export function truthsOf(rows: ArrayLike<number>, batch: number, maxBoxes: number): DetectionTruth[] {
+  const columns = 6;
   return Array.from({ length: batch }, (_, i) => {
     const boxes: BoxXyxy[] = [];
     const labels: number[] = [];
+    const crowd: boolean[] = [];
     for (let k = 0; k < maxBoxes; k++) {
-      const at = (i * maxBoxes + k) * 5;
+      const at = (i * maxBoxes + k) * columns;
       const label = rows[at + 4] as number;
       if (label < 0) continue;
       boxes.push([rows[at] as number, rows[at + 1] as number, rows[at + 2] as number, rows[at + 3] as number]);
       labels.push(label);
+      crowd.push(rows[at + 5] === 1);
     }
-    return { boxes, labels };
+    return { boxes, labels, crowd };
   });
 }
 
@@ -49,7 +56,13 @@ export function mapMetrics(
     async update(yTrue: Tensors, yPred: Tensors) {
       const truth = (yTrue as readonly tf.Tensor[])[1] as tf.Tensor;
       const output = (Array.isArray(yPred) ? yPred[0] : yPred) as tf.Tensor;
-      const [batch, maxBoxes] = truth.shape as [number, number, number];
+      const [batch, maxBoxes, columns] = truth.shape as [number, number, number];
+      if (columns !== 6) {
+        throw new OptikError('DATA_MISMATCH', `The ground-truth rows have ${columns} columns, expected 6.`, {
+          received: truth.shape,
+          hint: "Encode targets with @optik/data's encodeDetectionTargets (rows x0, y0, x1, y1, label, crowd).",
+        });
+      }
       const detections = decodeDetections({ data: await output.data(), shape: output.shape }, grid, decode);
       evaluator.update(truthsOf(await truth.data(), batch, maxBoxes), detections);
       report = undefined;

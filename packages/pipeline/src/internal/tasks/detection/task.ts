@@ -44,9 +44,14 @@ function gridOf(p: DetectionPredictions): DetectionGrid {
 }
 
 function truthOf(target: SampleTarget | undefined): DetectionTruth {
-  if (target?.kind === 'detection' || target?.kind === 'instance-segmentation') {
-    return { boxes: target.boxes, labels: target.labels };
+  if (target?.kind === 'detection') {
+    return {
+      boxes: target.boxes,
+      labels: target.labels,
+      ...(target.crowd === undefined ? {} : { crowd: target.crowd }),
+    };
   }
+  if (target?.kind === 'instance-segmentation') return { boxes: target.boxes, labels: target.labels };
   return { boxes: [], labels: [] };
 }
 
@@ -92,7 +97,10 @@ function evaluateAll(
   return { detections, report: metrics.result() };
 }
 
-/** Boxes clipped to the image; boxes left with fewer than `minArea` pixels (or no width/height) dropped. */
+/**
+ * Boxes clipped to the image; boxes left with fewer than `minArea` pixels (or no width/height) dropped, with
+ * their labels, masks and crowd flags.
+ */
 function clipTarget(target: SampleTarget, size: { height: number; width: number }, minArea: number): SampleTarget {
   if (target.kind !== 'detection' && target.kind !== 'instance-segmentation') return target;
   const keep: number[] = [];
@@ -109,7 +117,15 @@ function clipTarget(target: SampleTarget, size: { height: number; width: number 
     if (x1 > x0 && y1 > y0 && (x1 - x0) * (y1 - y0) >= minArea) keep.push(k);
   });
   const pick = <T>(values: readonly T[]) => keep.map((k) => values[k] as T);
-  if (target.kind === 'detection') return { kind: 'detection', boxes: pick(boxes), labels: pick(target.labels) };
+  if (target.kind === 'detection') {
+    const { crowd } = target;
+    return {
+      kind: 'detection',
+      boxes: pick(boxes),
+      labels: pick(target.labels),
+      ...(crowd === undefined ? {} : { crowd: keep.map((k) => crowd[k] === true) }),
+    };
+  }
   return { ...target, boxes: pick(boxes), labels: pick(target.labels), masks: pick(target.masks) };
 }
 
@@ -187,7 +203,8 @@ function reportOf(report: DetectionReport, p: DetectionPredictions, detections: 
     })),
     classNames: report.classNames,
     numImages: report.numImages,
-    numGroundTruths: p.truths.reduce((sum, t) => sum + t.boxes.length, 0),
+    // As COCO counts them: crowd regions are not objects to find.
+    numGroundTruths: p.truths.reduce((sum, t) => sum + t.boxes.filter((_, k) => t.crowd?.[k] !== true).length, 0),
     numDetections: detections.reduce((sum, d) => sum + d.boxes.length, 0),
     postprocess: p.postprocess,
   };
