@@ -97,8 +97,8 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     const plotted = (await points('learningCurves')) ?? [];
     const expected = record.epochs.flatMap((e) =>
       ['loss', 'accuracy'].flatMap((m) => [
-        { epoch: e.epoch + 1, metric: m, split: 'train', value: e.metrics[m] },
-        { epoch: e.epoch + 1, metric: m, split: 'validation', value: e.metrics[`val_${m}`] },
+        { epoch: e.epoch, metric: m, split: 'train', value: e.metrics[m] },
+        { epoch: e.epoch, metric: m, split: 'validation', value: e.metrics[`val_${m}`] },
       ]),
     );
     for (const point of expected) {
@@ -136,7 +136,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     await page.waitForFunction(
       ([n, e]) => {
         const rows = window.optikCharts.learningCurves?.data('source_0') ?? [];
-        return rows.length > n && rows.some((r) => r.epoch === e + 1);
+        return rows.length > n && rows.some((r) => r.epoch === e);
       },
       [before, epoch] as const,
       { timeout: 2000 },
@@ -144,7 +144,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     const after = (await points('learningCurves')) ?? [];
     // loss and accuracy, train and validation: four new points.
     expect(after.length).toBe(before + 4);
-    expect(await page.locator('[data-epochs]').textContent()).toBe(String(epoch + 1));
+    expect(await page.locator('[data-epochs]').textContent()).toBe(String(epoch));
     await shot('run-live');
   });
 

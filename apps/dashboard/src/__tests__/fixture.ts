@@ -79,13 +79,13 @@ export async function makeFixture(): Promise<Fixture> {
   const studyId = store.getStudy('search').id;
 
   const running: Run = store.createRun({ task: 'classification', name: 'live', config: { train: { epochs: 50 } } });
-  let next = 0;
+  let next = 1;
   const appendEpoch = () => {
     const epoch = next++;
     running.logEpoch(epoch, {
-      loss: 1 / (epoch + 1),
+      loss: 1 / epoch,
       accuracy: 0.5 + epoch * 0.01,
-      val_loss: 1.1 / (epoch + 1),
+      val_loss: 1.1 / epoch,
       val_accuracy: 0.48 + epoch * 0.01,
     });
     return epoch;
@@ -94,7 +94,7 @@ export async function makeFixture(): Promise<Fixture> {
   appendEpoch();
 
   const broken = store.createRun({ task: 'classification', name: 'broken', config: {} });
-  broken.logEpoch(0, { loss: 0.7, val_loss: 0.8 });
+  broken.logEpoch(1, { loss: 0.7, val_loss: 0.8 });
   broken.finish({ status: 'failed', error: 'out of memory' });
   rmSync(broken.dir, { recursive: true, force: true });
 

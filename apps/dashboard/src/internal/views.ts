@@ -76,10 +76,10 @@ export function curveMetrics(epochs: readonly EpochRecord[]): string[] {
   return [...keys].filter((k) => !/seconds|per_second|learning_rate|^lr$/.test(k));
 }
 
-/** One row per epoch (1-based, as the course counts them) with every numeric metric. */
+/** One row per epoch (numbered from 1 as the store and `optik train` number them) with every numeric metric. */
 export function epochRows(epochs: readonly EpochRecord[]): Record<string, number>[] {
   return epochs.map((e) => {
-    const row: Record<string, number> = { epoch: e.epoch + 1 };
+    const row: Record<string, number> = { epoch: e.epoch };
     for (const [k, v] of Object.entries(e.metrics)) if (typeof v === 'number' && Number.isFinite(v)) row[k] = v;
     return row;
   });
