@@ -15,6 +15,7 @@ import importlib.util
 import json
 import math
 import pathlib
+import sys
 import time
 
 import numpy as np
@@ -360,7 +361,8 @@ for epoch, lr in enumerate(lrs):
         samples += len(idx)
     train_seconds += time.perf_counter() - start
     v = map50(model, *val)
-    history.append({"epoch": epoch + 1, "loss": float(loss), "val_map50": v})
+    history.append({"epoch": epoch + 1, "loss": loss.item(), "val_map50": v})
+    print(f"port: epoch {epoch + 1}/{len(lrs)} loss {loss.item():.4f} val_map50 {v:.4f}", file=sys.stderr, flush=True)
     if v > best:
         best, best_state = v, {k: t.clone() for k, t in model.state_dict().items()}
 
