@@ -10,9 +10,16 @@ const CANDIDATES = [
   '/usr/bin/google-chrome-stable',
 ];
 
+/** The Chromium to drive: $OPTIK_CHROMIUM, else Debian's /usr/bin/chromium (or a Chrome), else undefined. */
+export function findChromium() {
+  const fromEnv = process.env.OPTIK_CHROMIUM;
+  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
+  return CANDIDATES.find((file) => existsSync(file));
+}
+
 /** The browser executable, or undefined (after printing why) when the e2e tests should skip. */
 export function chromiumPath() {
-  const found = [process.env.OPTIK_CHROMIUM, ...CANDIDATES].find((p) => p !== undefined && p !== '' && existsSync(p));
+  const found = findChromium();
   if (found !== undefined) return found;
   const why = 'no Chromium found (install Debian `chromium`: apt-get install -y chromium, or set OPTIK_CHROMIUM)';
   if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {

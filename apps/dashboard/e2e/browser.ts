@@ -1,23 +1,11 @@
 // Helpers of the end-to-end tests and the benchmark: find the system Chromium, start `optik ui` as a user would.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-const CANDIDATES = [
-  '/usr/bin/chromium',
-  '/usr/bin/chromium-browser',
-  '/usr/bin/google-chrome',
-  '/usr/bin/google-chrome-stable',
-];
-
-/** The Chromium to drive: $OPTIK_CHROMIUM, else Debian's /usr/bin/chromium (or a Chrome), else undefined. */
-export function findChromium(): string | undefined {
-  const fromEnv = process.env.OPTIK_CHROMIUM;
-  if (fromEnv !== undefined && fromEnv !== '') return existsSync(fromEnv) ? fromEnv : undefined;
-  return CANDIDATES.find((file) => existsSync(file));
-}
+/** The Chromium to drive (one finder for every app's e2e tests). */
+export { findChromium } from '../../../tooling/scripts/chromium.mjs';
 
 /** In CI (or with OPTIK_REQUIRE_CHROMIUM=1) a missing Chromium fails the tests instead of skipping them. */
 export function chromiumRequired(): boolean {

@@ -9,7 +9,6 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs helper shared by the apps' e2e tests (no types)
 import { chromiumLaunchOptions, chromiumPath } from '../../../tooling/scripts/chromium.mjs';
 
 const root = join(import.meta.dirname, '..');
