@@ -6,4 +6,4 @@ export function findChromium(): string | undefined;
 /** The browser executable, or undefined (after printing why) when the e2e tests should skip; throws under CI. */
 export function chromiumPath(): string | undefined;
 /** Launch options for headless Chromium as root in a container. */
-export function chromiumLaunchOptions(executablePath: string): LaunchOptions;
+export function chromiumLaunchOptions(executablePath: string | undefined): LaunchOptions;
