@@ -33,7 +33,7 @@ const FLAGS = {
  * a line here (the CLI's help test fails until then).
  */
 const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
-  task: 'the task: classification, localization or detection (each has the keys listed under it)',
+  task: 'the task: classification, localization, detection or semantic-segmentation (each has the keys listed under it)',
   name: 'run name, unique per task (exp, exp2, … when omitted)',
   seed: 'the seed of everything random: weight init, shuffling, augmentation, splits',
   backend: 'auto picks the best available (see optik doctor); --backend and OPTIK_BACKEND win',
@@ -297,7 +297,7 @@ function reportInterrupted(
 
 function formatEpoch(epoch: number, epochs: number, logs: Readonly<Record<string, number>>): string {
   const parts = [`epoch ${epoch + 1}/${epochs}`];
-  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_map50']) {
+  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_map50', 'val_miou']) {
     if (logs[key] !== undefined) parts.push(`${key} ${fixed(logs[key])}`);
   }
   if (logs.learning_rate !== undefined) parts.push(`lr ${logs.learning_rate.toPrecision(3)}`);

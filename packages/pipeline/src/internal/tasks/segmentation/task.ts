@@ -229,7 +229,7 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
         pixelAccuracy: report.pixelAccuracy,
         meanDice: report.meanDice,
         frequencyWeightedIou: report.frequencyWeightedIou,
-        numImages: predictions.trueMasks.length / (predictions.size.height * predictions.size.width),
+        numSamples: predictions.trueMasks.length / (predictions.size.height * predictions.size.width),
       },
     };
   },
