@@ -250,6 +250,41 @@ describe('listRuns, compareRuns, exportCsv', () => {
     expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' }).map((r) => r.id)).toEqual([2, 3, 1, 4]);
     expect(store.listRuns({ sortBy: 'params.train.learningRate', limit: 1 }).map((r) => r.id)).toEqual([2]);
     expect(() => store.listRuns({ sortBy: 'colour' })).toThrow(/Cannot sort runs by "colour"/);
+    expect(() => store.listRuns({ sortBy: 'metrics.a"b' })).toThrow(/Cannot sort runs by "metrics.a"b"/);
+  });
+
+  it('pages, counts and searches in SQL: offset/limit slices the ordered list, countRuns the whole match', () => {
+    const store = populated();
+    const tagged = store.createRun({
+      task: 'classification',
+      name: 'grid_1',
+      config: {},
+      tags: ['Night-Batch', '50%'],
+    });
+    tagged.logEpoch(1, { loss: 1 });
+    const all = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' }).map((r) => r.id);
+    expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', limit: 2 }).map((r) => r.id)).toEqual(
+      all.slice(0, 2),
+    );
+    expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', limit: 2, offset: 2 }).map((r) => r.id)).toEqual(
+      all.slice(2, 4),
+    );
+    expect(store.listRuns({ order: 'desc', offset: 3 }).map((r) => r.id)).toEqual([2, 1]);
+    expect(store.listRuns({ offset: 10 })).toEqual([]);
+    expect(store.countRuns()).toBe(5);
+    expect(store.countRuns({ task: 'classification', status: 'completed' })).toBe(3);
+    // search: name, task or a tag contains the text, whatever its case; % and _ are plain characters
+    expect(store.listRuns({ search: 'night' }).map((r) => r.id)).toEqual([tagged.id]);
+    expect(store.listRuns({ search: 'DETECT' }).map((r) => r.task)).toEqual(['detection']);
+    expect(store.countRuns({ search: 'exp' })).toBe(4);
+    expect(store.countRuns({ search: 'BEST' })).toBe(1);
+    expect(store.listRuns({ search: 'D_1' }).map((r) => r.name)).toEqual(['grid_1']);
+    expect(store.countRuns({ search: 'p_' })).toBe(0);
+    expect(store.countRuns({ search: '%' })).toBe(1);
+    expect(store.countRuns({ search: 'grid', status: 'running' })).toBe(1);
+    // epochCount sorts by the number of epochs logged (ties by id)
+    expect(store.listRuns({ sortBy: 'epochCount', order: 'desc' }).map((r) => r.epochCount)).toEqual([2, 2, 2, 1, 0]);
+    expect(() => store.listRuns({ offset: -1 })).toThrow(/offset/);
   });
 
   it('compares parameters and metrics, flags differences and picks the best run per metric', () => {
