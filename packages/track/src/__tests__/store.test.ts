@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOptikError } from '@optik/core';
 import { parseCsv, tempDir } from '@optik/testing';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flattenParams, openStore, runPaths, type Store } from '../index.js';
@@ -464,6 +465,37 @@ describe('changeStamp', () => {
     expect(seen.size).toBe(7);
     expect(reader.changeStamp()).toBe(reader.changeStamp());
     reader.close();
+  });
+
+  it('finds the last update in an index (not every run row); a store made before it gains it when opened writable', () => {
+    const store = freshStore();
+    store.createRun({ task: 'classification', config: CONFIG });
+    const stamp = store.changeStamp();
+    store.close();
+    const indexes = () => {
+      const db = new Database(store.dbPath, { readonly: true });
+      try {
+        const plan = db
+          .prepare<[], { detail: string }>('EXPLAIN QUERY PLAN SELECT MAX(updated_at) FROM runs')
+          .all()
+          .map((p) => p.detail);
+        return { names: (db.pragma('index_list(runs)') as { name: string }[]).map((i) => i.name), plan };
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexes().names).toContain('runs_updated');
+    expect(indexes().plan.join(' ')).toContain('runs_updated');
+    const db = new Database(store.dbPath);
+    db.exec('DROP INDEX runs_updated');
+    db.close();
+    // Read only changes nothing (and still answers); the next writable open adds the index back.
+    const reader = openStore({ root: store.root, readOnly: true });
+    expect(reader.changeStamp().split('.').slice(1)).toEqual(stamp.split('.').slice(1));
+    reader.close();
+    expect(indexes().names).not.toContain('runs_updated');
+    freshStore(store.root);
+    expect(indexes().names).toContain('runs_updated');
   });
 });
 
