@@ -3,10 +3,10 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { resolvePipelineConfig, runTraining } from '@optik/pipeline';
 import { boxImages, tempDir, writeVocFolder } from '@optik/testing';
-import { openStore } from '@optik/track';
+import { openStore, type Store } from '@optik/track';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboardApp, type Dashboard, startDashboard } from '../index.js';
-import { type Fixture, makeFixture } from './fixture.js';
+import { type Fixture, makeFixture, readStore } from './fixture.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are JSON, checked field by field by the expectations.
 type Json = Record<string, any>;
@@ -28,14 +28,7 @@ afterAll(() => {
 });
 
 describe('GET /api/runs', () => {
-  const stored = <T>(read: (store: ReturnType<typeof openStore>) => T): T => {
-    const store = openStore({ root: fx.root, readOnly: true });
-    try {
-      return read(store);
-    } finally {
-      store.close();
-    }
-  };
+  const stored = <T>(read: (store: Store) => T): T => readStore(fx.root, read);
   const ids = (body: Json) => body.runs.map((r: { id: number }) => r.id);
 
   it('gives the first page of runs, newest first, with the total, status, dataset and headline metrics', async () => {
