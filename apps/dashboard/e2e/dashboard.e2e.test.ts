@@ -141,12 +141,17 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     await open('/');
     const cell = page.locator(`tr[data-run-id="${fx.runningId}"] td[data-epoch-count]`);
     const before = Number(await cell.textContent());
+    // Choosing runs to compare meanwhile: the checked box keeps its tick and the focus through the redraw.
+    const box = `tr[data-run-id="${fx.runningId}"] input[type="checkbox"]`;
+    await page.check(box);
     fx.appendEpoch();
     await page.waitForFunction(
       ([id, n]) => document.querySelector(`tr[data-run-id="${id}"] td[data-epoch-count]`)?.textContent === String(n),
       [fx.runningId, before + 1] as const,
       { timeout: 5000 },
     );
+    expect(await page.isChecked(box)).toBe(true);
+    expect(await page.$eval(box, (el) => el === document.activeElement)).toBe(true);
   });
 
   it('Run: learning-curve points, confusion matrix, per-class table and model summary match the run folder', async () => {

@@ -135,6 +135,10 @@ export async function runsPage(main: HTMLElement, params: URLSearchParams): Prom
   };
 
   const draw = () => {
+    // A row's checkbox that has the focus (a live refresh while choosing runs to compare) keeps it after the redraw.
+    const focused = holder.contains(document.activeElement)
+      ? (document.activeElement?.closest('tr') as HTMLElement | null)?.dataset.runId
+      : undefined;
     const metrics = metricColumns();
     const columns: [string, string, boolean][] = [
       ['id', '#', true],
@@ -224,6 +228,7 @@ export async function runsPage(main: HTMLElement, params: URLSearchParams): Prom
           ? h('p', { class: 'muted' }, filtered ? 'No run matches the filter.' : 'No runs on this page.')
           : h('table', { 'data-table': 'runs' }, h('thead', {}, header), h('tbody', {}, ...body)),
     );
+    if (focused !== undefined) holder.querySelector<HTMLElement>(`tr[data-run-id="${focused}"] input`)?.focus();
   };
 
   /**
@@ -244,10 +249,9 @@ export async function runsPage(main: HTMLElement, params: URLSearchParams): Prom
     holder.dataset.loading = 'true';
     try {
       const answer = await apiIfChanged<RunsPage>(`/api/runs?${q}`, live ? etag : undefined);
-      if (mine !== asked || answer.body === undefined) return;
+      if (mine !== asked) return;
       stale.replaceChildren();
-      // A live refresh while a row's checkbox has the focus waits for the next tick: redrawing would take it away.
-      if (live && holder.contains(document.activeElement)) return;
+      if (answer.body === undefined) return;
       page = answer.body;
       etag = answer.etag;
       shown = q;
