@@ -1,6 +1,7 @@
 // Benchmark (not a test): a generated store of 10,000 runs and a study of 1,000 trials, written through
-// @optik/track's and @optik/tune's real writer APIs; then the server time of /api/runs and /api/studies/:id
-// (Server-Timing, median of 5) and the time Chromium takes to render the Runs and Study pages.
+// @optik/track's and @optik/tune's real writer APIs; then the server time (Server-Timing) of pages of /api/runs
+// (first request, cached, a 304 poll) and of /api/studies/:id, and the time Chromium takes to render the Runs page
+// (and to sort, page and filter it through the server) and the Study page.
 //   pnpm bench:dashboard [--runs 10000] [--trials 1000] [--keep DIR]
 // The store is written on /dev/shm when there is one (each run folder file is fsync'd; a disk makes generation slow).
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -97,14 +98,31 @@ async function generate(root: string): Promise<void> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-/** The first request (nothing cached) and the median of 5 more (a reload or a second tab: served from the cache). */
-async function serverTime(
-  url: string,
-): Promise<{ coldMs: number; coldCpuMs: number; serverMs: number; wallMs: number; bytes: number }> {
+/**
+ * Server time (Server-Timing) of the first request (nothing cached), the median of 5 more (a reload or a second tab:
+ * served from the answer cache) and of a poll that sends the ETag back (304 while nothing changed).
+ */
+async function serverTime(url: string): Promise<{
+  coldMs: number;
+  coldCpuMs: number;
+  serverMs: number;
+  wallMs: number;
+  pollMs: number;
+  bytes: number;
+  total: number | undefined;
+}> {
   const server: number[] = [];
   const cpu: number[] = [];
   const wall: number[] = [];
+  const poll: number[] = [];
   let bytes = 0;
+  let total: number | undefined;
+  let etag = '';
+  const timingOf = (response: Response) => {
+    const timing = /total;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '');
+    if (timing === null) throw new Error(`${url}: ${response.status} ${response.headers.get('server-timing')}`);
+    return Number(timing[1]);
+  };
   for (let i = 0; i < 6; i++) {
     const t = performance.now();
     const cpuBefore = process.cpuUsage();
@@ -115,19 +133,32 @@ async function serverTime(
     const used = process.cpuUsage(cpuBefore);
     cpu.push((used.user + used.system) / 1000);
     bytes = body.byteLength;
-    const timing = /total;dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '');
-    if (!response.ok || timing === null)
-      throw new Error(`${url}: ${response.status} ${response.headers.get('server-timing')}`);
-    server.push(Number(timing[1]));
+    if (!response.ok) throw new Error(`${url}: ${response.status} ${new TextDecoder().decode(body).slice(0, 300)}`);
+    server.push(timingOf(response));
+    etag = response.headers.get('etag') ?? '';
+    if (i === 0) total = (JSON.parse(new TextDecoder().decode(body)) as { total?: number }).total;
+  }
+  for (let i = 0; i < 5; i++) {
+    const response = await fetch(url, { headers: { 'if-none-match': etag } });
+    await response.arrayBuffer();
+    if (response.status !== 304) throw new Error(`${url}: a poll with the ETag answered ${response.status}, not 304`);
+    poll.push(timingOf(response));
   }
   return {
     coldMs: server[0] as number,
     coldCpuMs: cpu[0] as number,
     serverMs: median(server.slice(1)),
     wallMs: median(wall.slice(1)),
+    pollMs: median(poll),
     bytes,
+    total,
   };
 }
+
+const load = () => {
+  const [one, five, fifteen] = loadavg().map((x) => x.toFixed(2));
+  return `load average ${one}, ${five}, ${fifteen} on ${availableParallelism()} CPUs`;
+};
 
 const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const root = values.keep ?? join(mkdtempSync(join(base, 'optik-dashboard-bench-')), 'runs');
@@ -140,14 +171,20 @@ const studyId = (() => {
   store.close();
   return id;
 })();
-const runs = await serverTime(`${dashboard.url}api/runs`);
-const study = await serverTime(`${dashboard.url}api/studies/${studyId}`);
-for (const [what, t] of [
-  [`/api/runs (${RUNS + TRIALS} runs)`, runs],
-  [`/api/studies/${studyId} (${TRIALS} trials)`, study],
-] as const) {
+console.log(`bench: ${load()} (before the timings)`);
+// The Runs page's first page (what opening it asks), then pages sorted, filtered and deep in the list.
+const timings: [string, string][] = [
+  ['/api/runs', 'first page, newest first'],
+  ['/api/runs?sort=metrics.accuracy&order=desc', 'sorted by accuracy'],
+  ['/api/runs?sort=name&order=asc&offset=5000', 'sorted by name, offset 5000'],
+  ['/api/runs?q=baseline&status=completed', 'text filter and status'],
+  [`/api/studies/${studyId}`, `the ${TRIALS}-trial study`],
+];
+for (const [path, what] of timings) {
+  const t = await serverTime(`${dashboard.url}${path.slice(1)}`);
+  const matched = t.total === undefined ? '' : ` of ${t.total} matching`;
   console.log(
-    `${what}: server ${t.coldMs.toFixed(0)} ms first (CPU ${t.coldCpuMs.toFixed(0)} ms), ${t.serverMs.toFixed(0)} ms again (median of 5; request ${t.wallMs.toFixed(0)} ms), ${(t.bytes / 1e6).toFixed(1)} MB`,
+    `${path} (${what}${matched}): server ${t.coldMs.toFixed(0)} ms first (CPU ${t.coldCpuMs.toFixed(0)} ms), ${t.serverMs.toFixed(0)} ms cached (median of 5; request ${t.wallMs.toFixed(0)} ms), poll with ETag ${t.pollMs.toFixed(1)} ms (304), ${(t.bytes / 1e6).toFixed(2)} MB`,
   );
 }
 
@@ -189,14 +226,34 @@ else {
     return median(times);
   };
   const runsPage = await render('/', 'document.querySelectorAll("table[data-table=runs] tbody tr").length > 0');
+  // On the open Runs page: each click or filter asks the server for another page; timed until it is drawn.
+  const interactions: string[] = [];
+  const drawn = async (what: string, act: () => Promise<unknown>, extra = '') => {
+    const t = performance.now();
+    await act();
+    await page.waitForSelector(`.table-wrap[data-loading="false"]${extra}`, { timeout: 60_000 });
+    interactions.push(`${what} ${(performance.now() - t).toFixed(0)} ms`);
+  };
+  const metric = await page.getAttribute('th[data-sort^="metrics."]', 'data-sort');
+  if (metric !== null) {
+    await drawn(`sort by ${metric} (down)`, () => page.click(`th[data-sort="${metric}"]`));
+    await drawn(`sort by ${metric} (up)`, () => page.click(`th[data-sort="${metric}"]`));
+  }
+  await drawn('next page', () => page.click('button[data-page="next"]'));
+  await drawn('last page', () => page.click('button[data-page="last"]'));
+  await drawn('filter "baseline" (after the 250 ms pause for typing)', () =>
+    page.fill('input[data-filter="text"]', 'baseline'),
+  );
+  await drawn('1000 per page', () => page.selectOption('select[data-page-size]', '1000'));
   const studyPage = await render(
     `/studies/${studyId}`,
     '["study.history","study.importance","study.parallel"].every((n) => window.optikCharts?.[n]) && document.querySelectorAll("table[data-table=trials] tbody tr").length > 0',
   );
-  console.log(`load average ${loadavg()[0]?.toFixed(1)} on ${availableParallelism()} CPUs`);
-  console.log(`Runs page in Chromium (load → table drawn): ${runsPage.toFixed(0)} ms`);
+  console.log(`Runs page in Chromium (load → first page of the table drawn): ${runsPage.toFixed(0)} ms`);
+  console.log(`  then, each until drawn: ${interactions.join(', ')}`);
   console.log(`Study page in Chromium (load → trials table and 3 charts drawn): ${studyPage.toFixed(0)} ms`);
   await browser.close();
 }
+console.log(`bench: ${load()} (after)`);
 await dashboard.close();
 if (values.keep === undefined) rmSync(join(root, '..'), { recursive: true, force: true });

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspectDataset } from '@optik/data';
 import { tempDir } from '@optik/testing';
-import { openStore, type RunRecord } from '@optik/track';
+import type { RunRecord, Store } from '@optik/track';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, makeFixture } from '../src/__tests__/fixture.js';
+import { type Fixture, makeFixture, readStore } from '../src/__tests__/fixture.js';
 import { chromiumRequired, findChromium, startUi, type UiProcess } from './browser.js';
 
 const executablePath = findChromium();
@@ -27,14 +27,7 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
   let browser: Browser;
   let page: Page;
 
-  const stored = <T>(read: (store: ReturnType<typeof openStore>) => T): T => {
-    const store = openStore({ root: fx.root, readOnly: true });
-    try {
-      return read(store);
-    } finally {
-      store.close();
-    }
-  };
+  const stored = <T>(read: (store: Store) => T): T => readStore(fx.root, read);
   const open = async (hash: string) => {
     await page.goto(`${ui.url}#${hash}`);
     await page.waitForSelector('main[data-ready="true"]');
@@ -63,13 +56,22 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     fx?.close();
   });
 
-  it('Runs: one row per stored run, with status and headline metrics; filter and sort work', async () => {
-    await open('/');
-    const runs = stored((s) => s.listRuns({ order: 'desc' }));
-    const ids = await page.$$eval('table[data-table="runs"] tbody tr', (rows) =>
+  const runRows = () =>
+    page.$$eval('table[data-table="runs"] tbody tr', (rows) =>
       rows.map((r) => Number((r as HTMLElement).dataset.runId)),
     );
-    expect(ids).toEqual(runs.map((r) => r.id));
+  /** After a click or a keystroke: the page the server answered is drawn. */
+  const drawn = () => page.waitForSelector('.table-wrap[data-loading="false"]');
+  const range = async () => ({
+    text: await page.locator('[data-range]').textContent(),
+    total: Number(await page.locator('[data-range]').getAttribute('data-total')),
+  });
+
+  it('Runs: one row per stored run, with status and headline metrics; filter and sort go to the server', async () => {
+    await open('/');
+    const runs = stored((s) => s.listRuns({ order: 'desc' }));
+    expect(await runRows()).toEqual(runs.map((r) => r.id));
+    expect(await range()).toEqual({ text: `1–${runs.length} of ${runs.length} runs`, total: runs.length });
     const row = page.locator(`tr[data-run-id="${fx.trainedId}"]`);
     expect(await row.locator('[data-status]').textContent()).toBe('completed');
     const accuracy = runs.find((r) => r.id === fx.trainedId)?.metrics.accuracy as number;
@@ -77,17 +79,79 @@ describe.skipIf(executablePath === undefined)('the dashboard in Chromium', () =>
     expect(await page.locator(`tr[data-run-id="${fx.runningId}"] [data-status]`).textContent()).toBe('running');
     await shot('runs');
 
-    await page.fill('input[data-filter="text"]', 'tiny');
-    expect(await page.locator('table[data-table="runs"] tbody tr').count()).toBe(2);
+    // The filter box asks the server (name, task or tag), and the address keeps it for Back and reloads.
+    await page.fill('input[data-filter="text"]', 'TINY');
+    await drawn();
+    expect((await runRows()).sort()).toEqual([fx.trainedId, fx.secondId].sort());
+    expect(await range()).toEqual({ text: '1–2 of 2 matching runs', total: 2 });
+    expect(page.url()).toContain('q=TINY');
     await page.fill('input[data-filter="text"]', '');
+    await drawn();
     await page.selectOption('select[data-filter="status"]', 'failed');
-    expect(await page.locator('table[data-table="runs"] tbody tr').count()).toBe(1);
+    await drawn();
+    expect(await runRows()).toEqual([fx.brokenId]);
     await page.selectOption('select[data-filter="status"]', '');
+    await drawn();
+
+    // Sorting is the server's: by name up, then down; by a headline metric, best first, runs without it last.
     await page.click('th[data-sort="name"]');
-    const names = await page.$$eval('table[data-table="runs"] tbody tr td:nth-child(3)', (cells) =>
-      cells.map((c) => c.textContent ?? ''),
+    await drawn();
+    expect(await runRows()).toEqual(stored((s) => s.listRuns({ sortBy: 'name' })).map((r) => r.id));
+    expect(await page.getAttribute('th[data-sort="name"]', 'aria-sort')).toBe('ascending');
+    await page.click('th[data-sort="name"]');
+    await drawn();
+    expect(await runRows()).toEqual(stored((s) => s.listRuns({ sortBy: 'name', order: 'desc' })).map((r) => r.id));
+    await page.click('th[data-sort="metrics.accuracy"]');
+    await drawn();
+    expect(await runRows()).toEqual(
+      stored((s) => s.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' })).map((r) => r.id),
     );
-    expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('Runs: pages through the server, five runs at a time, in the sorted order', async () => {
+    const all = stored((s) => s.listRuns({ sortBy: 'name' })).map((r) => r.id);
+    expect(all.length).toBeGreaterThan(10);
+    await open('/?sort=name&order=asc&limit=5');
+    expect(await runRows()).toEqual(all.slice(0, 5));
+    expect(await range()).toEqual({ text: `1–5 of ${all.length} runs`, total: all.length });
+    expect(await page.isDisabled('button[data-page="previous"]')).toBe(true);
+    await page.click('button[data-page="next"]');
+    await drawn();
+    expect(await runRows()).toEqual(all.slice(5, 10));
+    expect(page.url()).toContain('offset=5');
+    await page.click('button[data-page="last"]');
+    await drawn();
+    const lastStart = Math.floor((all.length - 1) / 5) * 5;
+    expect(await runRows()).toEqual(all.slice(lastStart));
+    expect(await range()).toEqual({ text: `${lastStart + 1}–${all.length} of ${all.length} runs`, total: all.length });
+    expect(await page.isDisabled('button[data-page="next"]')).toBe(true);
+    // A reload keeps the page; a new filter starts again at the first page.
+    await page.reload();
+    await page.waitForSelector('main[data-ready="true"]');
+    expect(await runRows()).toEqual(all.slice(lastStart));
+    await page.fill('input[data-filter="text"]', 'trial');
+    await drawn();
+    expect(await range()).toEqual({ text: '1–5 of 8 matching runs', total: 8 });
+    await page.selectOption('select[data-page-size]', '50');
+    await drawn();
+    expect((await runRows()).length).toBe(8);
+  });
+
+  it('Runs (live): an epoch logged by the training shows in its row within a poll, with no reload', async () => {
+    await open('/');
+    const cell = page.locator(`tr[data-run-id="${fx.runningId}"] td[data-epoch-count]`);
+    const before = Number(await cell.textContent());
+    // Choosing runs to compare meanwhile: the checked box keeps its tick and the focus through the redraw.
+    const box = `tr[data-run-id="${fx.runningId}"] input[type="checkbox"]`;
+    await page.check(box);
+    fx.appendEpoch();
+    await page.waitForFunction(
+      ([id, n]) => document.querySelector(`tr[data-run-id="${id}"] td[data-epoch-count]`)?.textContent === String(n),
+      [fx.runningId, before + 1] as const,
+      { timeout: 5000 },
+    );
+    expect(await page.isChecked(box)).toBe(true);
+    expect(await page.$eval(box, (el) => el === document.activeElement)).toBe(true);
   });
 
   it('Run: learning-curve points, confusion matrix, per-class table and model summary match the run folder', async () => {

@@ -3,10 +3,10 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { resolvePipelineConfig, runTraining } from '@optik/pipeline';
 import { boxImages, tempDir, writeVocFolder } from '@optik/testing';
-import { openStore } from '@optik/track';
+import { openStore, type Store } from '@optik/track';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboardApp, type Dashboard, startDashboard } from '../index.js';
-import { type Fixture, makeFixture } from './fixture.js';
+import { type Fixture, makeFixture, readStore } from './fixture.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are JSON, checked field by field by the expectations.
 type Json = Record<string, any>;
@@ -28,39 +28,109 @@ afterAll(() => {
 });
 
 describe('GET /api/runs', () => {
-  it('lists every run of the store, newest first, with status, dataset and headline metrics', async () => {
+  const stored = <T>(read: (store: Store) => T): T => readStore(fx.root, read);
+  const ids = (body: Json) => body.runs.map((r: { id: number }) => r.id);
+
+  it('gives the first page of runs, newest first, with the total, status, dataset and headline metrics', async () => {
     const { status, body } = await get('/api/runs');
     expect(status).toBe(200);
-    const store = openStore({ root: fx.root, readOnly: true });
-    const stored = store.listRuns({ order: 'desc' });
-    store.close();
-    expect(body.runs.map((r: { id: number }) => r.id)).toEqual(stored.map((r) => r.id));
+    const runs = stored((s) => s.listRuns({ order: 'desc' }));
+    expect(body).toMatchObject({ root: fx.root, total: runs.length, offset: 0, limit: 100, sort: 'id', order: 'desc' });
+    expect(ids(body)).toEqual(runs.map((r) => r.id));
     const tiny = body.runs.find((r: { id: number }) => r.id === fx.trainedId);
     expect(tiny).toMatchObject({ name: 'tiny', task: 'classification', status: 'completed', epochCount: 3 });
     expect(tiny.dataset).toContain('data');
-    expect(tiny.metrics.accuracy).toBe(stored.find((r) => r.id === fx.trainedId)?.metrics.accuracy);
+    expect(tiny.metrics.accuracy).toBe(runs.find((r) => r.id === fx.trainedId)?.metrics.accuracy);
     expect(body.runs.find((r: { id: number }) => r.id === fx.runningId).status).toBe('running');
   });
 
-  it('answers 304 while nothing changed (the page polls), and 200 once an epoch is logged', async () => {
-    const first = await dashboard.app.request('/api/runs');
-    const etag = first.headers.get('etag') as string;
-    const again = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
-    expect(again.status).toBe(304);
-    await new Promise((resolve) => setTimeout(resolve, 3));
-    fx.appendEpoch();
-    const changed = await dashboard.app.request('/api/runs', { headers: { 'if-none-match': etag } });
-    expect(changed.status).toBe(200);
-    expect(changed.headers.get('etag')).not.toBe(etag);
+  it('pages through the runs with limit and offset, the total counting every match', async () => {
+    const all = stored((s) => s.listRuns({ order: 'desc' })).map((r) => r.id);
+    expect(all.length).toBeGreaterThan(6);
+    const pages: number[] = [];
+    for (let offset = 0; offset < all.length; offset += 3) {
+      const { body } = await get(`/api/runs?limit=3&offset=${offset}`);
+      expect(body).toMatchObject({ total: all.length, offset, limit: 3 });
+      expect(body.runs.length).toBe(Math.min(3, all.length - offset));
+      pages.push(...ids(body));
+    }
+    expect(pages).toEqual(all);
+    const past = await get(`/api/runs?offset=${all.length}`);
+    expect(past.body).toMatchObject({ total: all.length, runs: [] });
   });
 
-  it('filters by status and refuses an unknown status with a coded error', async () => {
+  it('sorts on the server by a column or a headline metric, either way, before paging', async () => {
+    const byName = await get('/api/runs?sort=name&order=asc&limit=1000');
+    const names = byName.body.runs.map((r: { name: string }) => r.name);
+    expect(names).toEqual(stored((s) => s.listRuns({ sortBy: 'name' })).map((r) => r.name));
+    expect([...names].sort()).toEqual(names);
+    const best = stored((s) => s.listRuns({ sortBy: 'metrics.val_accuracy', order: 'desc' }));
+    const top = await get('/api/runs?sort=metrics.val_accuracy&order=desc&limit=2&offset=1');
+    expect(ids(top.body)).toEqual(best.slice(1, 3).map((r) => r.id));
+    // runs without the metric come last whichever the order
+    const up = await get('/api/runs?sort=metrics.val_accuracy&order=asc&limit=1000');
+    const values = up.body.runs.map((r: { metrics: Record<string, number> }) => r.metrics.val_accuracy ?? null);
+    const present = values.filter((v: number | null) => v !== null);
+    expect(present.length).toBeGreaterThan(1);
+    expect(present.length).toBeLessThan(values.length);
+    expect(values.slice(0, present.length)).toEqual([...present].sort((x: number, y: number) => x - y));
+    const epochs = await get('/api/runs?sort=epochCount&order=desc');
+    const counts = epochs.body.runs.map((r: { epochCount: number }) => r.epochCount);
+    expect(counts).toEqual([...counts].sort((x: number, y: number) => y - x));
+  });
+
+  it('filters by status, study and text in the name, task or tags, and counts what matches', async () => {
     const failed = await get('/api/runs?status=failed');
-    expect(failed.body.runs.map((r: { id: number }) => r.id)).toEqual([fx.brokenId]);
-    const bad = await get('/api/runs?status=sleeping');
-    expect(bad.status).toBe(400);
-    expect(bad.body.error.code).toBe('ARGUMENT_INVALID');
-    expect(bad.body.error.message).toContain('running, completed');
+    expect(ids(failed.body)).toEqual([fx.brokenId]);
+    expect(failed.body.total).toBe(1);
+    const tiny = await get('/api/runs?q=TINY');
+    expect(ids(tiny.body).sort()).toEqual([fx.trainedId, fx.secondId].sort());
+    expect(tiny.body.total).toBe(2);
+    const trials = await get(`/api/runs?study=${fx.studyId}&q=trial&limit=5`);
+    expect(trials.body.total).toBe(8);
+    expect(trials.body.runs).toHaveLength(5);
+    expect(trials.body.runs.every((r: { studyId: number }) => r.studyId === fx.studyId)).toBe(true);
+    // % and _ are plain text, not LIKE wildcards
+    expect((await get('/api/runs?q=%25')).body.total).toBe(0);
+    expect((await get('/api/runs?q=_')).body.total).toBe(0);
+  });
+
+  it('refuses a bad status, sort, order, limit or offset with a coded error that names what works', async () => {
+    for (const [query, says] of [
+      ['status=sleeping', 'running, completed'],
+      ['sort=colour', 'metrics.<name>'],
+      ['sort=metrics.a%22b', 'metrics.<name>'],
+      ['order=up', 'asc or desc'],
+      ['limit=0', 'from 1 to 1000'],
+      ['limit=1001', 'from 1 to 1000'],
+      ['limit=ten', 'from 1 to 1000'],
+      ['offset=-1', 'offset must be'],
+      ['study=abc', 'study must be'],
+    ]) {
+      const bad = await get(`/api/runs?${query}`);
+      expect([query, bad.status, bad.body.error.code]).toEqual([query, 400, 'ARGUMENT_INVALID']);
+      expect(`${bad.body.error.message} ${bad.body.error.details.hint}`).toContain(says);
+    }
+  });
+
+  it('answers 304 while nothing changed for the same page, 200 for another page or once an epoch is logged', async () => {
+    const first = await dashboard.app.request('/api/runs?limit=2');
+    const etag = first.headers.get('etag') as string;
+    const again = await dashboard.app.request('/api/runs?limit=2', { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    const other = await dashboard.app.request('/api/runs?limit=2&offset=2', { headers: { 'if-none-match': etag } });
+    expect(other.status).toBe(200);
+    expect(other.headers.get('etag')).not.toBe(etag);
+    const before = ((await first.json()) as Json).runs.find((r: { id: number }) => r.id === fx.runningId);
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    fx.appendEpoch();
+    const changed = await dashboard.app.request('/api/runs?limit=2', { headers: { 'if-none-match': etag } });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    // the cached page of the old store state is not served again: the running run shows its new epoch
+    const after = ((await changed.json()) as Json).runs.find((r: { id: number }) => r.id === fx.runningId);
+    expect(after.epochCount).toBe(before.epochCount + 1);
+    expect(changed.headers.get('server-timing')).toMatch(/total;dur=/);
   });
 });
 

@@ -51,6 +51,16 @@ async function train(root: string, data: string, name: string, learningRate: num
   return result.runId;
 }
 
+/** Reads a store as the dashboard does (read only, closed again), for tests to compare the pages with. */
+export function readStore<T>(root: string, read: (store: Store) => T): T {
+  const store = openStore({ root, readOnly: true });
+  try {
+    return read(store);
+  } finally {
+    store.close();
+  }
+}
+
 /** Builds the fixture store in a fresh temporary folder (about ten seconds: two tiny trainings). */
 export async function makeFixture(): Promise<Fixture> {
   const base = tempDir('optik-dashboard-');

@@ -2,11 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import { isOptikError, OptikError } from '@optik/core';
-import { RUN_STATUSES, type RunStatus } from '@optik/track';
 import { type Context, Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { timing } from 'hono/timing';
 import { contentType, readJson, safeFile } from './files.js';
+import { AnswerCache, etagOf, parseRunsQuery, storeSort } from './query.js';
 import { StoreReader } from './store.js';
 import { compareView, epochRows, learningCurves, predictionImage, runRow, runView, studyView } from './views.js';
 
@@ -55,7 +55,7 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
   const reader = new StoreReader(options.root);
   const pollMs = options.pollMs ?? 100;
   const app = new Hono();
-  let runsCache: { key: string; body: string } | undefined;
+  const answers = new AnswerCache();
   app.onError((error, c) => errorResponse(c, error));
   // Server-Timing on every answered request (scripts and the benchmark read it); not on the live event streams.
   const serverTiming = timing({ crossOrigin: false });
@@ -64,7 +64,7 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
   app.get('/api', (c) =>
     c.json({
       endpoints: [
-        'GET /api/runs?task=&status=&study=',
+        'GET /api/runs?task=&status=&study=&q=&sort=id&order=desc&limit=100&offset=0 (one page: { root, total, offset, limit, sort, order, runs }; sort: id, name, task, status, createdAt, durationMs, epochCount, trialNumber or metrics.<key>)',
         'GET /api/runs/:id',
         'GET /api/runs/:id/events (text/event-stream: epoch, status)',
         'GET /api/runs/:id/predictions/:row/image',
@@ -86,35 +86,36 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
     }
   });
 
-  app.get('/api/runs', (c) => {
-    const task = c.req.query('task');
-    const status = c.req.query('status');
-    const study = c.req.query('study');
-    if (status !== undefined && !(RUN_STATUSES as readonly string[]).includes(status)) {
-      throw new OptikError('ARGUMENT_INVALID', `Unknown run status "${status}".`, {
-        received: status,
-        hint: `Use one of ${RUN_STATUSES.join(', ')}.`,
-      });
-    }
-    // The Runs page polls: an unchanged store answers 304 from one small query instead of every run again.
-    const etag = `W/"${reader.read((store) => store.changeStamp())}"`;
+  app.get('/api/runs', async (c) => {
+    const query = parseRunsQuery(c.req.query());
+    // The Runs page polls its page: an unchanged store answers 304 from one small query instead of the page again.
+    const stamp = reader.read((store) => store.changeStamp());
+    const etag = etagOf(stamp, query.key);
     c.header('cache-control', 'no-cache');
     c.header('etag', etag);
     if (c.req.header('if-none-match') === etag) return c.body(null, 304);
-    // Another tab or a reload while nothing changed gets the same answer without reading every run again.
-    const key = `${etag} ${task ?? ''} ${status ?? ''} ${study ?? ''}`;
-    if (runsCache?.key === key) return c.body(runsCache.body, 200, { 'content-type': 'application/json' });
-    const runs = reader.read((store) =>
-      store.listRuns({
-        ...(task ? { task } : {}),
-        ...(status ? { status: status as RunStatus } : {}),
-        ...(study ? { studyId: idParam(study, 'study') } : {}),
-        order: 'desc',
-        metrics: 'numbers',
-      }),
+    // Paged, sorted and filtered in SQL: one page of runs (top-level numeric metrics only) and one COUNT.
+    const body = await answers.get(stamp, `runs ${query.key}`, () =>
+      reader.read((store) => ({
+        root: options.root,
+        total: store.countRuns(query.filter),
+        offset: query.offset,
+        limit: query.limit,
+        sort: query.sort,
+        order: query.order,
+        runs: store
+          .listRuns({
+            ...query.filter,
+            sortBy: storeSort(query.sort),
+            order: query.order,
+            limit: query.limit,
+            offset: query.offset,
+            metrics: 'numbers',
+          })
+          .map(runRow),
+      })),
     );
-    runsCache = { key, body: JSON.stringify({ root: options.root, runs: runs.map(runRow) }) };
-    return c.body(runsCache.body, 200, { 'content-type': 'application/json' });
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/api/runs/:id', (c) => {
@@ -192,8 +193,16 @@ export function createDashboardApp(options: DashboardAppOptions): { app: Hono; c
 
   app.get('/api/studies/:id', async (c) => {
     const id = idParam(c.req.param('id'), 'study');
-    const { store, study } = reader.read((s) => ({ store: s, study: s.getStudy(id) }));
-    return c.json(await studyView(store, study));
+    const stamp = reader.read((store) => store.changeStamp());
+    const etag = etagOf(stamp, `study ${id}`);
+    c.header('cache-control', 'no-cache');
+    c.header('etag', etag);
+    if (c.req.header('if-none-match') === etag) return c.body(null, 304);
+    const body = await answers.get(stamp, `study ${id}`, () => {
+      const { store, study } = reader.read((s) => ({ store: s, study: s.getStudy(id) }));
+      return studyView(store, study);
+    });
+    return c.body(body, 200, { 'content-type': 'application/json' });
   });
 
   app.get('/api/datasets', (c) =>

@@ -274,7 +274,8 @@ export interface TrialRow {
 
 /** The Study page: trials with parameters and values, the best trial, parameter importance and the charts. */
 export function studyView(store: Store, study: StudyRecord) {
-  const runs = store.listRuns({ studyId: study.id, sortBy: 'trialNumber' });
+  // Only each trial's run id here (the trials come from the storage): the light listing skips config and metrics.
+  const runs = store.listRuns({ studyId: study.id, sortBy: 'trialNumber', metrics: 'numbers' });
   const storage = new TrackStudyStorage({ store, objective: study.objective, task: study.task ?? 'classification' });
   // listTrials is synchronous work behind a promise; read the runs once and map them the same way.
   return storage.listTrials(String(study.id)).then((trials) => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isOptikError } from '@optik/core';
 import { parseCsv, tempDir } from '@optik/testing';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { flattenParams, openStore, runPaths, type Store } from '../index.js';
@@ -250,6 +251,41 @@ describe('listRuns, compareRuns, exportCsv', () => {
     expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' }).map((r) => r.id)).toEqual([2, 3, 1, 4]);
     expect(store.listRuns({ sortBy: 'params.train.learningRate', limit: 1 }).map((r) => r.id)).toEqual([2]);
     expect(() => store.listRuns({ sortBy: 'colour' })).toThrow(/Cannot sort runs by "colour"/);
+    expect(() => store.listRuns({ sortBy: 'metrics.a"b' })).toThrow(/Cannot sort runs by "metrics.a"b"/);
+  });
+
+  it('pages, counts and searches in SQL: offset/limit slices the ordered list, countRuns the whole match', () => {
+    const store = populated();
+    const tagged = store.createRun({
+      task: 'classification',
+      name: 'grid_1',
+      config: {},
+      tags: ['Night-Batch', '50%'],
+    });
+    tagged.logEpoch(1, { loss: 1 });
+    const all = store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc' }).map((r) => r.id);
+    expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', limit: 2 }).map((r) => r.id)).toEqual(
+      all.slice(0, 2),
+    );
+    expect(store.listRuns({ sortBy: 'metrics.accuracy', order: 'desc', limit: 2, offset: 2 }).map((r) => r.id)).toEqual(
+      all.slice(2, 4),
+    );
+    expect(store.listRuns({ order: 'desc', offset: 3 }).map((r) => r.id)).toEqual([2, 1]);
+    expect(store.listRuns({ offset: 10 })).toEqual([]);
+    expect(store.countRuns()).toBe(5);
+    expect(store.countRuns({ task: 'classification', status: 'completed' })).toBe(3);
+    // search: name, task or a tag contains the text, whatever its case; % and _ are plain characters
+    expect(store.listRuns({ search: 'night' }).map((r) => r.id)).toEqual([tagged.id]);
+    expect(store.listRuns({ search: 'DETECT' }).map((r) => r.task)).toEqual(['detection']);
+    expect(store.countRuns({ search: 'exp' })).toBe(4);
+    expect(store.countRuns({ search: 'BEST' })).toBe(1);
+    expect(store.listRuns({ search: 'D_1' }).map((r) => r.name)).toEqual(['grid_1']);
+    expect(store.countRuns({ search: 'p_' })).toBe(0);
+    expect(store.countRuns({ search: '%' })).toBe(1);
+    expect(store.countRuns({ search: 'grid', status: 'running' })).toBe(1);
+    // epochCount sorts by the number of epochs logged (ties by id)
+    expect(store.listRuns({ sortBy: 'epochCount', order: 'desc' }).map((r) => r.epochCount)).toEqual([2, 2, 2, 1, 0]);
+    expect(() => store.listRuns({ offset: -1 })).toThrow(/offset/);
   });
 
   it('compares parameters and metrics, flags differences and picks the best run per metric', () => {
@@ -429,6 +465,37 @@ describe('changeStamp', () => {
     expect(seen.size).toBe(7);
     expect(reader.changeStamp()).toBe(reader.changeStamp());
     reader.close();
+  });
+
+  it('finds the last update in an index (not every run row); a store made before it gains it when opened writable', () => {
+    const store = freshStore();
+    store.createRun({ task: 'classification', config: CONFIG });
+    const stamp = store.changeStamp();
+    store.close();
+    const indexes = () => {
+      const db = new Database(store.dbPath, { readonly: true });
+      try {
+        const plan = db
+          .prepare<[], { detail: string }>('EXPLAIN QUERY PLAN SELECT MAX(updated_at) FROM runs')
+          .all()
+          .map((p) => p.detail);
+        return { names: (db.pragma('index_list(runs)') as { name: string }[]).map((i) => i.name), plan };
+      } finally {
+        db.close();
+      }
+    };
+    expect(indexes().names).toContain('runs_updated');
+    expect(indexes().plan.join(' ')).toContain('runs_updated');
+    const db = new Database(store.dbPath);
+    db.exec('DROP INDEX runs_updated');
+    db.close();
+    // Read only changes nothing (and still answers); the next writable open adds the index back.
+    const reader = openStore({ root: store.root, readOnly: true });
+    expect(reader.changeStamp().split('.').slice(1)).toEqual(stamp.split('.').slice(1));
+    reader.close();
+    expect(indexes().names).not.toContain('runs_updated');
+    freshStore(store.root);
+    expect(indexes().names).toContain('runs_updated');
   });
 });
 

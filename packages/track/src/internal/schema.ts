@@ -89,6 +89,10 @@ export const RunFilterSchema = z
     sortBy: z.string().min(1).default('id'),
     order: z.enum(['asc', 'desc']).default('asc'),
     limit: z.number().int().min(1).optional(),
+    /** Skip this many runs of the ordered list first (a page: `offset: 200, limit: 100`). */
+    offset: z.number().int().min(0).optional(),
+    /** A case-insensitive piece of text that the run's name, task or one of its tags contains. */
+    search: z.string().min(1).max(200).optional(),
     /**
      * `all` (default): each run's final metrics as stored. `numbers`: only its top-level numbers (accuracy, f1 …),
      * picked out inside SQLite: a listing of thousands of runs then skips their per-class tables and matrices.

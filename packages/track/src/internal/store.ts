@@ -71,7 +71,51 @@ const SORT_COLUMNS: Record<string, string> = {
   status: 'r.status',
   duration: 'r.elapsed_ms',
   trialNumber: 'r.trial_number',
+  epochCount: 'epoch_count',
 };
+
+/** The WHERE clause (with its leading space, or empty) and its arguments for a run filter. */
+function whereOf(f: z.output<typeof RunFilterSchema>): { where: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (f.task !== undefined) {
+    where.push('r.task = ?');
+    args.push(f.task);
+  }
+  if (f.status !== undefined) {
+    const statuses = Array.isArray(f.status) ? f.status : [f.status];
+    where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`);
+    args.push(...statuses);
+  }
+  for (const tag of f.tags ?? []) {
+    where.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)');
+    args.push(tag);
+  }
+  if (f.studyId !== undefined) {
+    where.push('r.study_id = ?');
+    args.push(f.studyId);
+  }
+  if (f.name !== undefined) {
+    where.push(/[*?[]/.test(f.name) ? 'r.name GLOB ?' : 'r.name = ?');
+    args.push(f.name);
+  }
+  if (f.search !== undefined) {
+    // LIKE ignores ASCII case; the text's own % and _ match only themselves.
+    const pattern = `%${f.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    where.push(
+      `(r.name LIKE ? ESCAPE '\\' OR r.task LIKE ? ESCAPE '\\'
+        OR EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value LIKE ? ESCAPE '\\'))`,
+    );
+    args.push(pattern, pattern, pattern);
+  }
+  return { where: where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', args };
+}
+
+/** LIMIT / OFFSET of a run filter (SQLite needs a LIMIT before an OFFSET: -1 is none). */
+function pageOf(f: z.output<typeof RunFilterSchema>): string {
+  if (f.limit === undefined && f.offset === undefined) return '';
+  return ` LIMIT ${f.limit ?? -1}${f.offset === undefined ? '' : ` OFFSET ${f.offset}`}`;
+}
 
 /**
  * The run store: one SQLite database (WAL, busy timeout) shared by every process and worker thread that opens
@@ -314,37 +358,18 @@ export class Store {
     return this.openRun(ref).record();
   }
 
-  /** Runs matching a filter, in the order asked (`sortBy`: id, createdAt, duration, `metrics.<key>`, `params.<key>` …). */
+  /**
+   * Runs matching a filter, in the order asked (`sortBy`: id, createdAt, duration, epochCount, `metrics.<key>`,
+   * `params.<key>` …); `limit` and `offset` give one page of them, {@link Store.countRuns} how many match in all.
+   */
   listRuns(filter: RunFilter = {}): RunInfo[] {
     const f = parseOrThrow(RunFilterSchema, filter, { what: 'run filter' });
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.task !== undefined) {
-      where.push('r.task = ?');
-      args.push(f.task);
-    }
-    if (f.status !== undefined) {
-      const statuses = Array.isArray(f.status) ? f.status : [f.status];
-      where.push(`r.status IN (${statuses.map(() => '?').join(', ')})`);
-      args.push(...statuses);
-    }
-    for (const tag of f.tags ?? []) {
-      where.push('EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)');
-      args.push(tag);
-    }
-    if (f.studyId !== undefined) {
-      where.push('r.study_id = ?');
-      args.push(f.studyId);
-    }
-    if (f.name !== undefined) {
-      where.push(/[*?[]/.test(f.name) ? 'r.name GLOB ?' : 'r.name = ?');
-      args.push(f.name);
-    }
+    const { where, args } = whereOf(f);
     let orderBy = SORT_COLUMNS[f.sortBy];
     const orderArgs: unknown[] = [];
     if (orderBy === undefined) {
       const match = /^(metrics|params)\.(.+)$/.exec(f.sortBy);
-      if (match === null) {
+      if (match?.[2] === undefined || match[2].includes('"')) {
         throw new OptikError('ARGUMENT_INVALID', `Cannot sort runs by "${f.sortBy}".`, {
           received: f.sortBy,
           hint: `Use one of ${Object.keys(SORT_COLUMNS).join(', ')}, metrics.<name> or params.<name>.`,
@@ -354,8 +379,8 @@ export class Store {
       orderArgs.push(`$."${match[2]}"`);
     }
     const numbersOnly = f.metrics === 'numbers';
-    const sql = `${numbersOnly ? SELECT_RUN_LIGHT : SELECT_RUN}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY ${orderBy} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, r.id ASC${f.limit === undefined ? '' : ` LIMIT ${f.limit}`}`;
+    const sql = `${numbersOnly ? SELECT_RUN_LIGHT : SELECT_RUN}${where}
+      ORDER BY ${orderBy} ${f.order === 'desc' ? 'DESC' : 'ASC'} NULLS LAST, r.id ASC${pageOf(f)}`;
     const now = Date.now();
     const rows = this.#db.prepare<unknown[], RunRow>(sql).all(...args, ...orderArgs);
     if (!numbersOnly) return rows.map((row) => toRunInfo(row, this.root, now));
@@ -376,6 +401,22 @@ export class Store {
       entry[key] = value;
     }
     return rows.map((row) => ({ ...toRunInfo(row, this.root, now), metrics: numbers.get(row.id) ?? {} }));
+  }
+
+  /**
+   * How many runs match a filter (its task, status, tags, study, name and search; order and paging aside): the total
+   * beside one page of `listRuns`. One COUNT in SQLite.
+   *
+   * @example
+   * ```ts
+   * const page = store.listRuns({ search: 'baseline', sortBy: 'metrics.accuracy', order: 'desc', limit: 100, offset: 200 });
+   * const total = store.countRuns({ search: 'baseline' }); // runs 201–300 of `total`
+   * ```
+   */
+  countRuns(filter: RunFilter = {}): number {
+    const f = parseOrThrow(RunFilterSchema, filter, { what: 'run filter' });
+    const { where, args } = whereOf(f);
+    return this.#db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM runs r${where}`).get(...args)?.n ?? 0;
   }
 
   /**

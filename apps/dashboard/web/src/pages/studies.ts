@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, apiIfChanged } from '../api.js';
 import { chart } from '../charts.js';
 import { formatNumber, h, problem, section, statusBadge, table } from '../dom.js';
 
@@ -56,7 +56,9 @@ export async function studiesPage(main: HTMLElement): Promise<undefined> {
 
 /** Study: the trials table, the best trial and its run, objective over trials, importance, parallel coordinates. */
 export async function studyPage(main: HTMLElement, _p: URLSearchParams, id?: number): Promise<() => void> {
-  const view = await api<StudyView>(`/api/studies/${id}`);
+  const first = await apiIfChanged<StudyView>(`/api/studies/${id}`, undefined);
+  const view = first.body as StudyView;
+  let etag = first.etag;
   const { study } = view;
   main.append(
     h('h1', {}, `Study ${study.name} `, h('span', { class: 'muted' }, `#${study.id}`), ' ', statusBadge(study.status)),
@@ -103,7 +105,11 @@ export async function studyPage(main: HTMLElement, _p: URLSearchParams, id?: num
   // Live while `optik tune` runs: reload the study when its trial count changes.
   const timer = setInterval(async () => {
     try {
-      const next = await api<StudyView>(`/api/studies/${id}`);
+      // An unchanged store answers 304: nothing is sent or parsed again.
+      const answer = await apiIfChanged<StudyView>(`/api/studies/${id}`, etag);
+      const next = answer.body;
+      if (next === undefined) return;
+      etag = answer.etag;
       if (next.trials.length !== view.trials.length || next.study.status !== study.status)
         window.dispatchEvent(new HashChangeEvent('hashchange'));
     } catch {
