@@ -11,44 +11,21 @@
 // with the run's postprocess settings, the COCOeval port), so only training differs. It prints both test results,
 // the mAP@0.5 gap and the training-speed ratio (Optik samples/s ÷ PyTorch samples/s, both excluding validation).
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { initBackend } from '@optik/backend';
 import { detectionGrid, ensureSynthDataset, loadImages, openSource } from '@optik/data';
 import { DetectionMetrics } from '@optik/metrics';
-import { loadPipelineConfig, runTraining } from '@optik/pipeline';
 import { decodeDetections, presetLayers } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
-import { parse as parseYaml } from 'yaml';
+import { fail, printComparison, runPort, startPortBench } from './torch-port.mjs';
 
-const { values } = parseArgs({
-  options: {
-    run: { type: 'string' },
-    config: { type: 'string', default: 'examples/detection/train.yaml' },
-    threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
-  },
-});
+const run = await startPortBench({ name: 'bench-detect', config: 'examples/detection/train.yaml' });
+const { values, runDir, config, metrics, learningRates } = run;
 
-let runDir = values.run === undefined ? undefined : resolve(values.run);
-if (runDir === undefined) {
-  const config = loadPipelineConfig(values.config, { name: `bench-detect-${Date.now()}` });
-  console.error(`bench: training ${values.config} with Optik …`);
-  runDir = (await runTraining(config, { log: (line) => console.error(line), progress: false })).runDir;
-}
-const config = parseYaml(readFileSync(join(runDir, 'config.yaml'), 'utf8'));
-const metrics = JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8'));
-const rows = readFileSync(join(runDir, 'results.csv'), 'utf8').trim().split('\n');
-const header = rows[0].split(',');
-const column = (name) => rows.slice(1).map((row) => Number(row.split(',')[header.indexOf(name)]));
-const learningRates = column('learning_rate');
-const speeds = column('samples_per_second');
-const optikSpeed = speeds.reduce((a, b) => a + b, 0) / speeds.length;
-
-if (config.data.synth === undefined) throw new Error('bench:detect exports the synth set only');
+if (config.data.synth === undefined) fail('bench:detect exports the synth set only');
 const set = await ensureSynthDataset({
   ...config.data.synth,
   ...(config.data.cacheDir ? { cacheDir: config.data.cacheDir } : {}),
@@ -84,7 +61,7 @@ const transforms = config.augment?.transforms ?? [];
 const flip = transforms.find((t) => t.type === 'RandomFlip' && (t.mode ?? 'horizontal') === 'horizontal');
 const brightness = transforms.find((t) => t.type === 'RandomBrightness');
 const unported = transforms.filter((t) => t !== flip && t !== brightness).map((t) => t.type);
-if (unported.length > 0) throw new Error(`bench:detect: the port has no ${unported.join(', ')}`);
+if (unported.length > 0) fail(`the port has no ${unported.join(', ')}`);
 const model = config.model;
 const [height, width] = config.data.imageSize;
 const channels = data.train.channels;
@@ -121,18 +98,7 @@ writeFileSync(
 const script = fileURLToPath(new URL('./detection_torch.py', import.meta.url));
 const outFile = join(dir, 'test-outputs.f32');
 console.error(`bench: training the PyTorch port for ${learningRates.length} epochs …`);
-const python = spawnSync('python3', [script, '--data', dir, '--out', outFile, '--threads', values.threads], {
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-if (python.status !== 0) {
-  rmSync(dir, { recursive: true, force: true });
-  // Not a throw: tfjs-wasm's uncaught-exception handler would print its whole module source.
-  console.error('bench: the PyTorch port failed (its error is above)');
-  process.exit(1);
-}
-const torch = JSON.parse(python.stdout.trim().split('\n').at(-1));
+const torch = runPort(script, ['--data', dir, '--out', outFile, '--threads', values.threads], { cleanup: dir });
 
 await initBackend({ log: false });
 // Score the port's test outputs with Optik's own decoding and COCOeval port.
@@ -152,22 +118,19 @@ scorer.update(
 const port = scorer.result();
 
 const optik = { map50: metrics.map50 ?? metrics.ap50, map: metrics.map ?? metrics.ap };
-const f = (v) => (v === undefined ? '–' : v.toFixed(4));
-console.log(
-  `detection: synth set (${set.root}), ${learningRates.length} epochs, batch ${config.data.batchSize}, ${height}×${width}`,
-);
-console.log('                  mAP@0.5   mAP@[.5:.95]  train samples/s');
-console.log(`optik (wasm)      ${f(optik.map50)}    ${f(optik.map)}        ${optikSpeed.toFixed(1)}`);
-console.log(
-  `pytorch ${torch.torch.padEnd(9)} ${f(port.ap50)}    ${f(port.ap)}        ${torch.trainSamplesPerSecond.toFixed(1)} (${torch.threads} threads)`,
-);
-console.log(
-  `gap (optik − pytorch) in mAP@0.5: ${((optik.map50 - port.ap50) * 100).toFixed(2)} points; speed ratio optik/pytorch: ${(optikSpeed / torch.trainSamplesPerSecond).toFixed(2)}×`,
-);
+printComparison({
+  title: `detection: synth set (${set.root}), ${learningRates.length} epochs, batch ${config.data.batchSize}, ${height}×${width}`,
+  scores: [
+    ['mAP@0.5', optik.map50, port.ap50],
+    ['mAP@[.5:.95]', optik.map, port.ap],
+  ],
+  run,
+  port: torch,
+});
 console.log(
   JSON.stringify({
     runDir,
-    optik: { ...optik, trainSamplesPerSecond: optikSpeed },
+    optik: { ...optik, trainSamplesPerSecond: run.samplesPerSecond },
     pytorch: { ...torch, test: { map50: port.ap50, map: port.ap } },
   }),
 );

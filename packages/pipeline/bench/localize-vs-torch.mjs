@@ -10,40 +10,17 @@
 // (Optik samples/s ÷ PyTorch samples/s, both excluding validation). PyTorch: the newest the machine has
 // (`pip install --no-deps torch` finds a 2.x CPU wheel offline here; Debian's python3-torch is 1.13).
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadBuiltinDataset } from '@optik/data';
-import { loadPipelineConfig, runTraining } from '@optik/pipeline';
-import { parse as parseYaml } from 'yaml';
+import { fail, printComparison, runPort, startPortBench } from './torch-port.mjs';
 
-const { values } = parseArgs({
-  options: {
-    run: { type: 'string' },
-    config: { type: 'string', default: 'examples/localization/train.yaml' },
-    threads: { type: 'string', default: String(Math.min(2, availableParallelism())) },
-  },
-});
+const run = await startPortBench({ name: 'bench-localize', config: 'examples/localization/train.yaml' });
+const { values, runDir, config, metrics, learningRates } = run;
 
-let runDir = values.run === undefined ? undefined : resolve(values.run);
-if (runDir === undefined) {
-  const config = loadPipelineConfig(values.config, { name: `bench-localize-${Date.now()}` });
-  console.error(`bench: training ${values.config} with Optik …`);
-  runDir = (await runTraining(config, { log: (line) => console.error(line), progress: false })).runDir;
-}
-const config = parseYaml(readFileSync(join(runDir, 'config.yaml'), 'utf8'));
-const metrics = JSON.parse(readFileSync(join(runDir, 'metrics.json'), 'utf8'));
-const rows = readFileSync(join(runDir, 'results.csv'), 'utf8').trim().split('\n');
-const header = rows[0].split(',');
-const column = (name) => rows.slice(1).map((row) => Number(row.split(',')[header.indexOf(name)]));
-const learningRates = column('learning_rate');
-const speeds = column('samples_per_second');
-const optikSpeed = speeds.reduce((a, b) => a + b, 0) / speeds.length;
-
-if (config.data.dataset === undefined) throw new Error('bench:localize exports built-in datasets only');
+if (config.data.dataset === undefined) fail('bench:localize exports built-in datasets only');
 const data = await loadBuiltinDataset(config.data.dataset, { seed: config.seed });
 const dir = mkdtempSync(join(tmpdir(), 'optik-loc-bench-'));
 const splits = {};
@@ -72,13 +49,8 @@ writeFileSync(
 
 const script = fileURLToPath(new URL('./localization_torch.py', import.meta.url));
 console.error(`bench: training the PyTorch port for ${learningRates.length} epochs …`);
-const python = spawnSync('python3', [script, '--data', dir, '--threads', values.threads], {
-  encoding: 'utf8',
-  maxBuffer: 64 * 1024 * 1024,
-});
+const torch = runPort(script, ['--data', dir, '--threads', values.threads], { cleanup: dir });
 rmSync(dir, { recursive: true, force: true });
-if (python.status !== 0) throw new Error(`the PyTorch port failed:\n${python.stderr}`);
-const torch = JSON.parse(python.stdout.trim().split('\n').at(-1));
 
 const optik = {
   locAccuracy50: metrics.locAccuracy.find((a) => a.threshold === 0.5)?.accuracy,
@@ -86,16 +58,18 @@ const optik = {
   meanIou: metrics.meanIou,
   accuracy: metrics.accuracy,
 };
-const f = (v) => (v === undefined ? '–' : v.toFixed(4));
-console.log(`localization: ${config.data.dataset}, ${learningRates.length} epochs, batch ${config.data.batchSize}`);
-console.log('                  loc.acc@0.5  loc.acc@0.75  mean IoU  class acc  train samples/s');
+printComparison({
+  title: `localization: ${config.data.dataset}, ${learningRates.length} epochs, batch ${config.data.batchSize}`,
+  scores: [
+    ['loc.acc@0.5', optik.locAccuracy50, torch.test.locAccuracy50],
+    ['loc.acc@0.75', optik.locAccuracy75, torch.test.locAccuracy75],
+    ['mean IoU', optik.meanIou, torch.test.meanIou],
+    ['class acc', optik.accuracy, torch.test.accuracy],
+  ],
+  run,
+  port: torch,
+  speedDigits: 0,
+});
 console.log(
-  `optik (wasm)      ${f(optik.locAccuracy50)}       ${f(optik.locAccuracy75)}        ${f(optik.meanIou)}    ${f(optik.accuracy)}     ${optikSpeed.toFixed(0)}`,
+  JSON.stringify({ runDir, optik: { ...optik, trainSamplesPerSecond: run.samplesPerSecond }, pytorch: torch }),
 );
-console.log(
-  `pytorch ${torch.torch.padEnd(9)} ${f(torch.test.locAccuracy50)}       ${f(torch.test.locAccuracy75)}        ${f(torch.test.meanIou)}    ${f(torch.test.accuracy)}     ${torch.trainSamplesPerSecond.toFixed(0)} (${torch.threads} threads)`,
-);
-console.log(
-  `gap (optik − pytorch) in loc.acc@0.5: ${((optik.locAccuracy50 - torch.test.locAccuracy50) * 100).toFixed(2)} points; speed ratio optik/pytorch: ${(optikSpeed / torch.trainSamplesPerSecond).toFixed(2)}×`,
-);
-console.log(JSON.stringify({ runDir, optik: { ...optik, trainSamplesPerSecond: optikSpeed }, pytorch: torch }));
