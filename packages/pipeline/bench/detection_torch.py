@@ -70,9 +70,11 @@ class SameConv(nn.Conv2d):
         if init == "glorot":
             nn.init.xavier_uniform_(self.weight)
         elif init == "he":
-            # tfjs heNormal: truncated normal, stddev sqrt(2 / fan_in).
+            # tfjs heNormal: a normal of stddev sqrt(2 / fan_in) truncated at 2 stddev, with no rescaling (unlike
+            # Keras, tfjs does not divide by 0.8796, so the drawn weights' spread is 0.88 of the nominal stddev).
             fan_in = cin * kernel * kernel
-            nn.init.trunc_normal_(self.weight, std=math.sqrt(2 / fan_in) / 0.87962566103423978, a=-2 * math.sqrt(2 / fan_in) / 0.87962566103423978, b=2 * math.sqrt(2 / fan_in) / 0.87962566103423978)
+            std = math.sqrt(2 / fan_in)
+            nn.init.trunc_normal_(self.weight, std=std, a=-2 * std, b=2 * std)
         else:
             nn.init.normal_(self.weight, std=0.01)
         if bias:
