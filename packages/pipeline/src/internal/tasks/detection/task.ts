@@ -37,7 +37,7 @@ export interface DetectionPredictions {
 
 const EVAL_BATCH = 64;
 /** Detections drawn in the test grid and returned by `optik predict` need at least this score (by default). */
-const SHOW_SCORE = 0.25;
+export const SHOW_SCORE = 0.25;
 
 function gridOf(p: DetectionPredictions): DetectionGrid {
   return detectionGrid({ imageSize: [p.imageSize[0], p.imageSize[1]], strides: [...p.strides] });
@@ -140,7 +140,7 @@ function hasMultiSample(t: unknown): boolean {
  * with Mosaic/CopyPaste run per image with the batch as the pool of partner images. Either way the boxes are then
  * clipped to the image and those below `minBoxArea` visible pixels are dropped.
  */
-function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
+export function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
   const multi = hasMultiSample(pipeline);
   return (batch, rng) => {
     const [n, height, width, channels] = batch.xs.shape;
@@ -178,11 +178,15 @@ function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch,
   };
 }
 
-function fmtBox(box: readonly number[]): string {
+export function fmtBox(box: readonly number[]): string {
   return box.map((v) => v.toFixed(1)).join(' ');
 }
 
-function reportOf(report: DetectionReport, p: DetectionPredictions, detections: readonly Detections[]) {
+export function reportOf(
+  report: DetectionReport,
+  p: Pick<DetectionPredictions, 'truths' | 'postprocess'>,
+  detections: readonly Detections[],
+) {
   return {
     map: report.ap,
     map50: report.ap50,
@@ -210,7 +214,7 @@ function reportOf(report: DetectionReport, p: DetectionPredictions, detections: 
   };
 }
 
-function reportSection(report: ReturnType<typeof reportOf>): TaskArtifacts['report'] {
+export function reportSection(report: ReturnType<typeof reportOf>): TaskArtifacts['report'] {
   const value = (v: number) => (v < 0 ? '–' : fmt(v));
   return {
     metricsRows: [
