@@ -12,14 +12,20 @@ import {
   type SampleTarget,
 } from '@optik/core';
 import { detectionGrid, encodeInstanceTargets, type InMemoryDataset, imageDimensions } from '@optik/data';
-import { DetectionMetrics, type DetectionReport, type DetectionTruth } from '@optik/metrics';
-import { csvLine } from '@optik/track';
+import { DetectionMetrics, type DetectionTruth } from '@optik/metrics';
 import { instanceSegmentationLoss } from '@optik/train';
-import { classColors, drawBoxes, imageGrid, lineChart, overlayMask, renderPng } from '@optik/viz';
+import { classColors, drawBoxes, imageGrid, overlayMask } from '@optik/viz';
 import { type DecodeInstancesOptions, decodeInstances, type InstanceDetections, InstanceSegmenter } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { fmt } from '../../run/report.js';
-import { detectionAugment, fmtBox, reportOf, reportSection, SHOW_SCORE } from '../detection/task.js';
+import {
+  detectionAugment,
+  detectionTables,
+  prCurvePlot,
+  reportOf,
+  reportSection,
+  SHOW_SCORE,
+} from '../detection/task.js';
 import { resizeIds } from '../segmentation/task.js';
 import { boxInFile, imagesTensor } from '../shared/images.js';
 import type { Task, TaskArtifacts } from '../types.js';
@@ -211,68 +217,23 @@ export const instanceSegmentationTask: Task<InstanceSegmentationConfig, Instance
   async writeArtifacts({ dir, plotsDir, predictions, evaluation, dataset, classNames }) {
     const { instances, segm } = evaluateAll(predictions, classNames);
     const report = evaluation.report as unknown as Record<'mask' | 'box', ReturnType<typeof reportOf>>;
-    const name = (id: number) => classNames[id] ?? String(id);
-    // predictions.csv: one row per test image; segmentations.json: COCO results (image_id = row + 1,
-    // category_id = class index + 1, bbox [x, y, w, h] and compressed RLE masks in the model's input pixels).
-    const lines = [csvLine(['id', 'true_instances', 'detections', 'true', 'predicted'])];
-    const results: Record<string, unknown>[] = [];
+    // predictions.csv as detection's; segmentations.json: its COCO results plus each mask as a compressed RLE
+    // (`segmentation: { size: [h, w], counts }`), in the model's input pixels.
+    const { csv, results } = detectionTables(instances, predictions.truths, dataset.sources, classNames);
     const [height, width] = predictions.imageSize;
-    instances.forEach((d, i) => {
-      const truth = predictions.truths[i] as DetectionTruth;
-      lines.push(
-        csvLine([
-          dataset.sources?.[i] ?? String(i),
-          String(truth.boxes.length),
-          String(d.boxes.length),
-          truth.boxes.map((b, k) => `${name(truth.labels[k] as number)} ${fmtBox(b)}`).join('; '),
-          d.boxes
-            .map((b, k) => `${name(d.labels[k] as number)} ${(d.scores[k] as number).toFixed(3)} ${fmtBox(b)}`)
-            .join('; '),
-        ]),
-      );
-      d.boxes.forEach((b, k) => {
-        const round = (v: number) => Math.round(v * 100) / 100;
-        results.push({
-          image_id: i + 1,
-          category_id: (d.labels[k] as number) + 1,
-          bbox: [round(b[0]), round(b[1]), round(b[2] - b[0]), round(b[3] - b[1])],
-          score: Math.round((d.scores[k] as number) * 1e5) / 1e5,
-          segmentation: {
-            size: [height, width],
-            counts: rleToString(rleEncode((d.masks[k] as Mask).data, height, width)),
-          },
-        });
-      });
-    });
-    writeFileSync(join(dir, 'predictions.csv'), lines.join(''));
-    writeFileSync(join(dir, 'segmentations.json'), `${JSON.stringify(results)}\n`);
-
+    const masks = instances.flatMap((d) => d.masks);
+    const segmentations = results.map((result, j) => ({
+      ...result,
+      segmentation: { size: [height, width], counts: rleToString(rleEncode((masks[j] as Mask).data, height, width)) },
+    }));
+    writeFileSync(join(dir, 'predictions.csv'), csv);
+    writeFileSync(join(dir, 'segmentations.json'), `${JSON.stringify(segmentations)}\n`);
     const plots: TaskArtifacts['plots'][number][] = [];
-    const curve = segm.perCategory
-      .filter((c) => c.numGroundTruths > 0)
-      .flatMap((c) => {
-        const pr = segm.prCurve(c.categoryId, 0.5);
-        return pr.recall.map((recall, k) => ({
-          class: name(c.categoryId),
-          recall,
-          precision: Math.max(0, pr.precision[k] as number),
-        }));
-      });
-    if (curve.length > 0) {
-      writeFileSync(
-        join(plotsDir, 'pr-curve.png'),
-        await renderPng(
-          lineChart(curve, {
-            x: 'recall',
-            y: 'precision',
-            series: 'class',
-            points: false,
-            title: `Mask precision–recall at IoU 0.5 (test set; mask mAP@0.5 ${fmt(Math.max(0, report.mask.map50))})`,
-          }),
-        ),
-      );
-      plots.push({ file: 'pr-curve.png', caption: 'Mask precision against recall at IoU 0.5, one line per class.' });
-    }
+    const curve = await prCurvePlot(segm, classNames, plotsDir, {
+      title: `Mask precision–recall at IoU 0.5 (test set; mask mAP@0.5 ${fmt(Math.max(0, report.mask.map50))})`,
+      caption: 'Mask precision against recall at IoU 0.5, one line per class.',
+    });
+    if (curve !== undefined) plots.push(curve);
     const picked = Array.from({ length: Math.min(24, dataset.length) }, (_, i) => i);
     writeFileSync(
       join(plotsDir, 'test-predictions.png'),
