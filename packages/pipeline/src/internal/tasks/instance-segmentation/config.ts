@@ -1,3 +1,4 @@
+import { OptikError } from '@optik/core';
 import { DecodeInstancesSchema, InstanceSegmenterSchema } from '@optik/zoo';
 import { z } from 'zod';
 import { commonFields, positiveInt, seedSchema } from '../../config/sections.js';
@@ -49,5 +50,20 @@ export type InstanceSegmentationConfig = Omit<Parsed, 'model' | 'train' | 'augme
  * the largest stride — hence of the prototype stride, which divides the finest).
  */
 export function resolveInstanceSegmentation(parsed: unknown, meta: { file?: string }): InstanceSegmentationConfig {
-  return resolveDetection(parsed, meta) as unknown as InstanceSegmentationConfig;
+  const config = resolveDetection(parsed, meta) as unknown as InstanceSegmentationConfig;
+  const { strides, protoStride } = config.model;
+  const finest = Math.min(...strides);
+  if (![1, 2, 4].includes(finest / protoStride)) {
+    throw new OptikError(
+      'CONFIG_INVALID',
+      `model.protoStride ${protoStride} is not the finest pyramid stride ${finest} divided by 1, 2 or 4.`,
+      {
+        path: 'model.protoStride',
+        received: protoStride,
+        ...(meta.file === undefined ? {} : { file: meta.file }),
+        hint: `Use ${[finest, finest / 2, finest / 4].filter(Number.isInteger).join(', ')} (prototypes at stride 4 suit 128 px inputs).`,
+      },
+    );
+  }
+  return config;
 }

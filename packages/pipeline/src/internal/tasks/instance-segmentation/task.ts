@@ -12,7 +12,7 @@ import {
   type SampleTarget,
 } from '@optik/core';
 import { detectionGrid, encodeInstanceTargets, type InMemoryDataset, imageDimensions } from '@optik/data';
-import { DetectionMetrics, type DetectionTruth } from '@optik/metrics';
+import { DetectionMetrics, type DetectionReport, type DetectionTruth } from '@optik/metrics';
 import { instanceSegmentationLoss } from '@optik/train';
 import { classColors, drawBoxes, imageGrid, overlayMask } from '@optik/viz';
 import { type DecodeInstancesOptions, decodeInstances, type InstanceDetections, InstanceSegmenter } from '@optik/zoo';
@@ -111,14 +111,23 @@ function decodeAll(p: InstancePredictions, scoreThreshold?: number): InstanceDet
   return decoded;
 }
 
-function evaluateAll(p: InstancePredictions, classNames: readonly string[]) {
+type Evaluated = { instances: InstanceDetections[]; segm: DetectionReport; bbox: DetectionReport };
+const evaluatedCache = new WeakMap<InstancePredictions, { classNames: string; evaluated: Evaluated }>();
+
+/** The COCO `segm` and `bbox` evaluations of the predictions (computed once for evaluate and writeArtifacts). */
+function evaluateAll(p: InstancePredictions, classNames: readonly string[]): Evaluated {
+  const key = JSON.stringify(classNames);
+  const cached = evaluatedCache.get(p);
+  if (cached?.classNames === key) return cached.evaluated;
   const instances = decodeAll(p);
   const options = { numClasses: classNames.length, classNames: [...classNames] };
   const masks = new DetectionMetrics({ ...options, iouType: 'segm' });
   const boxes = new DetectionMetrics(options);
   masks.update(p.truths, instances);
   boxes.update(p.truths, instances);
-  return { instances, segm: masks.result(), bbox: boxes.result() };
+  const evaluated = { instances, segm: masks.result(), bbox: boxes.result() };
+  evaluatedCache.set(p, { classNames: key, evaluated });
+  return evaluated;
 }
 
 /** Instances painted into one id map (1-based, best score on top) and coloured by class over the image. */
