@@ -305,6 +305,45 @@ describe('decodeInstances', () => {
     }
   });
 
+  it('equals tf.image.resizeBilinear (half-pixel centres) of the sigmoid map, cropped to the box, on random outputs', () => {
+    const rng = createRng(21);
+    const g = detectionGrid({ imageSize: [40, 56], strides: [8] });
+    const [k, hp, wp] = [3, 10, 14];
+    const detections = Float32Array.from({ length: g.numPoints * (C + 5) }, () => rng.normal(0, 2));
+    // Every point has the same coefficients, so every mask is the same probability map cropped to its own box.
+    const c = [0.7, -0.4, 0.9];
+    const coefficients = Float32Array.from({ length: g.numPoints * k }, (_, i) => c[i % k] as number);
+    const protos = Float32Array.from({ length: hp * wp * k }, () => rng.normal(0, 3));
+    const [found] = decodeInstances(
+      [
+        { data: detections, shape: [1, g.numPoints, C + 5] },
+        { data: coefficients, shape: [1, g.numPoints, k] },
+        { data: protos, shape: [1, hp, wp, k] },
+      ],
+      g,
+      { scoreThreshold: 0.3, maxDetections: 12 },
+    );
+    expect(found?.boxes.length).toBeGreaterThan(3);
+    const probability = tf.tidy(() => {
+      const map = tf.sigmoid(tf.matMul(tf.tensor2d(protos, [hp * wp, k]), tf.tensor2d(c, [k, 1])));
+      return tf.image.resizeBilinear(tf.reshape(map, [1, hp, wp, 1]) as tf.Tensor4D, [40, 56], false, true).dataSync();
+    });
+    let compared = 0;
+    found?.boxes.forEach(([x0, y0, x1, y1], d) => {
+      const mask = found.masks[d];
+      for (let y = 0; y < 40; y++) {
+        for (let x = 0; x < 56; x++) {
+          const p = probability[y * 56 + x] as number;
+          if (Math.abs(p - 0.5) < 1e-5) continue;
+          const inside = x >= x0 && x < x1 && y >= y0 && y < y1;
+          expect(mask?.data[y * 56 + x], `detection ${d} (${x}, ${y})`).toBe(inside && p > 0.5 ? 1 : 0);
+          if (inside) compared++;
+        }
+      }
+    });
+    expect(compared).toBeGreaterThan(200);
+  });
+
   it('reads tensors as well, and refuses outputs that do not fit', () => {
     const out = outputs();
     const before = tf.memory().numTensors;

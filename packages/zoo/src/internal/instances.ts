@@ -37,12 +37,6 @@ function instanceMask(
   threshold: number,
 ): Mask {
   const { hp, wp, k, height, width } = size;
-  const low = new Float32Array(hp * wp);
-  for (let p = 0; p < hp * wp; p++) {
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += (coefficients[at + j] as number) * (protos[protoAt + p * k + j] as number);
-    low[p] = sigmoid(sum);
-  }
   const data = new Uint8Array(height * width);
   const x0 = Math.max(0, Math.ceil(box[0] as number));
   const y0 = Math.max(0, Math.ceil(box[1] as number));
@@ -50,13 +44,28 @@ function instanceMask(
   const y1 = Math.min(height, Math.ceil(box[3] as number));
   const sy = hp / height;
   const sx = wp / width;
+  // Only the prototype pixels the box's bilinear samples read.
+  const source = (v: number, scale: number, last: number) => Math.min(Math.max((v + 0.5) * scale - 0.5, 0), last);
+  const pyFrom = Math.floor(source(y0, sy, hp - 1));
+  const pyTo = Math.min(hp - 1, Math.floor(source(Math.max(y0, y1 - 1), sy, hp - 1)) + 1);
+  const pxFrom = Math.floor(source(x0, sx, wp - 1));
+  const pxTo = Math.min(wp - 1, Math.floor(source(Math.max(x0, x1 - 1), sx, wp - 1)) + 1);
+  const low = new Float32Array(hp * wp);
+  for (let py = pyFrom; py <= pyTo; py++) {
+    for (let px = pxFrom; px <= pxTo; px++) {
+      const p = py * wp + px;
+      let sum = 0;
+      for (let j = 0; j < k; j++) sum += (coefficients[at + j] as number) * (protos[protoAt + p * k + j] as number);
+      low[p] = sigmoid(sum);
+    }
+  }
   for (let y = y0; y < y1; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), hp - 1);
+    const fy = source(y, sy, hp - 1);
     const ya = Math.floor(fy);
     const yb = Math.min(ya + 1, hp - 1);
     const dy = fy - ya;
     for (let x = x0; x < x1; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), wp - 1);
+      const fx = source(x, sx, wp - 1);
       const xa = Math.floor(fx);
       const xb = Math.min(xa + 1, wp - 1);
       const dx = fx - xa;
