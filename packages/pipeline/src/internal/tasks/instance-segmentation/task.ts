@@ -264,7 +264,7 @@ export const instanceSegmentationTask: Task<InstanceSegmentationConfig, Instance
         }),
         {
           columns: 6,
-          title: `Test images: masks and boxes scoring ≥ ${SHOW_SCORE} (orange, dashed), true boxes (green)`,
+          title: `Test images: true boxes (green), instances with score ≥ ${SHOW_SCORE} (mask, orange box)`,
         },
       ),
     );
