@@ -370,6 +370,29 @@ export {
   encodeDetectionTargets,
 } from './internal/targets/detection.js';
 /**
+ * The options of `encodeInstanceTargets`.
+ *
+ * @example
+ * ```ts
+ * const options: InstanceTargetsOptions = { prototypeStride: 4, maxMaskPositives: 16 };
+ * ```
+ */
+export type { InstanceTargetsOptions } from './internal/targets/instances.js';
+/**
+ * Instance-segmentation targets (YOLACT / YOLOv8-seg on the FCOS assignment): the detection targets, then per
+ * image up to `maxMaskPositives` chosen positive points as a one-hot `selection [B, P, A]`, their instance's mask
+ * at prototype resolution `maskTargets [B, P, Hp·Wp]`, the box crop over its area `maskWeights [B, P, Hp·Wp]`, and
+ * the true masks `groundTruthMasks [B, maxBoxes, H, W]` (bool) for mask metrics. Pass it to {@link makeBatches}.
+ *
+ * @example
+ * ```ts
+ * const grid = detectionGrid({ imageSize: [128, 128], strides: [8, 16, 32] });
+ * const encode = encodeInstanceTargets(grid, 8, { prototypeStride: 4, maxMaskPositives: 32 });
+ * const batches = makeBatches(train, { batchSize: 16 }, { encodeTargets: encode });
+ * ```
+ */
+export { encodeInstanceTargets, InstanceTargetsSchema } from './internal/targets/instances.js';
+/**
  * The semantic-mask target encoder: one-hot `[n, h, w, K]` (ignored pixels all zero; K = 2 for a binary model) or
  * int32 class ids `[n, h, w]`, and the ignore index (255). Pass it to {@link makeBatches} as `encodeTargets`.
  *

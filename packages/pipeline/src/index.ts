@@ -136,6 +136,7 @@ export type { ClassificationConfig } from './internal/tasks/classification/confi
  */
 export type { HeadlineMetrics } from './internal/tasks/classification/evaluate.js';
 export type { DetectionConfig } from './internal/tasks/detection/config.js';
+export type { InstanceSegmentationConfig } from './internal/tasks/instance-segmentation/config.js';
 export type { LocalizationConfig } from './internal/tasks/localization/config.js';
 /**
  * The task kinds Optik trains (the `task:` values its registry holds), e.g. for a tool that lists them or a test

@@ -110,6 +110,27 @@ export type {
  * ```
  */
 export { FcosLossSchema, fcosLoss, fcosLossTerms } from './internal/losses/detection.js';
+export type {
+  InstanceSegmentationLossOptions,
+  InstanceSegmentationLossTerms,
+} from './internal/losses/instances.js';
+/**
+ * The instance-segmentation loss (YOLACT / YOLOv8-seg prototypes on the FCOS detector): the FCOS terms plus the
+ * mask BCE of the chosen positives (`selection · coefficients · prototypesᵀ` against their instance masks at
+ * prototype resolution, averaged inside each box). Targets come from `@optik/data`'s `encodeInstanceTargets`; the
+ * outputs are a zoo `InstanceSegmenter`'s `[detections, coefficients, prototypes]`.
+ *
+ * @example
+ * ```ts
+ * const loss = instanceSegmentationLoss({ maskWeight: 1 });
+ * const { classification, box, centerness, mask } = instanceSegmentationLossTerms(targets, outputs);
+ * ```
+ */
+export {
+  InstanceSegmentationLossSchema,
+  instanceSegmentationLoss,
+  instanceSegmentationLossTerms,
+} from './internal/losses/instances.js';
 /**
  * The options of {@link segmentationLoss} (what a config's `train.segmentationLoss`-like section holds).
  *

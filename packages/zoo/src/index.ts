@@ -36,6 +36,38 @@ export { DecodeDetectionsSchema, decodeDetections, NmsSchema, nonMaxSuppression 
  */
 export { Detector } from './internal/detector.js';
 /**
+ * A YOLACT / YOLOv8-seg style instance segmenter: the FCOS Detector plus a prototype branch (k maps at
+ * `protoStride`) and k tanh mask coefficients per point. Outputs `[detections [B, points, C + 5],
+ * mask_coefficients [B, points, k], prototypes [B, H / protoStride, W / protoStride, k]]`.
+ *
+ * @example
+ * ```ts
+ * const segmenter = new InstanceSegmenter({ preset: 'det-tiny', inputShape: [128, 160, 3], numClasses: 3, prototypes: 8 });
+ * const [detections, coefficients, prototypes] = segmenter.model.predict(images) as tf.Tensor[];
+ * ```
+ */
+export { InstanceSegmenter } from './internal/instance-segmenter.js';
+/**
+ * The options of `decodeInstances` and one image's decoded instances (boxes, labels, scores, masks).
+ *
+ * @example
+ * ```ts
+ * const options: DecodeInstancesOptions = { scoreThreshold: 0.25, maskThreshold: 0.5 };
+ * ```
+ */
+export type { DecodeInstancesOptions, InstanceDetections } from './internal/instances.js';
+/**
+ * Instances from an InstanceSegmenter's three outputs: the detections as `decodeDetections` finds them, plus one
+ * image-sized 0/1 mask each (`sigmoid(coefficients · prototypes)`, upsampled, cropped to the box, thresholded).
+ *
+ * @example
+ * ```ts
+ * const outputs = segmenter.model.predict(images) as tf.Tensor[];
+ * const [{ boxes, labels, scores, masks }] = decodeInstances(outputs, segmenter.grid(), { maskThreshold: 0.5 });
+ * ```
+ */
+export { DecodeInstancesSchema, decodeInstances } from './internal/instances.js';
+/**
  * A single-object localizer from config: the classifier's backbone (presets — `loc-cnn` keeps positions — or
  * explicit layers) and two heads, `class` (softmax) and `box` (normalised `[cx, cy, w, h]`); outputs `[class, box]`.
  *
@@ -81,6 +113,8 @@ export type {
   ClassifierOptions,
   DetectorConfig,
   DetectorOptions,
+  InstanceSegmenterConfig,
+  InstanceSegmenterOptions,
   LayerConfig,
   LayerOptions,
   LocalizerConfig,
@@ -105,6 +139,14 @@ export type {
  * PRESET_NAMES.includes('resnet-small'); // true
  * ```
  *
+ * The zod schema of an instance segmenter config (the detector's fields plus `prototypes`, `protoChannels`,
+ * `protoStride`).
+ *
+ * @example
+ * ```ts
+ * InstanceSegmenterSchema.parse({ preset: 'det-tiny', inputShape: [128, 128, 3], numClasses: 8 }).prototypes; // 16
+ * ```
+ *
  * The zod schema of a segmenter config (flat; a preset fills the architecture fields left out) and the U-Net
  * preset names.
  *
@@ -117,6 +159,7 @@ export type {
 export {
   ClassifierSchema,
   DetectorSchema,
+  InstanceSegmenterSchema,
   LayerSchema,
   LocalizerSchema,
   PRESET_NAMES,

@@ -33,7 +33,7 @@ const FLAGS = {
  * a line here (the CLI's help test fails until then).
  */
 const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
-  task: 'the task: classification, localization, detection or semantic-segmentation (each has the keys listed under it)',
+  task: 'the task: classification, localization, detection, semantic-segmentation or instance-segmentation (each has the keys listed under it)',
   name: 'run name, unique per task (exp, exp2, … when omitted)',
   seed: 'the seed of everything random: weight init, shuffling, augmentation, splits',
   backend: 'auto picks the best available (see optik doctor); --backend and OPTIK_BACKEND win',
@@ -97,7 +97,13 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'train.fcos.gamma': 'focal loss: focusing exponent (2)',
   'train.centerSamplingRadius': 'detection: positives lie within this many strides of a box centre (1.5)',
   'train.minBoxArea': 'detection: after augmentation, boxes with fewer visible pixels are dropped',
-  postprocess: 'detection: how outputs become boxes (validation mAP, evaluation, prediction)',
+  'model.prototypes': 'instance segmentation: mask prototypes k (and k mask coefficients per point)',
+  'model.protoChannels': 'instance segmentation: channels of the prototype branch',
+  'model.protoStride': 'instance segmentation: stride of the prototype maps (the finest stride over 1, 2 or 4)',
+  'train.maskWeight': 'instance segmentation: weight of the mask loss (BCE inside each true box)',
+  'train.maxMaskPositives': 'instance segmentation: the most positive points per image whose masks enter the loss',
+  'postprocess.maskThreshold': 'instance segmentation: a pixel is in the mask above this probability (0.5)',
+  postprocess: 'detection, instance segmentation: how outputs become boxes (and masks) for mAP and prediction',
   'postprocess.scoreThreshold': 'the least score a detection needs (sqrt of class × centre-ness probability)',
   'postprocess.iouThreshold': 'NMS: a box overlapping a better one of its class by more than this is dropped',
   'postprocess.maxDetections': 'the most detections kept per image',
@@ -297,7 +303,7 @@ function reportInterrupted(
 
 function formatEpoch(epoch: number, epochs: number, logs: Readonly<Record<string, number>>): string {
   const parts = [`epoch ${epoch + 1}/${epochs}`];
-  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_map50', 'val_miou']) {
+  for (const key of ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'val_mask_map50', 'val_map50', 'val_miou']) {
     if (logs[key] !== undefined) parts.push(`${key} ${fixed(logs[key])}`);
   }
   if (logs.learning_rate !== undefined) parts.push(`lr ${logs.learning_rate.toPrecision(3)}`);

@@ -2,6 +2,8 @@ import { fixed } from './args.js';
 
 /** Labels of the headline metrics the pipeline's tasks report, in the order they are printed. */
 const HEADLINE_LABELS: readonly (readonly [key: string, label: string, note?: string])[] = [
+  ['maskMap50', 'mask mAP@0.5', '(COCO segm, mask IoU ≥ 0.5)'],
+  ['maskMap', 'mask mAP@[.5:.95]', '(COCO segm)'],
   ['map50', 'mAP@0.5', '(COCO, IoU ≥ 0.5)'],
   ['map', 'mAP@[.5:.95]', '(COCO)'],
   ['map75', 'mAP@0.75'],

@@ -119,6 +119,32 @@ const detection: TaskHarnessCase = {
   artifacts: ['detections.json', 'plots/pr-curve.png', 'plots/test-predictions.png'],
 };
 
+/** The same synthetic set with its exact instance masks, through a tiny instance segmenter (prototypes at stride 2). */
+const instanceSegmentation: TaskHarnessCase = {
+  kind: 'instance-segmentation',
+  async makeConfig(dir) {
+    const cacheDir = join(dir, 'cache');
+    const set = await ensureSynthDataset({ ...(SYNTH as Record<string, unknown>), cacheDir });
+    synthTest = set.splits.test.images;
+    const config = (await detection.makeConfig(dir)) as { model: Record<string, unknown> };
+    return {
+      task: 'instance-segmentation',
+      seed: 1,
+      backend: 'cpu',
+      data: { synth: SYNTH, imageSize: [32, 48], batchSize: 8, cacheDir },
+      model: { ...config.model, prototypes: 4, protoChannels: 4, protoStride: 2 },
+      augment: { type: 'RandomFlip', p: 0.5 },
+      train: { epochs: 1 },
+    };
+  },
+  imageFiles: () =>
+    readdirSync(synthTest)
+      .sort()
+      .slice(0, 2)
+      .map((name) => join(synthTest, name)),
+  artifacts: ['segmentations.json', 'plots/pr-curve.png', 'plots/test-predictions.png'],
+};
+
 /**
  * 24 RGB 32×48 images, each with a red rectangle (class 1) and a green square (class 2) on dark noise, and their
  * class-id mask PNGs; one mask pixel per image is 255 (ignored). Trained with a flip so the masks move too.
@@ -171,7 +197,7 @@ const segmentation: TaskHarnessCase = {
   artifacts: ['per-class.csv', 'plots/test-predictions.png', 'plots/confusion-matrix.png'],
 };
 
-describeTaskHarness([classification, localization, detection, segmentation], {
+describeTaskHarness([classification, localization, detection, segmentation, instanceSegmentation], {
   resolvePipelineConfig,
   loadPipelineConfig,
   runTraining,

@@ -4,18 +4,21 @@ import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ClassificationConfigSchema } from './tasks/classification/config.js';
 import { DetectionConfigSchema } from './tasks/detection/config.js';
+import { InstanceSegmentationConfigSchema } from './tasks/instance-segmentation/config.js';
 import { LocalizationConfigSchema } from './tasks/localization/config.js';
 import { type PipelineConfig, taskOf } from './tasks/registry.js';
 import { SegmentationConfigSchema } from './tasks/segmentation/config.js';
 
 export type { PipelineConfig } from './tasks/registry.js';
 
-/** A pipeline config: one schema per task, told apart by `task` (classification, localization, detection, semantic-segmentation). */
+/** A pipeline config: one schema per task, told apart by `task` (classification, localization, detection, semantic-segmentation,
+ * instance-segmentation). */
 export const PipelineConfigSchema = z.discriminatedUnion('task', [
   ClassificationConfigSchema,
   LocalizationConfigSchema,
   DetectionConfigSchema,
   SegmentationConfigSchema,
+  InstanceSegmentationConfigSchema,
 ]);
 
 /** A pipeline config as written (defaults optional). */

@@ -100,10 +100,25 @@ const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x
  * (`dataSync`); the tensor is not disposed.
  */
 export function decodeDetections(
-  output: tf.Tensor | { readonly data: ArrayLike<number>; readonly shape: readonly number[] },
+  output: tf.Tensor | TensorData,
   grid: DetectionGrid,
   options: DecodeDetectionsOptions = {},
 ): Detections[] {
+  return decodeWithPoints(output, grid, options).map(({ boxes, labels, scores }) => ({ boxes, labels, scores }));
+}
+
+/** A tensor's values and shape, as read on the host. */
+export interface TensorData {
+  readonly data: ArrayLike<number>;
+  readonly shape: readonly number[];
+}
+
+/** {@link decodeDetections}, each detection also naming the grid point it came from (`points`). */
+export function decodeWithPoints(
+  output: tf.Tensor | TensorData,
+  grid: DetectionGrid,
+  options: DecodeDetectionsOptions = {},
+): (Detections & { readonly points: number[] })[] {
   const { scoreThreshold, iouThreshold, maxDetections, preNmsTopK } = parseOrThrow(DecodeDetectionsSchema, options, {
     what: 'decode options',
   });
@@ -123,7 +138,7 @@ export function decodeDetections(
   const numClasses = width - 5;
   const [height, imageWidth] = grid.imageSize;
   const clip = (v: number, max: number) => Math.min(Math.max(v, 0), max);
-  const results: Detections[] = [];
+  const results: (Detections & { points: number[] })[] = [];
   for (let i = 0; i < batch; i++) {
     const candidates: { point: number; label: number; score: number }[] = [];
     for (let a = 0; a < points; a++) {
@@ -164,6 +179,7 @@ export function decodeDetections(
       ),
       labels: kept.map((k) => (top[k] as { label: number }).label),
       scores: kept.map((k) => (top[k] as { score: number }).score),
+      points: kept.map((k) => (top[k] as { point: number }).point),
     });
   }
   return results;

@@ -1,6 +1,6 @@
 import { type DetectionGrid, detectionGrid, OptikError, parseOrThrow } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
-import { buildBackbone, inferShapes } from './backbone.js';
+import { buildBackbone, type Initializers, inferShapes } from './backbone.js';
 import { fcosHead, featurePyramid } from './heads.js';
 import { BackboneModel } from './model.js';
 import { type DetectorConfig, type DetectorOptions, DetectorSchema, type LayerConfig } from './schema.js';
@@ -33,6 +33,41 @@ function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], pre
   return { body: body.slice(0, Math.max(...indices) + 1), indices };
 }
 
+/** The layers of a detector: input, pyramid levels, the FCOS output and the box branch's features per level. */
+export interface DetectorGraph {
+  readonly input: tf.SymbolicTensor;
+  readonly levels: tf.SymbolicTensor[];
+  readonly output: tf.SymbolicTensor;
+  readonly boxFeatures: tf.SymbolicTensor[];
+  readonly init: Initializers;
+}
+
+/**
+ * Builds a detector's graph from its resolved config: backbone, feature pyramid at `strides`, shared FCOS head
+ * (the instance segmenter adds its heads to the same graph).
+ */
+export function buildDetectorGraph(config: DetectorConfig, bodyLayers: LayerConfig[], prefix: string): DetectorGraph {
+  const { body, indices } = pyramidInputs(config, bodyLayers, prefix);
+  const backbone = buildBackbone(config, body);
+  const levels = featurePyramid(
+    indices.map((i) => backbone.features[i] as tf.SymbolicTensor),
+    { strides: config.strides, channels: config.fpnChannels, merge: config.fpnMerge, name: 'fpn' },
+    backbone.init,
+  );
+  const { output, boxFeatures } = fcosHead(
+    levels,
+    {
+      numClasses: config.numClasses,
+      channels: config.fpnChannels,
+      convs: config.headConvs,
+      priorProbability: config.priorProbability,
+      name: 'detections',
+    },
+    backbone.init,
+  );
+  return { input: backbone.input, levels, output, boxFeatures, init: backbone.init };
+}
+
 /**
  * An anchor-free FCOS-style detector built from config: a backbone (a preset — `det-tiny`, `det-small` — or explicit
  * layers), a feature pyramid over its maps at `strides` (1–3 levels; nearest upsampling, add or concat), and one
@@ -56,25 +91,8 @@ export class Detector extends BackboneModel<DetectorConfig> {
   constructor(options: DetectorOptions, meta: { path?: string } = {}) {
     const prefix = meta.path ?? 'model';
     super(parseOrThrow(DetectorSchema, options, { what: 'detector config', prefix }), 'det-tiny');
-    const { body, indices } = pyramidInputs(this.config, this.bodyLayers(), prefix);
-    const backbone = buildBackbone(this.config, body);
-    const levels = featurePyramid(
-      indices.map((i) => backbone.features[i] as tf.SymbolicTensor),
-      { strides: this.config.strides, channels: this.config.fpnChannels, merge: this.config.fpnMerge, name: 'fpn' },
-      backbone.init,
-    );
-    const output = fcosHead(
-      levels,
-      {
-        numClasses: this.config.numClasses,
-        channels: this.config.fpnChannels,
-        convs: this.config.headConvs,
-        priorProbability: this.config.priorProbability,
-        name: 'detections',
-      },
-      backbone.init,
-    );
-    this.model = tf.model({ inputs: backbone.input, outputs: output, name: this.config.name });
+    const { input, output } = buildDetectorGraph(this.config, this.bodyLayers(), prefix);
+    this.model = tf.model({ inputs: input, outputs: output, name: this.config.name });
   }
 
   /** The points of the output (the grid `encodeDetectionTargets` and {@link decodeDetections} take). */

@@ -106,13 +106,14 @@ export function featurePyramid(
  * branch of `convs` × (conv 3×3 + ReLU), then class logits (bias `−log((1 − prior)/prior)`, so every point starts
  * as background with probability `1 − prior`), 4 raw ltrb values and a centre-ness logit from the box branch.
  * Each level's `[h, w, C + 5]` is flattened to `[h·w, C + 5]` (row-major) and the levels are concatenated: one
- * output `[points, numClasses + 5]`, named `name`.
+ * output `[points, numClasses + 5]`, named `name`. Also returns each level's box-branch features (for heads that
+ * share the box tower, e.g. mask coefficients).
  */
 export function fcosHead(
   levels: readonly tf.SymbolicTensor[],
   options: { numClasses: number; channels: number; convs: number; priorProbability: number; name: string },
   init: Initializers,
-): tf.SymbolicTensor {
+): { output: tf.SymbolicTensor; boxFeatures: tf.SymbolicTensor[] } {
   const { numClasses, channels, convs, priorProbability, name } = options;
   const tower = (branch: string) =>
     Array.from({ length: convs }, (_, i) =>
@@ -141,9 +142,11 @@ export function fcosHead(
   const centerness = predict('centerness', 1);
   const run = (layers: readonly tf.layers.Layer[], at: tf.SymbolicTensor) =>
     layers.reduce((x, layer) => layer.apply(x) as tf.SymbolicTensor, at);
+  const boxFeatures: tf.SymbolicTensor[] = [];
   const flat = levels.map((level, k) => {
     const c = run(classTower, level);
     const b = run(boxTower, level);
+    boxFeatures.push(b);
     const joined = tf.layers
       .concatenate({ name: `${name}_level${k}`, axis: -1 })
       .apply([classLogits.apply(c), boxLtrb.apply(b), centerness.apply(b)] as tf.SymbolicTensor[]) as tf.SymbolicTensor;
@@ -152,6 +155,76 @@ export function fcosHead(
       .reshape({ name: `${name}_flat${k}`, targetShape: [h * w, numClasses + 5] })
       .apply(joined) as tf.SymbolicTensor;
   });
+  return { output: concatPoints(flat, name), boxFeatures };
+}
+
+/** Flattened levels `[points_k, c]` joined along the points (a single level is returned as it is). */
+function concatPoints(flat: readonly tf.SymbolicTensor[], name: string): tf.SymbolicTensor {
   if (flat.length === 1) return flat[0] as tf.SymbolicTensor;
-  return tf.layers.concatenate({ name, axis: 1 }).apply(flat) as tf.SymbolicTensor;
+  return tf.layers.concatenate({ name, axis: 1 }).apply([...flat]) as tf.SymbolicTensor;
+}
+
+/**
+ * YOLACT's mask coefficients: one 3×3 conv shared by the levels on each level's box-branch features, `tanh`, so
+ * each point has `prototypes` coefficients in (−1, 1); flattened like the FCOS head (levels in order, row-major)
+ * into `[points, prototypes]`, named `name`.
+ */
+export function coefficientHead(
+  boxFeatures: readonly tf.SymbolicTensor[],
+  options: { prototypes: number; name: string },
+  init: Initializers,
+): tf.SymbolicTensor {
+  const conv = tf.layers.conv2d({
+    name: `${options.name}_conv`,
+    filters: options.prototypes,
+    kernelSize: 3,
+    padding: 'same',
+    activation: 'tanh',
+    kernelInitializer: init.glorot(),
+  });
+  const flat = boxFeatures.map((features, k) => {
+    const [, h, w] = features.shape as [null, number, number, number];
+    return tf.layers
+      .reshape({ name: `${options.name}_flat${k}`, targetShape: [h * w, options.prototypes] })
+      .apply(conv.apply(features)) as tf.SymbolicTensor;
+  });
+  return concatPoints(flat, options.name);
+}
+
+/**
+ * The prototype branch (ultralytics `Proto`): on the finest pyramid level, conv 3×3 + ReLU, a transposed conv
+ * `factor`×`factor` with stride `factor` + ReLU (skipped for factor 1), conv 3×3 + ReLU, and a linear 1×1 conv to
+ * `prototypes` maps (named `name`): `[h·factor, w·factor, prototypes]`.
+ */
+export function prototypeHead(
+  finest: tf.SymbolicTensor,
+  options: { prototypes: number; channels: number; factor: number; name: string },
+  init: Initializers,
+): tf.SymbolicTensor {
+  const { prototypes, channels, factor, name } = options;
+  const conv = (layerName: string, filters: number, kernelSize: number, activation: 'relu' | 'linear') =>
+    tf.layers.conv2d({
+      name: layerName,
+      filters,
+      kernelSize,
+      padding: 'same',
+      activation,
+      kernelInitializer: init.glorot(),
+    });
+  let x = conv(`${name}_conv0`, channels, 3, 'relu').apply(finest) as tf.SymbolicTensor;
+  if (factor > 1) {
+    x = tf.layers
+      .conv2dTranspose({
+        name: `${name}_up`,
+        filters: channels,
+        kernelSize: factor,
+        strides: factor,
+        padding: 'valid',
+        activation: 'relu',
+        kernelInitializer: init.glorot(),
+      })
+      .apply(x) as tf.SymbolicTensor;
+  }
+  x = conv(`${name}_conv1`, channels, 3, 'relu').apply(x) as tf.SymbolicTensor;
+  return conv(name, prototypes, 1, 'linear').apply(x) as tf.SymbolicTensor;
 }

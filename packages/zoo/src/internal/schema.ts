@@ -227,43 +227,79 @@ export const LocalizerSchema = z
  * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
  * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
  */
-export const DetectorSchema = z
+const detectorFields = {
+  name: modelName('detector'),
+  ...backboneFields,
+  numClasses: z.number().int().min(1),
+  /** Strides of the pyramid levels (1–3, powers of 2, increasing); the input must be a multiple of the largest. */
+  strides: z
+    .array(z.number().int().min(2))
+    .min(1)
+    .max(3)
+    .superRefine((strides, ctx) => {
+      strides.forEach((s, i) => {
+        if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
+        else if (i > 0 && s <= (strides[i - 1] as number)) {
+          ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
+        }
+      });
+    })
+    .default([8, 16, 32]),
+  /** Channels of every pyramid level and head convolution. */
+  fpnChannels: positiveInt.default(48),
+  /** How a pyramid level joins the upsampled level above: `add` (FPN) or `concat` (PAN-style), then a 3×3 conv. */
+  fpnMerge: z.enum(['add', 'concat']).default('add'),
+  /** Conv 3×3 + ReLU layers of each head branch (torchvision FCOS: 4). */
+  headConvs: z.number().int().min(0).max(4).default(2),
+  /** Initial foreground probability of the class logits (bias −log((1 − p)/p); RetinaNet/FCOS 0.01). */
+  priorProbability: z.number().gt(0).lt(1).default(0.01),
+};
+
+/** The detector's cross-field rules (backbone, input a multiple of the largest stride), shared by the instance segmenter. */
+function refineDetector(value: z.output<z.ZodObject<typeof detectorFields>>, ctx: z.RefinementCtx): void {
+  refineBackbone(value, ctx);
+  const { strides, inputShape } = value;
+  const largest = Math.max(...strides);
+  if (inputShape[0] % largest !== 0 || inputShape[1] % largest !== 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['inputShape'],
+      message: `height and width must be multiples of the largest stride ${largest} (got ${inputShape[0]}×${inputShape[1]}), so the pyramid's upsampled levels line up`,
+    });
+  }
+}
+
+/**
+ * An anchor-free detector (FCOS): a backbone whose feature maps at `strides` feed a small feature pyramid
+ * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
+ * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
+ */
+export const DetectorSchema = z.strictObject(detectorFields).superRefine(refineDetector);
+
+/**
+ * An instance segmenter (YOLACT / YOLOv8-seg): the detector plus `prototypes` mask prototypes at `protoStride`
+ * (a branch on the finest pyramid level) and as many mask coefficients per point (from the box branch, tanh).
+ */
+export const InstanceSegmenterSchema = z
   .strictObject({
-    name: modelName('detector'),
-    ...backboneFields,
-    numClasses: z.number().int().min(1),
-    /** Strides of the pyramid levels (1–3, powers of 2, increasing); the input must be a multiple of the largest. */
-    strides: z
-      .array(z.number().int().min(2))
-      .min(1)
-      .max(3)
-      .superRefine((strides, ctx) => {
-        strides.forEach((s, i) => {
-          if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
-          else if (i > 0 && s <= (strides[i - 1] as number)) {
-            ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
-          }
-        });
-      })
-      .default([8, 16, 32]),
-    /** Channels of every pyramid level and head convolution. */
-    fpnChannels: positiveInt.default(48),
-    /** How a pyramid level joins the upsampled level above: `add` (FPN) or `concat` (PAN-style), then a 3×3 conv. */
-    fpnMerge: z.enum(['add', 'concat']).default('add'),
-    /** Conv 3×3 + ReLU layers of each head branch (torchvision FCOS: 4). */
-    headConvs: z.number().int().min(0).max(4).default(2),
-    /** Initial foreground probability of the class logits (bias −log((1 − p)/p); RetinaNet/FCOS 0.01). */
-    priorProbability: z.number().gt(0).lt(1).default(0.01),
+    ...detectorFields,
+    name: modelName('instance-segmenter'),
+    /** Mask prototypes (YOLACT k; ultralytics 32 at 640 px, 8–16 suit 128–256 px inputs). */
+    prototypes: z.number().int().min(1).max(64).default(16),
+    /** Channels of the prototype branch's convolutions. */
+    protoChannels: positiveInt.default(32),
+    /** Stride of the prototype map: the finest pyramid stride divided by 1, 2 or 4 (ultralytics: 8 / 2 = 4). */
+    protoStride: z.number().int().min(1).default(4),
   })
   .superRefine((value, ctx) => {
-    refineBackbone(value, ctx);
-    const { strides, inputShape } = value;
-    const largest = Math.max(...strides);
-    if (inputShape[0] % largest !== 0 || inputShape[1] % largest !== 0) {
+    refineDetector(value, ctx);
+    const finest = Math.min(...value.strides);
+    const factor = finest / value.protoStride;
+    if (![1, 2, 4].includes(factor)) {
       ctx.addIssue({
         code: 'custom',
-        path: ['inputShape'],
-        message: `height and width must be multiples of the largest stride ${largest} (got ${inputShape[0]}×${inputShape[1]}), so the pyramid's upsampled levels line up`,
+        path: ['protoStride'],
+        message: `must be the finest pyramid stride ${finest} divided by 1, 2 or 4 (got ${value.protoStride})`,
       });
     }
   });
@@ -276,6 +312,8 @@ export type LocalizerConfig = z.output<typeof LocalizerSchema>;
 export type LocalizerOptions = z.input<typeof LocalizerSchema>;
 export type DetectorConfig = z.output<typeof DetectorSchema>;
 export type DetectorOptions = z.input<typeof DetectorSchema>;
+export type InstanceSegmenterConfig = z.output<typeof InstanceSegmenterSchema>;
+export type InstanceSegmenterOptions = z.input<typeof InstanceSegmenterSchema>;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** The U-Net presets of a segmenter. */

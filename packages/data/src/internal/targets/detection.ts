@@ -54,6 +54,7 @@ function assignImage(
   dense: Float32Array,
   base: number,
   sample: number,
+  owner?: Int32Array,
 ): number {
   const { width } = detectionTargetLayout(numClasses);
   const { boxes, labels, crowd } = target;
@@ -120,9 +121,88 @@ function assignImage(
     dense[row + numClasses + 3] = b / stride;
     dense[row + numClasses + 4] = Math.sqrt((Math.min(l, r) / Math.max(l, r)) * (Math.min(t, b) / Math.max(t, b)));
     dense[row + numClasses + 5] = 1;
+    if (owner !== undefined) owner[base + a] = best;
     positives++;
   }
   return positives;
+}
+
+/** What {@link assignBatch} builds on the host for a batch. */
+export interface AssignedBatch {
+  /** `[n, points, numClasses + 6]` (see {@link detectionTargetLayout}). */
+  readonly dense: Float32Array;
+  /** `[n, rows, 6]` ground-truth rows. */
+  readonly truth: Float32Array;
+  /** `[n, points]`: the index of the box each positive point was assigned to, −1 for background. */
+  readonly owner: Int32Array;
+  readonly n: number;
+  readonly rows: number;
+}
+
+/**
+ * The FCOS assignment of a batch on the host (the body of {@link encodeDetectionTargets}), also naming the box of
+ * each positive point (`owner`), which the instance-mask targets need.
+ */
+export function assignBatch(
+  grid: DetectionGrid,
+  numClasses: number,
+  options: { readonly centerSamplingRadius: number; readonly maxBoxes?: number | undefined },
+  targets: readonly SampleTarget[],
+  size: { readonly height: number; readonly width: number },
+): AssignedBatch {
+  const { centerSamplingRadius, maxBoxes } = options;
+  const { width } = detectionTargetLayout(numClasses);
+  if (size.height !== grid.imageSize[0] || size.width !== grid.imageSize[1]) {
+    throw new OptikError(
+      'DATA_MISMATCH',
+      `The batch's images are ${size.height}×${size.width}, the detection grid's ${grid.imageSize.join('×')}.`,
+      { received: [size.height, size.width], hint: 'Build the grid for the image size the model takes.' },
+    );
+  }
+  const n = targets.length;
+  const dets = targets.map((target: SampleTarget, i) => {
+    if (target.kind !== 'detection' && target.kind !== 'instance-segmentation') {
+      throw new OptikError('DATA_FORMAT', `Sample ${i} of the batch has a ${target.kind} target, not boxes.`, {
+        received: target.kind,
+        hint: 'Detection data has a list of labelled boxes per image (COCO, VOC, YOLO).',
+      });
+    }
+    return target;
+  });
+  const most = dets.reduce((m, t) => Math.max(m, t.boxes.length), 0);
+  const rows = maxBoxes ?? Math.max(1, most);
+  if (most > rows) {
+    throw new OptikError('DATA_FORMAT', `An image of the batch has ${most} boxes, more than maxBoxes ${rows}.`, {
+      received: most,
+      hint: 'Raise maxBoxes, or leave it unset to size the ground-truth tensor per batch.',
+    });
+  }
+  const dense = new Float32Array(n * grid.numPoints * width);
+  const truth = new Float32Array(n * rows * TRUTH_COLUMNS);
+  const owner = new Int32Array(n * grid.numPoints).fill(-1);
+  dets.forEach((target, i) => {
+    assignImage(
+      grid,
+      numClasses,
+      centerSamplingRadius,
+      target.kind === 'detection' ? target : { labels: target.labels, boxes: target.boxes },
+      dense,
+      i * grid.numPoints,
+      i,
+      owner,
+    );
+    for (let k = 0; k < rows; k++) {
+      const box = target.boxes[k];
+      const at = (i * rows + k) * TRUTH_COLUMNS;
+      if (box === undefined) truth[at + 4] = -1;
+      else {
+        truth.set(box, at);
+        truth[at + 4] = target.labels[k] as number;
+        truth[at + 5] = target.kind === 'detection' && target.crowd?.[k] === true ? 1 : 0;
+      }
+    }
+  });
+  return { dense, truth, owner, n, rows };
 }
 
 /**
@@ -153,56 +233,11 @@ export function encodeDetectionTargets(
   const { centerSamplingRadius, maxBoxes } = parseOrThrow(DetectionTargetsSchema, options, {
     what: 'detection target options',
   });
-  const { width } = detectionTargetLayout(numClasses);
   return (targets, size) => {
-    if (size.height !== grid.imageSize[0] || size.width !== grid.imageSize[1]) {
-      throw new OptikError(
-        'DATA_MISMATCH',
-        `The batch's images are ${size.height}×${size.width}, the detection grid's ${grid.imageSize.join('×')}.`,
-        { received: [size.height, size.width], hint: 'Build the grid for the image size the model takes.' },
-      );
-    }
-    const n = targets.length;
-    const dets = targets.map((target: SampleTarget, i) => {
-      if (target.kind !== 'detection' && target.kind !== 'instance-segmentation') {
-        throw new OptikError('DATA_FORMAT', `Sample ${i} of the batch has a ${target.kind} target, not boxes.`, {
-          received: target.kind,
-          hint: 'Detection data has a list of labelled boxes per image (COCO, VOC, YOLO).',
-        });
-      }
-      return target;
-    });
-    const most = dets.reduce((m, t) => Math.max(m, t.boxes.length), 0);
-    const rows = maxBoxes ?? Math.max(1, most);
-    if (most > rows) {
-      throw new OptikError('DATA_FORMAT', `An image of the batch has ${most} boxes, more than maxBoxes ${rows}.`, {
-        received: most,
-        hint: 'Raise maxBoxes, or leave it unset to size the ground-truth tensor per batch.',
-      });
-    }
-    const dense = new Float32Array(n * grid.numPoints * width);
-    const truth = new Float32Array(n * rows * TRUTH_COLUMNS);
-    dets.forEach((target, i) => {
-      assignImage(
-        grid,
-        numClasses,
-        centerSamplingRadius,
-        target.kind === 'detection' ? target : { labels: target.labels, boxes: target.boxes },
-        dense,
-        i * grid.numPoints,
-        i,
-      );
-      for (let k = 0; k < rows; k++) {
-        const box = target.boxes[k];
-        const at = (i * rows + k) * TRUTH_COLUMNS;
-        if (box === undefined) truth[at + 4] = -1;
-        else {
-          truth.set(box, at);
-          truth[at + 4] = target.labels[k] as number;
-          truth[at + 5] = target.kind === 'detection' && target.crowd?.[k] === true ? 1 : 0;
-        }
-      }
-    });
-    return [tf.tensor3d(dense, [n, grid.numPoints, width]), tf.tensor3d(truth, [n, rows, TRUTH_COLUMNS])];
+    const { dense, truth, n, rows } = assignBatch(grid, numClasses, { centerSamplingRadius, maxBoxes }, targets, size);
+    return [
+      tf.tensor3d(dense, [n, grid.numPoints, detectionTargetLayout(numClasses).width]),
+      tf.tensor3d(truth, [n, rows, TRUTH_COLUMNS]),
+    ];
   };
 }

@@ -4,6 +4,8 @@ import type { ClassificationConfig } from './classification/config.js';
 import { classificationTask } from './classification/task.js';
 import type { DetectionConfig } from './detection/config.js';
 import { detectionTask } from './detection/task.js';
+import type { InstanceSegmentationConfig } from './instance-segmentation/config.js';
+import { instanceSegmentationTask } from './instance-segmentation/task.js';
 import type { LocalizationConfig } from './localization/config.js';
 import { localizationTask } from './localization/task.js';
 import type { SegmentationConfig } from './segmentation/config.js';
@@ -16,10 +18,16 @@ const TASKS: Partial<Record<TaskKind, Task<never, never>>> = {
   localization: localizationTask as unknown as Task<never, never>,
   detection: detectionTask as unknown as Task<never, never>,
   'semantic-segmentation': segmentationTask as unknown as Task<never, never>,
+  'instance-segmentation': instanceSegmentationTask as unknown as Task<never, never>,
 };
 
 /** A resolved pipeline config of any registered task, told apart by `task`. */
-export type PipelineConfig = ClassificationConfig | LocalizationConfig | DetectionConfig | SegmentationConfig;
+export type PipelineConfig =
+  | ClassificationConfig
+  | LocalizationConfig
+  | DetectionConfig
+  | SegmentationConfig
+  | InstanceSegmentationConfig;
 
 /** The task of a config (or of a `task:` value). */
 export function taskOf(kind: string): Task<BaseTaskConfig & PipelineConfig, unknown> {

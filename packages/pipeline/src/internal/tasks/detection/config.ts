@@ -47,6 +47,16 @@ export const DetectionDataSchema = z
     }
   });
 
+/** The train section of a detector (also of the instance segmenter, which extends it): trainer options and FCOS. */
+export const DetectionTrainSchema = TrainSectionSchema.omit({ loss: true, classWeights: true }).extend({
+  /** The FCOS loss (`@optik/train` fcosLoss): term weights, focal α and γ. */
+  fcos: FcosLossSchema.prefault({}),
+  /** FCOS centre sampling: positives lie within this many strides of a box centre. */
+  centerSamplingRadius: z.number().gt(0).default(1.5),
+  /** After augmentation, boxes (clipped to the image) with fewer visible pixels than this are dropped. */
+  minBoxArea: z.number().min(0).default(4),
+});
+
 const { inputShape: _inputShape, numClasses: _numClasses, ...detectorShape } = DetectorSchema.shape;
 
 /** The model: zoo Detector options without `inputShape`/`numClasses` (those come from the data). */
@@ -58,16 +68,7 @@ export const DetectionConfigSchema = z.strictObject({
   ...commonFields,
   data: DetectionDataSchema,
   model: DetectionModelSchema,
-  train: TrainSectionSchema.omit({ loss: true, classWeights: true })
-    .extend({
-      /** The FCOS loss (`@optik/train` fcosLoss): term weights, focal α and γ. */
-      fcos: FcosLossSchema.prefault({}),
-      /** FCOS centre sampling: positives lie within this many strides of a box centre. */
-      centerSamplingRadius: z.number().gt(0).default(1.5),
-      /** After augmentation, boxes (clipped to the image) with fewer visible pixels than this are dropped. */
-      minBoxArea: z.number().min(0).default(4),
-    })
-    .prefault({}),
+  train: DetectionTrainSchema.prefault({}),
   /** How outputs become boxes (validation mAP, evaluation, prediction): score threshold, NMS, limits. */
   postprocess: DecodeDetectionsSchema.prefault({}),
 });

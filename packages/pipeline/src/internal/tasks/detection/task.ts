@@ -37,7 +37,7 @@ export interface DetectionPredictions {
 
 const EVAL_BATCH = 64;
 /** Detections drawn in the test grid and returned by `optik predict` need at least this score (by default). */
-const SHOW_SCORE = 0.25;
+export const SHOW_SCORE = 0.25;
 
 function gridOf(p: DetectionPredictions): DetectionGrid {
   return detectionGrid({ imageSize: [p.imageSize[0], p.imageSize[1]], strides: [...p.strides] });
@@ -140,7 +140,7 @@ function hasMultiSample(t: unknown): boolean {
  * with Mosaic/CopyPaste run per image with the batch as the pool of partner images. Either way the boxes are then
  * clipped to the image and those below `minBoxArea` visible pixels are dropped.
  */
-function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
+export function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
   const multi = hasMultiSample(pipeline);
   return (batch, rng) => {
     const [n, height, width, channels] = batch.xs.shape;
@@ -178,11 +178,15 @@ function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch,
   };
 }
 
-function fmtBox(box: readonly number[]): string {
+export function fmtBox(box: readonly number[]): string {
   return box.map((v) => v.toFixed(1)).join(' ');
 }
 
-function reportOf(report: DetectionReport, p: DetectionPredictions, detections: readonly Detections[]) {
+export function reportOf(
+  report: DetectionReport,
+  p: Pick<DetectionPredictions, 'truths' | 'postprocess'>,
+  detections: readonly Detections[],
+) {
   return {
     map: report.ap,
     map50: report.ap50,
@@ -210,7 +214,7 @@ function reportOf(report: DetectionReport, p: DetectionPredictions, detections: 
   };
 }
 
-function reportSection(report: ReturnType<typeof reportOf>): TaskArtifacts['report'] {
+export function reportSection(report: ReturnType<typeof reportOf>): TaskArtifacts['report'] {
   const value = (v: number) => (v < 0 ? '–' : fmt(v));
   return {
     metricsRows: [
@@ -244,6 +248,83 @@ function reportSection(report: ReturnType<typeof reportOf>): TaskArtifacts['repo
       },
     ],
   };
+}
+
+/** One COCO result (`image_id` = row + 1, `category_id` = class index + 1, `bbox` `[x, y, w, h]`). */
+export interface CocoResult {
+  readonly image_id: number;
+  readonly category_id: number;
+  readonly bbox: number[];
+  readonly score: number;
+}
+
+/**
+ * predictions.csv (one row per image: true boxes and detections with class, score and box) and the COCO results
+ * of every detection, in image then score order, in the model's input pixels.
+ */
+export function detectionTables(
+  detections: readonly Detections[],
+  truths: readonly DetectionTruth[],
+  sources: readonly string[] | undefined,
+  classNames: readonly string[],
+): { csv: string; results: CocoResult[] } {
+  const name = (id: number) => classNames[id] ?? String(id);
+  const lines = [csvLine(['id', 'true_boxes', 'detections', 'true', 'predicted'])];
+  const results: CocoResult[] = [];
+  const round = (v: number) => Math.round(v * 100) / 100;
+  detections.forEach((d, i) => {
+    const truth = truths[i] as DetectionTruth;
+    lines.push(
+      csvLine([
+        sources?.[i] ?? String(i),
+        String(truth.boxes.length),
+        String(d.boxes.length),
+        truth.boxes.map((b, k) => `${name(truth.labels[k] as number)} ${fmtBox(b)}`).join('; '),
+        d.boxes
+          .map((b, k) => `${name(d.labels[k] as number)} ${(d.scores[k] as number).toFixed(3)} ${fmtBox(b)}`)
+          .join('; '),
+      ]),
+    );
+    d.boxes.forEach((b, k) => {
+      results.push({
+        image_id: i + 1,
+        category_id: (d.labels[k] as number) + 1,
+        bbox: [round(b[0]), round(b[1]), round(b[2] - b[0]), round(b[3] - b[1])],
+        score: Math.round((d.scores[k] as number) * 1e5) / 1e5,
+      });
+    });
+  });
+  return { csv: lines.join(''), results };
+}
+
+/**
+ * Writes `pr-curve.png` into `plotsDir`: precision against recall at IoU 0.5 per class (COCO's 101 recall points,
+ * area all, 100 detections) of a COCO report (box or mask); nothing when no class has ground truth.
+ */
+export async function prCurvePlot(
+  coco: DetectionReport,
+  classNames: readonly string[],
+  plotsDir: string,
+  text: { readonly title: string; readonly caption: string },
+): Promise<TaskArtifacts['plots'][number] | undefined> {
+  const curve = coco.perCategory
+    .filter((c) => c.numGroundTruths > 0)
+    .flatMap((c) => {
+      const pr = coco.prCurve(c.categoryId, 0.5);
+      return pr.recall.map((recall, k) => ({
+        class: classNames[c.categoryId] ?? String(c.categoryId),
+        recall,
+        precision: Math.max(0, pr.precision[k] as number),
+      }));
+    });
+  if (curve.length === 0) return undefined;
+  writeFileSync(
+    join(plotsDir, 'pr-curve.png'),
+    await renderPng(
+      lineChart(curve, { x: 'recall', y: 'precision', series: 'class', points: false, title: text.title }),
+    ),
+  );
+  return { file: 'pr-curve.png', caption: text.caption };
 }
 
 /**
@@ -306,64 +387,15 @@ export const detectionTask: Task<DetectionConfig, DetectionPredictions> = {
   async writeArtifacts({ dir, plotsDir, predictions, evaluation, dataset, classNames }) {
     const { detections, report: coco } = evaluateAll(predictions, classNames);
     const report = evaluation.report as unknown as ReturnType<typeof reportOf>;
-    const name = (id: number) => classNames[id] ?? String(id);
-    // predictions.csv: one row per test image; detections.json: COCO results (image_id = row + 1,
-    // category_id = class index + 1, bbox [x, y, w, h] in the model's input pixels).
-    const lines = [csvLine(['id', 'true_boxes', 'detections', 'true', 'predicted'])];
-    const results: { image_id: number; category_id: number; bbox: number[]; score: number }[] = [];
-    detections.forEach((d, i) => {
-      const truth = predictions.truths[i] as DetectionTruth;
-      lines.push(
-        csvLine([
-          dataset.sources?.[i] ?? String(i),
-          String(truth.boxes.length),
-          String(d.boxes.length),
-          truth.boxes.map((b, k) => `${name(truth.labels[k] as number)} ${fmtBox(b)}`).join('; '),
-          d.boxes
-            .map((b, k) => `${name(d.labels[k] as number)} ${(d.scores[k] as number).toFixed(3)} ${fmtBox(b)}`)
-            .join('; '),
-        ]),
-      );
-      d.boxes.forEach((b, k) => {
-        const round = (v: number) => Math.round(v * 100) / 100;
-        results.push({
-          image_id: i + 1,
-          category_id: (d.labels[k] as number) + 1,
-          bbox: [round(b[0]), round(b[1]), round(b[2] - b[0]), round(b[3] - b[1])],
-          score: Math.round((d.scores[k] as number) * 1e5) / 1e5,
-        });
-      });
-    });
-    writeFileSync(join(dir, 'predictions.csv'), lines.join(''));
+    const { csv, results } = detectionTables(detections, predictions.truths, dataset.sources, classNames);
+    writeFileSync(join(dir, 'predictions.csv'), csv);
     writeFileSync(join(dir, 'detections.json'), `${JSON.stringify(results)}\n`);
-
-    // Precision–recall at IoU 0.5 per class (COCO's 101 recall points, area all, 100 detections).
-    const curve = coco.perCategory
-      .filter((c) => c.numGroundTruths > 0)
-      .flatMap((c) => {
-        const pr = coco.prCurve(c.categoryId, 0.5);
-        return pr.recall.map((recall, k) => ({
-          class: name(c.categoryId),
-          recall,
-          precision: Math.max(0, pr.precision[k] as number),
-        }));
-      });
     const plots: TaskArtifacts['plots'][number][] = [];
-    if (curve.length > 0) {
-      writeFileSync(
-        join(plotsDir, 'pr-curve.png'),
-        await renderPng(
-          lineChart(curve, {
-            x: 'recall',
-            y: 'precision',
-            series: 'class',
-            points: false,
-            title: `Precision–recall at IoU 0.5 (test set; mAP@0.5 ${fmt(Math.max(0, report.map50))})`,
-          }),
-        ),
-      );
-      plots.push({ file: 'pr-curve.png', caption: 'Precision against recall at IoU 0.5, one line per class.' });
-    }
+    const curve = await prCurvePlot(coco, classNames, plotsDir, {
+      title: `Precision–recall at IoU 0.5 (test set; mAP@0.5 ${fmt(Math.max(0, report.map50))})`,
+      caption: 'Precision against recall at IoU 0.5, one line per class.',
+    });
+    if (curve !== undefined) plots.push(curve);
     const shown = Array.from({ length: Math.min(24, dataset.length) }, (_, i) => i);
     writeFileSync(
       join(plotsDir, 'test-predictions.png'),

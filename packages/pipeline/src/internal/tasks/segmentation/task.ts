@@ -115,7 +115,7 @@ function classFractions(ids: Uint8Array, classNames: readonly string[]): Record<
 }
 
 /** Nearest-neighbour resize of a class map (pixel centres), so a predicted mask fits its original image. */
-function resizeIds(mask: Mask, width: number, height: number): Mask {
+export function resizeIds(mask: Mask, width: number, height: number): Mask {
   if (mask.width === width && mask.height === height) return mask;
   const data = new Uint8Array(width * height);
   for (let y = 0; y < height; y++) {
