@@ -244,6 +244,11 @@ describe('COCO polygons and RLE', () => {
       expect(error.message).toMatch(/RLE runs cover 18 pixels, (but its|the) 4×6 \(height×width\) mask has 24/);
       expect(error.message).toMatch(/re-encode|size is \[height, width\]/);
     }
+    // Read without masks (for detection), the segmentation is not looked at.
+    const boxesOnly = await coco('coco-rle-sum-boxes', [
+      { image_id: 2, segmentation: { counts: short, size: [H, W] } },
+    ]);
+    expect(readCoco(boxesOnly, { masks: false }).records[1]?.boxes).toHaveLength(1);
     // Runs that sum to h·w are read (a control for the fixture).
     const good = await coco('coco-rle-ok', [{ image_id: 2, segmentation: { counts: [5, 10, 9], size: [H, W] } }]);
     expect(readCoco(good).records[1]?.segments?.[0]).toMatchObject({ type: 'rle', counts: [5, 10, 9] });

@@ -198,7 +198,11 @@ export function readCoco(
     const where = `${file} annotations[${i}]`;
     const box = checker.check(cocoToXyxy(ann.bbox), entry.record.width, entry.record.height, where);
     if (box === undefined) return;
-    const segment = ann.segmentation === undefined ? null : readSegmentation(ann.segmentation, entry.record, file, i);
+    // Without masks the segmentation is not read, so a detection run is not stopped by a mask it does not use.
+    const segment =
+      ann.segmentation === undefined || options.masks === false
+        ? null
+        : readSegmentation(ann.segmentation, entry.record, file, i);
     if (segment !== null) anyMask = true;
     entry.boxes.push(box);
     entry.labels.push(label);
