@@ -1,7 +1,7 @@
 // Memory of a real semantic-segmentation training run (issue #14): peak RSS and tf.memory() per epoch.
 //
 //   pnpm bench:segment-memory [--config examples/segmentation/train.yaml] [--size 256] [--epochs 3]
-//                             [--train 256] [--validation 64] [--test 64] [--backend wasm]
+//                             [--train 256] [--validation 64] [--test 64] [--batch 8] [--backend wasm]
 //
 // It runs what `optik train <config> data.imageSize=[S,S] train.epochs=E data.limit.train=N …` runs
 // (loadPipelineConfig with those overrides, then runTraining) in a child process under `/usr/bin/time -v`, so the
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     train: { type: 'string', default: '256' },
     validation: { type: 'string', default: '64' },
     test: { type: 'string', default: '64' },
+    batch: { type: 'string' },
     backend: { type: 'string' },
     child: { type: 'string' },
   },
@@ -44,6 +45,7 @@ if (values.child !== undefined) {
     name: `bench-segment-memory-${Date.now()}`,
     data: {
       imageSize: [size, size],
+      ...(values.batch === undefined ? {} : { batchSize: Number(values.batch) }),
       limit: { train: Number(values.train), validation: Number(values.validation), test: Number(values.test) },
     },
     train: { epochs: Number(values.epochs) },
@@ -85,13 +87,14 @@ if (values.child !== undefined) {
     ...['--config', values.config, '--size', values.size, '--epochs', values.epochs],
     ...['--train', values.train, '--validation', values.validation, '--test', values.test],
     ...(values.backend === undefined ? [] : ['--backend', values.backend]),
+    ...(values.batch === undefined ? [] : ['--batch', values.batch]),
     ...['--child', join(root, 'runs')],
   ];
   const timed = existsSync('/usr/bin/time');
   const [command, ...rest] = timed ? ['/usr/bin/time', '-v', '-o', timeFile, ...node, ...args] : [...node, ...args];
   console.error(
     `bench: ${values.config} at ${values.size}×${values.size}, ${values.epochs} epochs, data.limit train/val/test ` +
-      `${values.train}/${values.validation}/${values.test}${timed ? ' under /usr/bin/time -v' : ''} …`,
+      `${values.train}/${values.validation}/${values.test}, batch ${values.batch ?? 'as configured'}${timed ? ' under /usr/bin/time -v' : ''} …`,
   );
   const started = Date.now();
   const child = spawnSync(command, rest, {
