@@ -49,6 +49,8 @@ if (values.child !== undefined) {
       limit: { train: Number(values.train), validation: Number(values.validation), test: Number(values.test) },
     },
     train: { epochs: Number(values.epochs) },
+    // The example's 30-minute limit would end a slow 256×256 run before the epochs asked for.
+    callbacks: { timeLimit: null },
     output: { root: values.child },
   });
   const probe = (what) => {
@@ -128,14 +130,15 @@ if (values.child !== undefined) {
   const last = rows.at(-1);
   // The probe runs in the run's first epoch-end callback; with restoreBestWeights, early stopping then takes its one
   // copy of the model's weights, so the count is held from epoch 2 on (epoch 1 reads lower by that copy).
-  const from = last?.restoreBestWeights && epochs.length > 2 ? 1 : 0;
-  const flat = epochs.length > from && epochs.slice(from).every((r) => r.tensors === epochs[from].tensors);
+  const from = last?.restoreBestWeights ? 1 : 0;
+  const judged = epochs.length >= from + 2;
+  const flat = !judged || epochs.slice(from).every((r) => r.tensors === epochs[from].tensors);
   console.log(`backend: ${last?.backend}; test mIoU ${fixed(last?.miou, 3)}; wall ${wall.toFixed(0)} s`);
   console.log(
     `peak RSS: ${Number.isFinite(peakKb) ? `${(peakKb / 1024).toFixed(0)} MB (/usr/bin/time -v)` : `${fixed(last?.maxRssMB, 0)} MB (process maxRSS)`}`,
   );
   console.log(
-    `tensor count after each epoch: ${epochs.map((r) => r.tensors).join(', ')} (${flat ? 'flat' : 'GROWS'}` +
+    `tensor count after each epoch: ${epochs.map((r) => r.tensors).join(', ')} (${judged ? (flat ? 'flat' : 'GROWS') : 'too few epochs to judge'}` +
       `${from > 0 ? ` from epoch ${from + 1}: epoch 1's probe precedes early stopping's copy of the best weights` : ''})`,
   );
   console.log(`load: ${load}`);
