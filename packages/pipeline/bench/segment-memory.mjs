@@ -115,7 +115,9 @@ if (values.child !== undefined) {
     : NaN;
   rmSync(root, { recursive: true, force: true });
   if (child.status !== 0) {
-    console.error(`bench: the training process failed (exit ${child.status}, signal ${child.signal})`);
+    const peak = Number.isFinite(peakKb) ? `; peak RSS until then ${(peakKb / 1024).toFixed(0)} MB` : '';
+    console.error(`bench: the training process failed (exit ${child.status}, signal ${child.signal})${peak}`);
+    for (const r of rows) console.error(`  ${r.what}: ${r.tensors} tensors, RSS ${r.rssMB.toFixed(0)} MB`);
     process.exit(1);
   }
   const fixed = (v, d = 1) => (typeof v === 'number' ? v.toFixed(d) : '–');
