@@ -1,7 +1,7 @@
 // Memory of a real semantic-segmentation training run (issue #14): peak RSS and tf.memory() per epoch.
 //
 //   pnpm bench:segment-memory [--config examples/segmentation/train.yaml] [--size 256] [--epochs 3]
-//                             [--train 256] [--validation 64] [--test 64] [--batch 8] [--backend wasm]
+//                             [--train 256] [--validation 64] [--test 64] [--batch 4] [--backend wasm]
 //
 // It runs what `optik train <config> data.imageSize=[S,S] train.epochs=E data.limit.train=N …` runs
 // (loadPipelineConfig with those overrides, then runTraining) in a child process under `/usr/bin/time -v`, so the
@@ -12,6 +12,12 @@
 // stopping restores the best weights, so it holds one copy of them from the end of epoch 1 — after that epoch's
 // probe — and the count is judged from epoch 2 on (hence 3 epochs by default).
 // Note: `data.limit` subsets each split after it is decoded, so the whole decoded synth split counts in the peak.
+// Batch 4 by default: at 256×256 the example's batch 16 fails its first step on wasm (the heap's 4 GiB run out:
+// 'memory access out of bounds'), and batch 8 had not finished epoch 1 of 256 images after 23 minutes (RSS 3.1 GB).
+//
+// Measured (2026-12-07, shared 2-core machine, load average ~5, wasm with 2 threads, defaults above): peak RSS
+// 2269 MB (/usr/bin/time -v); RSS 2039/2040/2040 MB after epochs 1–3; tensors 180, 258, 258 (flat from epoch 2);
+// epochs of 256 images took 176/140/117 s; 477 s in all.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,7 +34,7 @@ const { values } = parseArgs({
     train: { type: 'string', default: '256' },
     validation: { type: 'string', default: '64' },
     test: { type: 'string', default: '64' },
-    batch: { type: 'string' },
+    batch: { type: 'string', default: '4' },
     backend: { type: 'string' },
     child: { type: 'string' },
   },
@@ -45,7 +51,7 @@ if (values.child !== undefined) {
     name: `bench-segment-memory-${Date.now()}`,
     data: {
       imageSize: [size, size],
-      ...(values.batch === undefined ? {} : { batchSize: Number(values.batch) }),
+      batchSize: Number(values.batch),
       limit: { train: Number(values.train), validation: Number(values.validation), test: Number(values.test) },
     },
     train: { epochs: Number(values.epochs) },
@@ -89,14 +95,14 @@ if (values.child !== undefined) {
     ...['--config', values.config, '--size', values.size, '--epochs', values.epochs],
     ...['--train', values.train, '--validation', values.validation, '--test', values.test],
     ...(values.backend === undefined ? [] : ['--backend', values.backend]),
-    ...(values.batch === undefined ? [] : ['--batch', values.batch]),
+    ...['--batch', values.batch],
     ...['--child', join(root, 'runs')],
   ];
   const timed = existsSync('/usr/bin/time');
   const [command, ...rest] = timed ? ['/usr/bin/time', '-v', '-o', timeFile, ...node, ...args] : [...node, ...args];
   console.error(
     `bench: ${values.config} at ${values.size}×${values.size}, ${values.epochs} epochs, data.limit train/val/test ` +
-      `${values.train}/${values.validation}/${values.test}, batch ${values.batch ?? 'as configured'}${timed ? ' under /usr/bin/time -v' : ''} …`,
+      `${values.train}/${values.validation}/${values.test}, batch ${values.batch}${timed ? ' under /usr/bin/time -v' : ''} …`,
   );
   const started = Date.now();
   const child = spawnSync(command, rest, {
