@@ -153,7 +153,9 @@ export type { ClassFoldersOptions } from './internal/class-folders.js';
  */
 export { writeClassFolders } from './internal/class-folders.js';
 /**
- * Reads a COCO JSON: boxes, polygon and RLE (compressed and uncompressed) masks, categories.
+ * Reads a COCO JSON: boxes, polygon and RLE (compressed and uncompressed) masks, categories. An RLE whose size is
+ * not its image's or whose runs do not cover it, an odd-length polygon and an unknown category id are coded errors
+ * naming the annotation (`annotations[3].segmentation.counts`).
  *
  * @example
  * ```ts
@@ -274,8 +276,9 @@ export { imageDatasetFromDirectory, loadImages, readSample } from './internal/lo
 export { LocalizationOptionsSchema, toLocalization } from './internal/localization.js';
 /**
  * Pairs images with same-named mask PNGs for semantic segmentation: greyscale PNGs whose values are class ids, or
- * colour PNGs with a `palette` (class i's `[r, g, b]`; `ignoreColors` become 255). A colour not in the palette, a
- * class id ≥ the class count (other than 255) and a mask of another size than its image are coded errors.
+ * colour PNGs with a `palette` (class i's `[r, g, b]`, one per class; `ignoreColors` become 255). A colour not in
+ * the palette, a class id ≥ the class count (other than 255) and a mask of another size than its image are coded
+ * errors naming the mask file and the value.
  *
  * @example
  * ```ts
@@ -284,8 +287,9 @@ export { LocalizationOptionsSchema, toLocalization } from './internal/localizati
  * ```
  *
  * Turns an instance-mask source (COCO polygons/RLE) into a semantic one: masks rasterised per image (larger objects
- * painted first), class 0 `background` then the source's classes; images with an empty segmentation are skipped and
- * listed.
+ * painted first), class 0 `background` then the source's classes; an image with an object whose mask covers
+ * nothing (an empty polygon list, polygons of < 3 points or no area, an RLE without foreground) is skipped and listed
+ * in `skipped` and the dataset's `issues.skipped`.
  *
  * @example
  * ```ts

@@ -90,3 +90,14 @@ export async function caught(fn: () => unknown): Promise<OptikError> {
   }
   throw new Error('expected an error');
 }
+
+/** Writes raw pixels (`width × height × channels`, row-major) as a PNG: a greyscale id mask or a colour mask. */
+export async function writeRawPng(
+  file: string,
+  data: Uint8Array,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+): Promise<void> {
+  writeText(file, await sharp(data, { raw: { width, height, channels } }).png().toBuffer());
+}

@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { isOptikError, type SampleTarget } from '@optik/core';
 import { tempDir } from '@optik/testing';
 import * as tf from '@tensorflow/tfjs';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   encodeMaskTargets,
@@ -14,20 +13,16 @@ import {
   readSample,
   toSemanticSegmentation,
 } from '../index.js';
-import { maskToRle, writeImage, writeText } from './fixtures.js';
+import { maskToRle, writeImage, writeRawPng, writeText } from './fixtures.js';
 
 // Semantic masks: greyscale id PNGs and colour PNGs with a palette, COCO instance masks rasterised to class masks,
-// masks resized with their images (nearest neighbour), the target encoder, and every bad input as a coded error or
-// a counted skip.
+// masks resized with their images (nearest neighbour) and the target encoder. Bad masks, reader by reader:
+// semantic-bad-input.test.ts.
 
 let tmp: string;
 beforeAll(() => {
   tmp = tempDir('optik-semantic-');
 });
-
-async function writeRaw(file: string, data: Uint8Array, width: number, height: number, channels: 1 | 3) {
-  writeText(file, await sharp(data, { raw: { width, height, channels } }).png().toBuffer());
-}
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
@@ -53,7 +48,7 @@ describe('mask folder: ids, palettes, sizes', () => {
       const id = ids[p % 6] as number;
       rgb.set(id === 255 ? [224, 224, 192] : (PALETTE[id] as number[]), p * 3);
     }
-    await writeRaw(join(root, 'masks', 'a.png'), rgb, 6, 4, 3);
+    await writeRawPng(join(root, 'masks', 'a.png'), rgb, 6, 4, 3);
     const source = readMaskFolder({
       imagesDir: join(root, 'images'),
       masksDir: join(root, 'masks'),
@@ -90,34 +85,12 @@ describe('mask folder: ids, palettes, sizes', () => {
     expect(await codeOf(openSource({ ...config, ignoreColors: [[1, 2, 3]] }))).toBe('CONFIG_INVALID');
   });
 
-  it('refuses a mask whose size differs from its image, and a class id above the class count', async () => {
-    const root = join(tmp, 'sizes');
-    await writeImage(join(root, 'images', 'a.png'), { width: 6, height: 4, seed: 2 });
-    await writeRaw(join(root, 'masks', 'a.png'), new Uint8Array(4 * 6), 4, 6, 1);
-    await writeImage(join(root, 'images2', 'b.png'), { width: 6, height: 4, seed: 3 });
-    await writeRaw(join(root, 'masks2', 'b.png'), new Uint8Array(24).fill(3), 6, 4, 1);
-    const swapped = readMaskFolder({
-      imagesDir: join(root, 'images'),
-      masksDir: join(root, 'masks'),
-      classNames: ['bg', 'a'],
-    });
-    const error = await readSample(swapped, 0).catch((e: unknown) => e);
-    expect(isOptikError(error, 'DATA_MISMATCH')).toBe(true);
-    expect((error as Error).message).toContain('The mask is 4×6, the image 6×4');
-    const above = readMaskFolder({
-      imagesDir: join(root, 'images2'),
-      masksDir: join(root, 'masks2'),
-      classNames: ['bg', 'a', 'b'],
-    });
-    expect(await codeOf(loadImages(above, { imageSize: [4, 6], cache: false }))).toBe('DATA_UNKNOWN_CLASS');
-  });
-
   it('resizes masks with their images by nearest neighbour: only class ids, bands in place', async () => {
     const root = join(tmp, 'resize');
     // Vertical bands of classes 0,1,2 (4 px each) on a 12×8 image; at 6×4 each band is 2 px wide.
     const mask = new Uint8Array(12 * 8).map((_, p) => Math.floor((p % 12) / 4));
     await writeImage(join(root, 'images', 'a.png'), { width: 12, height: 8, seed: 4 });
-    await writeRaw(join(root, 'masks', 'a.png'), mask, 12, 8, 1);
+    await writeRawPng(join(root, 'masks', 'a.png'), mask, 12, 8, 1);
     const source = readMaskFolder({
       imagesDir: join(root, 'images'),
       masksDir: join(root, 'masks'),
@@ -191,21 +164,6 @@ describe('COCO polygons and RLE rasterised to class masks', () => {
     // The image without annotations is all background.
     const empty = maskOf(1);
     expect(empty.data.every((v) => v === 0)).toBe(true);
-  });
-
-  it('skips (and lists) an image with an empty polygon; refuses an RLE whose runs do not cover h·w', async () => {
-    const file = await cocoFile('coco-bad', [
-      { id: 1, image_id: 1, category_id: 3, bbox: [2, 2, 4, 4], segmentation: [] },
-      { id: 2, image_id: 2, category_id: 7, bbox: [0, 0, 10, 10], segmentation: { counts: [5, 10, 20], size: [H, W] } },
-    ]);
-    const { dataset, skipped } = toSemanticSegmentation(readCoco(file));
-    expect(skipped).toHaveLength(1);
-    expect(skipped[0]?.reason).toContain('empty segmentation');
-    expect(dataset.records).toHaveLength(1);
-    expect(dataset.issues.skipped).toHaveLength(1);
-    const error = await loadImages(dataset, { imageSize: [H, W], cache: false }).catch((e: unknown) => e);
-    expect(isOptikError(error, 'DATA_FORMAT')).toBe(true);
-    expect((error as Error).message).toContain('RLE runs cover 35 pixels, the 10×20 (height×width) mask has 200');
   });
 
   it('refuses a source without instance masks', async () => {

@@ -26,7 +26,8 @@ const CocoSchema = z.object({
         image_id: z.number().int(),
         category_id: z.number().int(),
         bbox: z.tuple([z.number(), z.number(), z.number().min(0), z.number().min(0)]),
-        segmentation: z.union([z.array(z.array(z.number()).min(6)), RleSchema]).optional(),
+        // Polygons of fewer than 3 points are kept here and read as empty (see toSemanticSegmentation).
+        segmentation: z.union([z.array(z.array(z.number())), RleSchema]).optional(),
         iscrowd: z.union([z.literal(0), z.literal(1)]).optional(),
       }),
     )
@@ -59,11 +60,78 @@ export function readJsonFile(file: string): unknown {
 }
 
 /**
+ * One annotation's `segmentation`, checked against its image: polygons need an even number of coordinates; an RLE's
+ * `size` must be the image's `[height, width]` and its runs must cover exactly height × width pixels (checked here,
+ * compressed or not, so the error names the annotation rather than surfacing when the image is decoded). An empty
+ * polygon list is `null` (no mask).
+ */
+function readSegmentation(
+  segmentation: number[][] | z.output<typeof RleSchema>,
+  image: { width?: number | undefined; height?: number | undefined },
+  file: string,
+  index: number,
+): Segmentation | null {
+  const path = `annotations[${index}].segmentation`;
+  if (Array.isArray(segmentation)) {
+    if (segmentation.length === 0) return null;
+    const odd = segmentation.findIndex((p) => p.length % 2 !== 0);
+    if (odd >= 0) {
+      throw new OptikError(
+        'DATA_FORMAT',
+        `Polygon ${odd} has ${segmentation[odd]?.length} coordinates; a polygon is a flat [x0, y0, x1, y1, …] list, so it needs an even number.`,
+        {
+          file,
+          path: `${path}[${odd}]`,
+          hint: 'Fix the exporter so each polygon lists x, y pairs, or remove the annotation.',
+        },
+      );
+    }
+    return { type: 'polygon', polygons: segmentation };
+  }
+  const [height, width] = segmentation.size;
+  if (image.height !== undefined && image.width !== undefined && (height !== image.height || width !== image.width)) {
+    throw new OptikError(
+      'DATA_MISMATCH',
+      `The RLE mask is ${height}×${width} (height×width) but its image is ${image.height}×${image.width}.`,
+      {
+        file,
+        path: `${path}.size`,
+        received: segmentation.size,
+        hint: `An RLE's size is its image's [height, width] = [${image.height}, ${image.width}] (COCO order); re-encode the mask at the image's size (pycocotools mask.encode) or fix size if it is [width, height].`,
+      },
+    );
+  }
+  if (typeof segmentation.counts === 'string') {
+    return {
+      type: 'rle',
+      counts: decodeRleString(segmentation.counts, height, width, { file, path: `${path}.counts` }),
+      height,
+      width,
+    };
+  }
+  const total = segmentation.counts.reduce((sum, run) => sum + run, 0);
+  if (total !== height * width) {
+    throw new OptikError(
+      'DATA_FORMAT',
+      `The RLE runs cover ${total} pixels, but its ${height}×${width} (height×width) mask has ${height * width}.`,
+      {
+        file,
+        path: `${path}.counts`,
+        received: { size: segmentation.size, sumOfCounts: total },
+        hint: 'Uncompressed COCO counts alternate 0-runs and 1-runs over every pixel, column by column, so they sum to height × width: re-encode the mask (pycocotools mask.encode) or remove the annotation.',
+      },
+    );
+  }
+  return { type: 'rle', counts: segmentation.counts, height, width };
+}
+
+/**
  * Reads a COCO detection/instance JSON. Category ids (often 1–90 with gaps) become contiguous class ids in
  * ascending id order; `file_name`s resolve inside `imageRoot` (default: the JSON's folder) and may not escape it.
  * Polygon and RLE (compressed and uncompressed) segmentations are kept for instance masks, and `iscrowd: 1` as the
  * record's `crowd` flags (present when any annotation is a crowd). A box of zero width or height is dropped and
- * listed in `issues.droppedBoxes` (an error with `strict`).
+ * listed in `issues.droppedBoxes` (an error with `strict`). An RLE whose size is not its image's, or whose runs do
+ * not cover it, and a polygon with an odd number of coordinates are coded errors naming the annotation.
  */
 export function readCoco(
   annotationFile: string,
@@ -130,25 +198,11 @@ export function readCoco(
     const where = `${file} annotations[${i}]`;
     const box = checker.check(cocoToXyxy(ann.bbox), entry.record.width, entry.record.height, where);
     if (box === undefined) return;
-    let segment: Segmentation | null = null;
-    if (ann.segmentation !== undefined) {
-      if (Array.isArray(ann.segmentation)) {
-        if (ann.segmentation.length > 0) segment = { type: 'polygon', polygons: ann.segmentation };
-      } else {
-        const [height, width] = ann.segmentation.size;
-        const counts =
-          typeof ann.segmentation.counts === 'string'
-            ? decodeRleString(ann.segmentation.counts, height, width, `${where}.segmentation`)
-            : ann.segmentation.counts;
-        segment = { type: 'rle', counts, height, width };
-      }
-    }
-    if (segment !== null && segment.type === 'polygon' && !segment.polygons.every((p) => p.length % 2 === 0)) {
-      throw new OptikError('DATA_FORMAT', 'A polygon needs an even number of coordinates.', {
-        file,
-        path: `annotations[${i}].segmentation`,
-      });
-    }
+    // Without masks the segmentation is not read, so a detection run is not stopped by a mask it does not use.
+    const segment =
+      ann.segmentation === undefined || options.masks === false
+        ? null
+        : readSegmentation(ann.segmentation, entry.record, file, i);
     if (segment !== null) anyMask = true;
     entry.boxes.push(box);
     entry.labels.push(label);

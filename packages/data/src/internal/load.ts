@@ -17,6 +17,7 @@ import { InMemoryDataset } from './memory.js';
 import { defaultCacheDir, sha256Hex } from './paths.js';
 import type { DatasetRecord, FileDataset } from './records.js';
 import { segmentationToMask } from './rle.js';
+import { IGNORE_INDEX } from './targets/masks.js';
 
 const CACHE_VERSION = 1;
 
@@ -31,21 +32,32 @@ function geometry(width: number, height: number, options: ResolvedDecodeOptions)
   return { sx: s, sy: s, ox: Math.floor((W - w) / 2), oy: Math.floor((H - h) / 2), width: W, height: H };
 }
 
-function checkMaskClasses(mask: Mask, classCount: number, file: string): void {
+/** Refuses a mask pixel whose class id is not a class of the source (nor 255, ignore), naming the first one. */
+function checkMaskClasses(mask: Mask, classNames: readonly string[], file: string): void {
+  const classCount = classNames.length;
+  let first = -1;
+  let count = 0;
+  const ids = new Set<number>();
   for (let i = 0; i < mask.data.length; i++) {
     const v = mask.data[i] as number;
-    if (v >= classCount && v !== 255) {
-      throw new OptikError(
-        'DATA_UNKNOWN_CLASS',
-        `Mask pixel (${i % mask.width}, ${Math.floor(i / mask.width)}) holds class id ${v}.`,
-        {
-          file,
-          received: v,
-          hint: `Class ids run 0..${classCount - 1} (255 = ignore).`,
-        },
-      );
+    if (v >= classCount && v !== IGNORE_INDEX) {
+      if (first < 0) first = i;
+      count++;
+      ids.add(v);
     }
   }
+  if (first < 0) return;
+  const v = mask.data[first] as number;
+  const shown = [...ids].sort((a, b) => a - b).slice(0, 8);
+  throw new OptikError(
+    'DATA_UNKNOWN_CLASS',
+    `Mask pixel (${first % mask.width}, ${Math.floor(first / mask.width)}) holds class id ${v}, but the source has ${classCount} classes (ids 0..${classCount - 1}, 255 = ignore); ${count} pixels hold ids outside that range (${shown.join(', ')}${ids.size > shown.length ? ', …' : ''}).`,
+    {
+      file,
+      received: v,
+      hint: `List one class name per id in classNames (now ${classNames.slice(0, 6).join(', ')}${classCount > 6 ? ', …' : ''}), or repaint those pixels (255 to ignore them); a colour mask needs the source's palette.`,
+    },
+  );
 }
 
 /** A semantic mask painted from a record's instance masks: larger objects first, each pixel its object's class. */
@@ -120,9 +132,11 @@ export async function readSample(
   if (record.width !== undefined && record.height !== undefined && (record.width !== w0 || record.height !== h0)) {
     throw new OptikError(
       'DATA_MISMATCH',
-      `The annotation says ${record.width}×${record.height} but the image is ${w0}×${h0}.`,
+      `The annotation says ${record.width}×${record.height} but the image is ${w0}×${h0} (width×height).`,
       {
         file: record.file,
+        received: { annotation: [record.width, record.height], image: [w0, h0] },
+        hint: "Boxes and masks are drawn on the annotated size: fix the annotation's width and height (or pair the right image file).",
       },
     );
   }
@@ -151,7 +165,7 @@ export async function readSample(
           });
         }
       }
-      checkMaskClasses(mask, dataset.classNames.length, maskFile ?? record.file);
+      checkMaskClasses(mask, dataset.classNames, maskFile ?? record.file);
       target = { kind: 'semantic-segmentation', mask: await resizeMask(mask, options) };
       break;
     }

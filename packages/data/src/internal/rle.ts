@@ -2,18 +2,26 @@ import type { BoxXyxy, Mask } from '@optik/core';
 import { isOptikError, OptikError, rleDecode, rleFromString } from '@optik/core';
 import type { Segmentation } from './records.js';
 
-/** Rethrows core's RLE errors with the annotation they came from. */
-function inAnnotation<T>(where: string, decode: () => T): T {
+/** Rethrows core's RLE errors with the annotation they came from (file, and JSON path when known). */
+function inAnnotation<T>(where: string | { file: string; path: string }, decode: () => T): T {
   try {
     return decode();
   } catch (error) {
-    if (isOptikError(error)) throw new OptikError(error.code, error.message, { file: where }, { cause: error });
+    if (isOptikError(error)) {
+      const details = typeof where === 'string' ? { file: where } : where;
+      throw new OptikError(error.code, error.message, details, { cause: error });
+    }
     throw error;
   }
 }
 
 /** Decodes a COCO compressed RLE string (pycocotools `rleFrString`) to run lengths. */
-export function decodeRleString(text: string, height: number, width: number, where: string): number[] {
+export function decodeRleString(
+  text: string,
+  height: number,
+  width: number,
+  where: string | { file: string; path: string },
+): number[] {
   return [...inAnnotation(where, () => rleFromString(text, height, width)).counts];
 }
 
@@ -60,6 +68,31 @@ export function segmentationToMask(seg: Segmentation, height: number, width: num
     });
   }
   return rleToMask(seg.counts, height, width, where);
+}
+
+/**
+ * Why an instance mask covers nothing, or `undefined` when it covers something: no polygon of 3 or more points, or
+ * polygons that enclose no area (all points on a line), or an RLE without a foreground run.
+ */
+export function emptySegmentation(seg: Segmentation | null): string | undefined {
+  if (seg === null) return 'no segmentation (an empty polygon list)';
+  if (seg.type === 'rle') {
+    return seg.counts.some((run, i) => i % 2 === 1 && run > 0) ? undefined : 'an RLE mask with no foreground pixel';
+  }
+  const closed = seg.polygons.filter((p) => p.length >= 6);
+  if (closed.length === 0) {
+    return `${seg.polygons.length === 1 ? 'a polygon' : 'polygons'} of fewer than 3 points (${JSON.stringify(seg.polygons).slice(0, 60)})`;
+  }
+  const area = closed.reduce((sum, p) => {
+    const n = Math.floor(p.length / 2);
+    let twice = 0;
+    for (let i = 0; i < n; i++) {
+      const j = (i + 1) % n;
+      twice += (p[2 * i] as number) * (p[2 * j + 1] as number) - (p[2 * j] as number) * (p[2 * i + 1] as number);
+    }
+    return sum + Math.abs(twice) / 2;
+  }, 0);
+  return area > 0 ? undefined : 'polygons that enclose no area (every point on one line)';
 }
 
 /** Tight xyxy box of a polygon list. */

@@ -262,6 +262,20 @@ describe('Trainer', () => {
     const before = tf.memory().numTensors;
     await expect(train({ model, trainData: badShapes, epochs: 1 })).rejects.toMatchObject({ code: 'TRAIN_FAILED' });
     expect(tf.memory().numTensors).toBe(before);
+    // A step that runs out of memory (wasm reports a failed allocation as an out-of-bounds access) says what to lower.
+    const outOfMemory = () => {
+      throw new RangeError('memory access out of bounds');
+    };
+    const error = await train({ model, trainData: batches(data, 32), epochs: 1, loss: outOfMemory }).then(
+      () => new Error('expected the step to fail'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toMatchObject({ code: 'TRAIN_FAILED' });
+    expect(error.message).toContain('ran out of memory');
+    expect(error.message).toContain('lower the batch size (now 32)');
+    // No tensor-count check here: tfjs-core 4.22's variableGrads leaks the forward pass's tensors when the loss
+    // throws (a failing run stops anyway; the shape error above fails before the forward pass).
+    expect(error.message).not.toContain('Check that the batch shapes');
     expect(new Trainer({ epochs: 2 }).toConfig()).toEqual(
       Trainer.fromConfig(new Trainer({ epochs: 2 }).toConfig()).toConfig(),
     );

@@ -42,6 +42,12 @@ export type BatchSource =
   | Iterable<Batch>
   | ((epoch: number) => AsyncIterable<Batch> | Iterable<Batch>);
 
+/**
+ * How backends report a tensor allocation that did not fit: wasm's failed `malloc` surfaces as an out-of-bounds
+ * access, V8 refuses the ArrayBuffer, WebGL/WebGPU say so.
+ */
+const OUT_OF_MEMORY = /memory access out of bounds|Array buffer allocation failed|out of memory|Cannot enlarge memory/i;
+
 /** The run-time parts of a `fit`: the model, the data, callbacks, loss and metrics, a checkpoint to resume. */
 export interface FitOptions {
   readonly model: tf.LayersModel;
@@ -658,7 +664,9 @@ export class Trainer {
             ys: tensorList(ys).map((t) => t.shape),
             outputs: model.outputs.map((o) => o.shape),
           },
-          hint: 'Check that the batch shapes fit the model input and that the targets fit the loss.',
+          hint: OUT_OF_MEMORY.test(message)
+            ? `The backend ran out of memory (wasm's heap holds at most 4 GiB): lower the batch size (now ${xs.shape[0]}) or the image size, or pick a backend with more memory (optik doctor lists them).`
+            : 'Check that the batch shapes fit the model input and that the targets fit the loss.',
         },
         { cause: error },
       );
