@@ -21,7 +21,8 @@ const INSPECT_USAGE = `usage: optik data inspect <source|config> [--out DIR] [--
   --out   also write report.json, charts and a sample grid into DIR`;
 const SYNTH_USAGE = `usage: optik data synth --out DIR [--count 2000,300,300] [--classes 8|NAME,NAME…] [--objects 1,8]
                         [--scale 0.15,0.5] [--size 128,256] [--occlusion 0.5] [--seed 0] [--format coco|yolo]
-                        [--source openclipart|emoji|tuxpaint] [--source-dir DIR] [--image-format jpg|png] [--json]
+                        [--source openclipart|emoji|tuxpaint] [--source-dir DIR] [--image-format jpg|png]
+                        [--cutouts shared|disjoint] [--json]
   writes a detection / segmentation set: real cut-outs pasted on real photos, with exact boxes and masks
   (images/, annotations/{train,val,test}.json (COCO, RLE masks), masks/ (class-index PNGs), classes.txt, synth.json)`;
 const USAGE = `${INSPECT_USAGE}\n${SYNTH_USAGE}`;
@@ -70,6 +71,11 @@ const SYNTH_FLAGS = {
   },
   'source-dir': { type: 'string', value: 'DIR', description: 'synth: where the source is, if not its standard place' },
   'image-format': { type: 'string', value: 'jpg|png', description: 'synth: image file type (default jpg)' },
+  cutouts: {
+    type: 'string',
+    value: 'shared|disjoint',
+    description: 'synth: splits draw from all cut-outs (shared, default) or each its own 70/15/15 share (disjoint)',
+  },
 } as const;
 
 /** `optik help data`. */
@@ -130,6 +136,7 @@ async function synth(args: readonly string[], ctx: Parameters<Command>[1]): Prom
     source: values.source,
     sourceDir: values['source-dir'],
     imageFormat: values['image-format'],
+    cutouts: values.cutouts,
   };
   if (values.classes !== undefined) {
     if (/^\s*\d+\s*$/.test(values.classes)) options.classes = Number(values.classes);
@@ -175,6 +182,7 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   source: '--source',
   sourceDir: '--source-dir',
   imageFormat: '--image-format',
+  cutouts: '--cutouts',
 };
 
 function withFlagNames(error: unknown): unknown {

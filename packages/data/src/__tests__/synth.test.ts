@@ -325,6 +325,41 @@ describe('other cut-out sources', () => {
     expect(tooMany.code).toBe('ARGUMENT_INVALID');
   });
 
+  photos('cutouts: shared lets every split draw every drawing; disjoint splits them 70/15/15', async () => {
+    const stamps = join(tmp, 'stamps-split');
+    await writeCutouts(join(stamps, 'discs'), 'disc', 7);
+    await writeCutouts(join(stamps, 'triangles'), 'triangle', 3);
+    const perClass = (cutouts: 'shared' | 'disjoint') =>
+      writeSynthDataset(join(tmp, `split-${cutouts}`), made({ source: 'tuxpaint', sourceDir: stamps, cutouts })).then(
+        (set) => JSON.parse(readFileSync(set.synthFile, 'utf8')).cutoutsPerClass,
+      );
+    expect(await perClass('shared')).toEqual({
+      train: { discs: 7, triangles: 3 },
+      val: { discs: 7, triangles: 3 },
+      test: { discs: 7, triangles: 3 },
+    });
+    expect(await perClass('disjoint')).toEqual({
+      train: { discs: 5, triangles: 1 },
+      val: { discs: 1, triangles: 1 },
+      test: { discs: 1, triangles: 1 },
+    });
+    // One drawing is enough to share, not to split.
+    for (const name of ['triangle-1.png', 'triangle-2.png']) unlinkSync(join(stamps, 'triangles', name));
+    const few = await caught(() =>
+      writeSynthDataset(
+        join(tmp, 'split-few'),
+        made({ source: 'tuxpaint', sourceDir: stamps, cutouts: 'disjoint', classNames: ['discs', 'triangles'] }),
+      ),
+    );
+    expect(few.code).toBe('DATA_NOT_FOUND');
+    expect(few.details.hint).toMatch(/cutouts: shared/);
+    const one = await writeSynthDataset(
+      join(tmp, 'split-one'),
+      made({ source: 'tuxpaint', sourceDir: stamps, classNames: ['discs', 'triangles'] }),
+    );
+    expect(one.classNames).toEqual(['discs', 'triangles']);
+  });
+
   photos('reads an emoji-datasource-google layout: emoji.json subcategories and img/google/64 images', async () => {
     const pkg = join(tmp, 'emoji');
     const discs = await writeCutouts(join(pkg, 'img', 'google', '64'), 'disc', 4);

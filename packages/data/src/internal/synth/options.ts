@@ -5,7 +5,7 @@ import { BACKGROUND_SYSTEM_DIR } from '../backgrounds.js';
  * Bumped whenever the same options would give different files (a change to sampling, compositing, encoding or the
  * class catalogue), so that cached sets are regenerated and `synth.json` says which generator made a folder.
  */
-export const SYNTH_VERSION = 1;
+export const SYNTH_VERSION = 2;
 
 /** Where the cut-outs come from. */
 export const SYNTH_SOURCES = ['openclipart', 'emoji', 'tuxpaint'] as const;
@@ -39,6 +39,14 @@ export const SynthOptionsSchema = z
      * square (as in COCO); models resize them to their input size.
      */
     imageSize: range(16, 2048, true).default([128, 256]),
+    /**
+     * Which drawings each split may use. `shared` (the default, the usual copy-paste setting): every split draws
+     * from all of a class's cut-outs, so validation and test are new scenes (held-out background photos, positions,
+     * sizes, flips, occlusions) of known objects. `disjoint`: each class's cut-outs are split 70/15/15, so
+     * validation and test objects are drawings never seen in training — a much harder test of naming an unseen
+     * drawing's class (it needs at least 3 cut-outs per class).
+     */
+    cutouts: z.enum(['shared', 'disjoint']).default('shared'),
     /** Images in `[train, val, test]`. */
     count: z
       .tuple([
@@ -68,6 +76,6 @@ export type ResolvedSynthOptions = z.output<typeof SynthOptionsSchema>;
 
 /**
  * The default benchmark set: 8 openclipart classes on 128–256 px photo crops, 1–8 objects per image, 2000 / 300 /
- * 300 images, seed 0.
+ * 300 images, cut-outs shared by the splits (backgrounds held out), seed 0.
  */
 export const SYNTH_DEFAULTS: Readonly<ResolvedSynthOptions> = Object.freeze(SynthOptionsSchema.parse({}));

@@ -95,7 +95,10 @@ function classNamesOf(o: ResolvedSynthOptions, source: ResolvedSource): string[]
   return source.catalogue.slice(0, o.classes);
 }
 
-/** Each class's usable cut-outs, shuffled by the seed and split 70/15/15 so no cut-out appears in two splits. */
+/**
+ * Each class's usable cut-outs, shuffled by the seed: all of them in every split (`cutouts: shared`), or split
+ * 70/15/15 so that no cut-out appears in two splits (`cutouts: disjoint`).
+ */
 async function loadPools(
   o: ResolvedSynthOptions,
   source: ResolvedSource,
@@ -117,18 +120,25 @@ async function loadPools(
       }),
     );
     const usable = loaded.filter((c): c is Cutout => c !== undefined);
-    if (usable.length < 3) {
+    const disjoint = o.cutouts === 'disjoint';
+    if (usable.length < (disjoint ? 3 : 1)) {
       throw new OptikError(
         'DATA_NOT_FOUND',
-        `Class "${name}" of the ${source.source} source has ${usable.length} usable cut-outs (of ${files.length} files); each split needs its own.`,
+        `Class "${name}" of the ${source.source} source has ${usable.length} usable cut-outs (of ${files.length} files)${disjoint ? '; with `cutouts: disjoint` each split needs its own' : ''}.`,
         {
           file: source.root,
           received: name,
-          hint: 'Choose another class, or add images (5–97 % opaque after trimming) to its folder.',
+          hint: `Choose another class, or add images (5–97 % opaque after trimming) to its folder${disjoint ? ', or use `cutouts: shared` (CLI: --cutouts shared)' : ''}.`,
         },
       );
     }
     const shuffled = createRng(o.seed).fork(`cutouts/${name}`).shuffle(usable).map(toSprite);
+    if (!disjoint) {
+      pools.val.push(shuffled);
+      pools.test.push(shuffled);
+      pools.train.push(shuffled);
+      continue;
+    }
     const held = Math.max(1, Math.round(usable.length * 0.15));
     pools.val.push(shuffled.slice(0, held));
     pools.test.push(shuffled.slice(held, 2 * held));
@@ -378,6 +388,10 @@ export async function writeSynthDataset(
     options: o,
     classNames,
     counts,
+    /** How many drawings of each class each split draws from (equal under `cutouts: shared`). */
+    cutoutsPerClass: Object.fromEntries(
+      SPLITS.map((split) => [split, Object.fromEntries(classNames.map((c, k) => [c, pools[split][k]?.length ?? 0]))]),
+    ),
     source: { name: source.source, root: source.root },
     backgrounds: backgrounds.origin.location,
     renderer: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, rsvg: sharp.versions.rsvg ?? null },
