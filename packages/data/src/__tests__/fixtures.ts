@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { OptikError } from '@optik/core';
 import sharp from 'sharp';
 
@@ -27,6 +27,31 @@ export async function writeImage(
 export function writeText(file: string, text: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
+}
+
+/**
+ * A COCO JSON (`<root>/instances.json`) over two width×height images a.png (id 1) and b.png (id 2); `a` overrides
+ * the size a.png is written with (the JSON keeps width×height), `seeds` the images' pixels.
+ */
+export async function writeCocoPair(
+  root: string,
+  options: {
+    width: number;
+    height: number;
+    annotations: readonly Record<string, unknown>[];
+    categories: readonly { id: number; name: string }[];
+    a?: [number, number];
+    seeds?: [number, number];
+  },
+): Promise<string> {
+  const { width, height, seeds = [2, 3] } = options;
+  const [aw, ah] = options.a ?? [width, height];
+  await writeImage(join(root, 'a.png'), { width: aw, height: ah, seed: seeds[0] });
+  await writeImage(join(root, 'b.png'), { width, height, seed: seeds[1] });
+  const file = join(root, 'instances.json');
+  const images = ['a.png', 'b.png'].map((file_name, i) => ({ id: i + 1, file_name, width, height }));
+  writeText(file, JSON.stringify({ images, annotations: options.annotations, categories: options.categories }));
+  return file;
 }
 
 /** IDX bytes: magic 0x0000 08 ndim, big-endian dims, then the values. */

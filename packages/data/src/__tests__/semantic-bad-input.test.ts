@@ -10,7 +10,7 @@ import {
   readMaskFolder,
   toSemanticSegmentation,
 } from '../index.js';
-import { caught, encodeRleString, maskToRle, writeImage, writeRawPng, writeText } from './fixtures.js';
+import { caught, encodeRleString, maskToRle, writeCocoPair, writeImage, writeRawPng } from './fixtures.js';
 
 // Bad semantic-segmentation input (issue #14), reader by reader: a mask whose size differs from its image, a colour
 // not in the palette, a class id above the class count, an empty polygon, an RLE whose runs do not sum to h·w.
@@ -166,29 +166,14 @@ describe('mask folder, colour masks with a palette', () => {
 
 describe('COCO polygons and RLE', () => {
   /** A COCO JSON with W×H images a.png (id 1) and b.png (id 2) — `sizes` overrides what is written to disk. */
-  async function coco(
-    name: string,
-    annotations: Record<string, unknown>[],
-    sizes: { a?: [number, number] } = {},
-  ): Promise<string> {
-    const root = join(tmp, name);
-    const [aw, ah] = sizes.a ?? [W, H];
-    await writeImage(join(root, 'a.png'), { width: aw, height: ah, seed: 2 });
-    await writeImage(join(root, 'b.png'), { width: W, height: H, seed: 3 });
-    const file = join(root, 'instances.json');
-    writeText(
-      file,
-      JSON.stringify({
-        images: [
-          { id: 1, file_name: 'a.png', width: W, height: H },
-          { id: 2, file_name: 'b.png', width: W, height: H },
-        ],
-        annotations: annotations.map((a, i) => ({ id: i + 1, bbox: [1, 1, 2, 2], category_id: 5, ...a })),
-        categories: [{ id: 5, name: 'cat' }],
-      }),
-    );
-    return file;
-  }
+  const coco = (name: string, annotations: Record<string, unknown>[], sizes: { a?: [number, number] } = {}) =>
+    writeCocoPair(join(tmp, name), {
+      width: W,
+      height: H,
+      ...sizes,
+      annotations: annotations.map((a, i) => ({ id: i + 1, bbox: [1, 1, 2, 2], category_id: 5, ...a })),
+      categories: [{ id: 5, name: 'cat' }],
+    });
   const square = [1, 1, 3, 1, 3, 3, 1, 3];
   const full = () => {
     const m = new Uint8Array(W * H);

@@ -13,7 +13,7 @@ import {
   readSample,
   toSemanticSegmentation,
 } from '../index.js';
-import { maskToRle, writeImage, writeRawPng, writeText } from './fixtures.js';
+import { maskToRle, writeCocoPair, writeImage, writeRawPng } from './fixtures.js';
 
 // Semantic masks: greyscale id PNGs and colour PNGs with a palette, COCO instance masks rasterised to class masks,
 // masks resized with their images (nearest neighbour) and the target encoder. Bad masks, reader by reader:
@@ -110,27 +110,17 @@ describe('COCO polygons and RLE rasterised to class masks', () => {
   const W = 20;
   const H = 10;
 
-  async function cocoFile(name: string, annotations: Record<string, unknown>[]): Promise<string> {
-    const root = join(tmp, name);
-    await writeImage(join(root, 'a.png'), { width: W, height: H, seed: 5 });
-    await writeImage(join(root, 'b.png'), { width: W, height: H, seed: 6 });
-    const file = join(root, 'instances.json');
-    writeText(
-      file,
-      JSON.stringify({
-        images: [
-          { id: 1, file_name: 'a.png', width: W, height: H },
-          { id: 2, file_name: 'b.png', width: W, height: H },
-        ],
-        annotations,
-        categories: [
-          { id: 3, name: 'cat' },
-          { id: 7, name: 'dog' },
-        ],
-      }),
-    );
-    return file;
-  }
+  const cocoFile = (name: string, annotations: Record<string, unknown>[]) =>
+    writeCocoPair(join(tmp, name), {
+      width: W,
+      height: H,
+      seeds: [5, 6],
+      annotations,
+      categories: [
+        { id: 3, name: 'cat' },
+        { id: 7, name: 'dog' },
+      ],
+    });
 
   it('paints each object with its class (background 0, larger objects first) from polygons and RLE', async () => {
     const big = new Uint8Array(W * H);
