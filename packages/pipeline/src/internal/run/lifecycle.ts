@@ -112,7 +112,9 @@ export interface TimeLimitCallback extends Callback {
 
 /**
  * Stops before an epoch that would end after `started + minutes` (judged by the last epoch's duration). After each
- * epoch it also counts the epochs that will fit at that pace, so a cosine schedule can end its decay with the time.
+ * epoch it also counts the epochs that will fit at the mean pace of the epochs after the first (the first carries
+ * the warm-up), so a cosine schedule can end its decay with the time without jumping back up when one epoch is
+ * slower or faster than the others.
  */
 export function timeLimitCallback(
   minutes: number,
@@ -120,14 +122,17 @@ export function timeLimitCallback(
   now: () => number = () => performance.now(),
 ): TimeLimitCallback {
   let planned: number | undefined;
+  const durations: number[] = [];
   return {
     name: 'timeLimit',
     plannedEpochs: (ctx) => (planned === undefined ? undefined : Math.min(ctx.epochs, planned)),
     onEpochEnd(epoch, logs, ctx) {
       const elapsed = (now() - started) / 1000;
       const next = logs.epoch_seconds ?? 0;
-      // The same pace the stop below is judged by: what fits if every further epoch takes as long as this one.
-      if (next > 0) planned = epoch + 1 + Math.max(0, Math.floor((minutes * 60 - elapsed) / next));
+      if (next > 0) durations.push(next);
+      const steady = durations.length > 1 ? durations.slice(1) : durations;
+      const pace = steady.reduce((a, b) => a + b, 0) / Math.max(1, steady.length);
+      if (pace > 0) planned = epoch + 1 + Math.max(0, Math.floor((minutes * 60 - elapsed) / pace));
       if (epoch + 1 < ctx.epochs && elapsed + next > minutes * 60) {
         ctx.stopTraining = true;
         ctx.stopReason = 'time-limit';

@@ -87,14 +87,20 @@ function decodeAll(p: DetectionPredictions, scoreThreshold?: number): Detections
   });
 }
 
-function evaluateAll(
-  p: DetectionPredictions,
-  classNames: readonly string[],
-): { detections: Detections[]; report: DetectionReport } {
+type Evaluated = { detections: Detections[]; report: DetectionReport };
+const evaluatedCache = new WeakMap<DetectionPredictions, { classNames: string; evaluated: Evaluated }>();
+
+/** The COCO `bbox` evaluation of the predictions (computed once for evaluate and writeArtifacts). */
+function evaluateAll(p: DetectionPredictions, classNames: readonly string[]): Evaluated {
+  const key = JSON.stringify(classNames);
+  const cached = evaluatedCache.get(p);
+  if (cached?.classNames === key) return cached.evaluated;
   const detections = decodeAll(p);
   const metrics = new DetectionMetrics({ numClasses: classNames.length, classNames: [...classNames] });
   metrics.update(p.truths, detections);
-  return { detections, report: metrics.result() };
+  const evaluated = { detections, report: metrics.result() };
+  evaluatedCache.set(p, { classNames: key, evaluated });
+  return evaluated;
 }
 
 /**
