@@ -43,7 +43,7 @@ describe('detection config', () => {
     expect(config.task).toBe('detection');
     if (config.task !== 'detection') return;
     expect(config.model).toMatchObject({ preset: 'det-tiny', strides: [8, 16, 32], seed: 42 });
-    expect(config.data.synth?.count).toEqual([2000, 300, 300]);
+    expect(config.data.synth?.count).toEqual([8000, 300, 300]);
     expect(config.train.fcos).toEqual({
       classificationWeight: 1,
       boxWeight: 1,
