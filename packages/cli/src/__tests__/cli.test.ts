@@ -44,6 +44,33 @@ describe('optik CLI contract', () => {
     expect(run.stderr).toContain('optik: backend wasm');
   });
 
+  it('bench --rounds N reports each round and the median of them', () => {
+    const run = optik(
+      'bench',
+      '--backend',
+      'wasm',
+      '--steps',
+      '1',
+      '--warmup',
+      '0',
+      '--batch-size',
+      '8',
+      '--rounds',
+      '3',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
+    expect(result.rounds).toHaveLength(3);
+    const train = result.rounds
+      .map((r: { trainSamplesPerSec: number }) => r.trainSamplesPerSec)
+      .sort((a: number, b: number) => a - b);
+    expect(result.trainSamplesPerSec).toBeCloseTo(train[1], 0);
+    expect(result.tensorsLeaked).toBe(0);
+    expect(run.stderr).toContain('round 3 of 3');
+    expect(optik('bench', '--rounds', '0').stderr).toContain('ARGUMENT_INVALID');
+  });
+
   it('a bad argument is a coded one-paragraph error with exit 1 and no stack trace', () => {
     const run = optik('bench', '--steps', 'zero');
     expect(run.code).toBe(1);

@@ -60,18 +60,32 @@ const FLAGS = {
   warmup: { type: 'string', value: 'N', description: 'untimed steps first, to warm up the backend (default 10)' },
   peer: { type: 'boolean', description: 'also time the same CNN in PyTorch, in the same run (python3-torch)' },
   data: { type: 'boolean', description: 'also time the data pipeline: decoding, augmentation, batching' },
+  rounds: {
+    type: 'string',
+    value: 'N',
+    description:
+      'alternate Optik and the peer N times and report the medians, so one noisy round does not decide (default 1)',
+  },
 } as const;
 
 /** `optik help bench`. */
 export const benchHelp: CommandHelp = {
   summary: 'train the reference CNN and print samples/s (--peer: PyTorch in the same run)',
-  usage: 'usage: optik bench [--batch-size 64] [--steps 200] [--warmup 10] [--peer] [--data] [--json] [--backend NAME]',
+  usage:
+    'usage: optik bench [--batch-size 64] [--steps 200] [--warmup 10] [--peer] [--rounds 1] [--data] [--json] [--backend NAME]',
   flags: FLAGS,
 };
 
 /** `optik bench`: trains the reference CNN and prints samples/s; `--peer` runs PyTorch in the same run. */
 export const bench: Command = async (args, ctx) => {
-  let values: { 'batch-size'?: string; steps?: string; warmup?: string; peer?: boolean; data?: boolean };
+  let values: {
+    'batch-size'?: string;
+    steps?: string;
+    warmup?: string;
+    peer?: boolean;
+    data?: boolean;
+    rounds?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: [...args],
@@ -92,30 +106,47 @@ export const bench: Command = async (args, ctx) => {
   const batchSize = toInt('batch-size', values['batch-size'], 64);
   const steps = toInt('steps', values.steps, 200);
   const warmup = toInt('warmup', values.warmup, 10, 0);
+  const roundCount = toInt('rounds', values.rounds, 1);
 
   const choice = await initBackend({ prefer: ctx.backend as never });
   ctx.info(
-    `optik bench: reference CNN, batch ${batchSize}, ${warmup} warm-up + ${steps} timed steps on ${choice.name}`,
+    `optik bench: reference CNN, batch ${batchSize}, ${warmup} warm-up + ${steps} timed steps on ${choice.name}` +
+      (roundCount > 1 ? `, ${roundCount} rounds` : ''),
   );
-  const result = await benchmarkReferenceCnn({ batchSize, steps, warmupSteps: warmup });
-
-  const data = values.data ? await benchDataPipeline(batchSize, ctx.info) : undefined;
-
-  let peer: PeerResult | undefined;
+  // Alternating rounds (Optik, then the peer, N times): a burst of other work on the machine lands in one round's
+  // pair, and the medians below leave it out.
+  const rounds: Round[] = [];
   let peerNote: string | undefined;
-  if (values.peer) {
-    ctx.info('optik bench: running the PyTorch peer (same model, batch, threads)');
-    const outcome = runPytorch({ batchSize, steps, warmup, threads: availableParallelism() });
-    if (typeof outcome === 'string') peerNote = outcome;
-    else peer = outcome;
+  for (let i = 0; i < roundCount; i++) {
+    if (roundCount > 1) ctx.info(`optik bench: round ${i + 1} of ${roundCount}`);
+    const optik = await benchmarkReferenceCnn({ batchSize, steps, warmupSteps: warmup });
+    let peer: PeerResult | undefined;
+    if (values.peer && peerNote === undefined) {
+      ctx.info('optik bench: running the PyTorch peer (same model, batch, threads)');
+      const outcome = runPytorch({ batchSize, steps, warmup, threads: availableParallelism() });
+      if (typeof outcome === 'string') peerNote = outcome;
+      else peer = outcome;
+    }
+    rounds.push({ optik, peer });
   }
+  const result = medianRound(rounds);
+  const peer = rounds.every((r) => r.peer !== undefined) ? rounds[0]?.peer : undefined;
+  const peerMedian =
+    peer === undefined
+      ? undefined
+      : {
+          trainSamplesPerSec: median(rounds.map((r) => r.peer!.trainSamplesPerSec)),
+          inferSamplesPerSec: median(rounds.map((r) => r.peer!.inferSamplesPerSec)),
+        };
   const ratios =
     peer === undefined
       ? undefined
       : {
-          train: result.trainSamplesPerSec / peer.trainSamplesPerSec,
-          infer: result.inferSamplesPerSec / peer.inferSamplesPerSec,
+          train: median(rounds.map((r) => r.optik.trainSamplesPerSec / r.peer!.trainSamplesPerSec)),
+          infer: median(rounds.map((r) => r.optik.inferSamplesPerSec / r.peer!.inferSamplesPerSec)),
         };
+
+  const data = values.data ? await benchDataPipeline(batchSize, ctx.info) : undefined;
   const json = {
     backend: result.backend,
     model: result.model,
@@ -130,11 +161,29 @@ export const bench: Command = async (args, ctx) => {
             name: peer.peer,
             version: peer.version,
             threads: peer.threads,
-            trainSamplesPerSec: round(peer.trainSamplesPerSec),
-            inferSamplesPerSec: round(peer.inferSamplesPerSec),
+            trainSamplesPerSec: round(peerMedian!.trainSamplesPerSec),
+            inferSamplesPerSec: round(peerMedian!.inferSamplesPerSec),
           },
           ratio: { train: round(ratios!.train, 3), infer: round(ratios!.infer, 3) },
         }),
+    ...(rounds.length > 1
+      ? {
+          rounds: rounds.map((r) => ({
+            trainSamplesPerSec: round(r.optik.trainSamplesPerSec),
+            inferSamplesPerSec: round(r.optik.inferSamplesPerSec),
+            ...(r.peer === undefined
+              ? {}
+              : {
+                  peerTrainSamplesPerSec: round(r.peer.trainSamplesPerSec),
+                  peerInferSamplesPerSec: round(r.peer.inferSamplesPerSec),
+                  ratio: {
+                    train: round(r.optik.trainSamplesPerSec / r.peer.trainSamplesPerSec, 3),
+                    infer: round(r.optik.inferSamplesPerSec / r.peer.inferSamplesPerSec, 3),
+                  },
+                }),
+          })),
+        }
+      : {}),
     ...(peerNote === undefined ? {} : { peerSkipped: peerNote }),
     ...(data === undefined
       ? {}
@@ -158,8 +207,11 @@ export const bench: Command = async (args, ctx) => {
         ? []
         : [`peer               skipped: ${peerNote}`]
       : [
-          `pytorch ${peer.version} train ${round(peer.trainSamplesPerSec)}/s, infer ${round(peer.inferSamplesPerSec)}/s (${peer.threads} threads)`,
-          `ratio Optik ÷ PyTorch: train ${round(ratios!.train, 3)}×, infer ${round(ratios!.infer, 3)}×`,
+          `pytorch ${peer.version} train ${round(peerMedian!.trainSamplesPerSec)}/s, infer ${round(peerMedian!.inferSamplesPerSec)}/s (${peer.threads} threads)`,
+          `ratio Optik ÷ PyTorch: train ${round(ratios!.train, 3)}×, infer ${round(ratios!.infer, 3)}×` +
+            (rounds.length > 1
+              ? ` (median of ${rounds.length} rounds: train ${rounds.map((r) => round(r.optik.trainSamplesPerSec / r.peer!.trainSamplesPerSec, 2)).join(', ')})`
+              : ''),
         ]),
     ...(data === undefined
       ? []
@@ -212,6 +264,33 @@ async function benchDataPipeline(batchSize: number, info: (line: string) => void
     augment: 'flip + translate',
     samplesPerSec: samples / seconds,
     tensorsLeaked: tf.memory().numTensors - tensorsBefore,
+  };
+}
+
+interface Round {
+  readonly optik: Awaited<ReturnType<typeof benchmarkReferenceCnn>>;
+  readonly peer: PeerResult | undefined;
+}
+
+/** The median of a non-empty list (the mean of the middle two for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Optik's result with the median speeds over the rounds and the largest tensor leak any round had. */
+function medianRound(rounds: readonly Round[]): Round['optik'] {
+  const first = rounds[0]!.optik;
+  if (rounds.length === 1) return first;
+  const worst = rounds.reduce((a, r) => (r.optik.tensorsLeaked > a.optik.tensorsLeaked ? r : a), rounds[0]!).optik;
+  return {
+    ...first,
+    trainSamplesPerSec: median(rounds.map((r) => r.optik.trainSamplesPerSec)),
+    inferSamplesPerSec: median(rounds.map((r) => r.optik.inferSamplesPerSec)),
+    tensorsBefore: worst.tensorsBefore,
+    tensorsAfter: worst.tensorsAfter,
+    tensorsLeaked: worst.tensorsLeaked,
   };
 }
 
