@@ -53,7 +53,7 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'data.synth.minArea': 'objects with fewer visible pixels are not placed',
   'data.synth.imageSize': '[min, max] image side in pixels (width and height drawn apart)',
   'data.synth.cutouts':
-    'shared: every split draws all of a class\'s cut-outs (new scenes of known drawings); disjoint: split 70/15/15',
+    "shared: every split draws all of a class's cut-outs (new scenes of known drawings); disjoint: split 70/15/15",
   'data.synth.count': 'images in [train, val, test]',
   'data.synth.seed': 'seed of the generated set',
   'data.synth.format': 'coco, or yolo (also YOLO labels)',
