@@ -138,12 +138,21 @@ export const bench: Command = async (args, ctx) => {
           trainSamplesPerSec: median(rounds.map((r) => r.peer!.trainSamplesPerSec)),
           inferSamplesPerSec: median(rounds.map((r) => r.peer!.inferSamplesPerSec)),
         };
+  // Each round's Optik ÷ PyTorch ratios, computed once: their medians are the headline, the list is in --json.
+  const roundRatios = rounds.map((r) =>
+    r.peer === undefined
+      ? undefined
+      : {
+          train: r.optik.trainSamplesPerSec / r.peer.trainSamplesPerSec,
+          infer: r.optik.inferSamplesPerSec / r.peer.inferSamplesPerSec,
+        },
+  );
   const ratios =
     peer === undefined
       ? undefined
       : {
-          train: median(rounds.map((r) => r.optik.trainSamplesPerSec / r.peer!.trainSamplesPerSec)),
-          infer: median(rounds.map((r) => r.optik.inferSamplesPerSec / r.peer!.inferSamplesPerSec)),
+          train: median(roundRatios.map((r) => r!.train)),
+          infer: median(roundRatios.map((r) => r!.infer)),
         };
 
   const data = values.data ? await benchDataPipeline(batchSize, ctx.info) : undefined;
@@ -168,7 +177,7 @@ export const bench: Command = async (args, ctx) => {
         }),
     ...(rounds.length > 1
       ? {
-          rounds: rounds.map((r) => ({
+          rounds: rounds.map((r, i) => ({
             trainSamplesPerSec: round(r.optik.trainSamplesPerSec),
             inferSamplesPerSec: round(r.optik.inferSamplesPerSec),
             ...(r.peer === undefined
@@ -176,10 +185,7 @@ export const bench: Command = async (args, ctx) => {
               : {
                   peerTrainSamplesPerSec: round(r.peer.trainSamplesPerSec),
                   peerInferSamplesPerSec: round(r.peer.inferSamplesPerSec),
-                  ratio: {
-                    train: round(r.optik.trainSamplesPerSec / r.peer.trainSamplesPerSec, 3),
-                    infer: round(r.optik.inferSamplesPerSec / r.peer.inferSamplesPerSec, 3),
-                  },
+                  ratio: { train: round(roundRatios[i]!.train, 3), infer: round(roundRatios[i]!.infer, 3) },
                 }),
           })),
         }
@@ -210,7 +216,7 @@ export const bench: Command = async (args, ctx) => {
           `pytorch ${peer.version} train ${round(peerMedian!.trainSamplesPerSec)}/s, infer ${round(peerMedian!.inferSamplesPerSec)}/s (${peer.threads} threads)`,
           `ratio Optik ÷ PyTorch: train ${round(ratios!.train, 3)}×, infer ${round(ratios!.infer, 3)}×` +
             (rounds.length > 1
-              ? ` (median of ${rounds.length} rounds: train ${rounds.map((r) => round(r.optik.trainSamplesPerSec / r.peer!.trainSamplesPerSec, 2)).join(', ')})`
+              ? ` (median of ${rounds.length} rounds: train ${roundRatios.map((r) => round(r!.train, 2)).join(', ')})`
               : ''),
         ]),
     ...(data === undefined
