@@ -258,6 +258,54 @@ export function binaryScalar(x: usize, scalar: usize, out: usize, size: i32, op:
 }
 
 /**
+ * A binary op between a `[rows, depth]` matrix and a `[rows]` column broadcast along each row (`[…, c] ∘ […, 1]`,
+ * as a per-pixel weight or mask on per-class maps): `out = full ∘ col`, or `col ∘ full` when `colFirst`.
+ */
+export function binaryCols(full: usize, col: usize, out: usize, rows: i32, depth: i32, op: i32, colFirst: bool): void {
+  const vecDepth = depth & ~3;
+  const stride = (<usize>depth) << 2;
+  let p = full;
+  let q = out;
+  for (let r = 0; r < rows; r++, p += stride, q += stride) {
+    const s1 = load<f32>(col + ((<usize>r) << 2));
+    const sv = f32x4.splat(s1);
+    let d = 0;
+    for (; d < vecDepth; d += 4) {
+      const o = (<usize>d) << 2;
+      const a = v128.load(p + o);
+      v128.store(q + o, colFirst ? applyOp(op, sv, a) : applyOp(op, a, sv));
+    }
+    for (; d < depth; d++) {
+      const o = (<usize>d) << 2;
+      const a = load<f32>(p + o);
+      store<f32>(q + o, colFirst ? applyOpScalar(op, s1, a) : applyOpScalar(op, a, s1));
+    }
+  }
+}
+
+/**
+ * Copies `rows` blocks of `width` 4-byte values from `src` (rows `srcStride` values apart) to `dst` (rows
+ * `dstStride` apart): concatenation and splitting along any axis, seen as `[outer, inner]` matrices.
+ */
+export function copyBlocks(src: usize, srcStride: i32, dst: usize, dstStride: i32, rows: i32, width: i32): void {
+  const bytes = (<usize>width) << 2;
+  const srcStep = (<usize>srcStride) << 2;
+  const dstStep = (<usize>dstStride) << 2;
+  let p = src;
+  let q = dst;
+  if (width >= 16) {
+    for (let r = 0; r < rows; r++, p += srcStep, q += dstStep) memory.copy(q, p, bytes);
+    return;
+  }
+  const vec = (<usize>(width & ~3)) << 2;
+  for (let r = 0; r < rows; r++, p += srcStep, q += dstStep) {
+    let o: usize = 0;
+    for (; o < vec; o += 16) v128.store(q + o, v128.load(p + o));
+    for (; o < bytes; o += 4) store<u32>(q + o, load<u32>(p + o));
+  }
+}
+
+/**
  * Batch normalization in NHWC: `out = offset + (x − mean) · factor` per channel, with `factor = scale /
  * sqrt(variance + ε)` precomputed by the caller into `factor` (`[depth]`), `offset` `[depth]`.
  */

@@ -42,6 +42,8 @@ export interface KernelProperty {
   readonly oracle?: Oracle;
   /** Largest allowed relative error, max|actual − expected| / max|expected|. Default 1e-4. */
   readonly tolerance?: number;
+  /** Compare every output (SplitV, Unpack), not only the first. */
+  readonly allOutputs?: boolean;
 }
 
 /** Random float32 values (standard normal). */
@@ -77,17 +79,37 @@ export async function runKernelOn(
   kernelName: string,
   inputs: Record<string, HostTensor>,
   attrs: Record<string, unknown>,
+  options: { allOutputs?: boolean | undefined } = {},
 ): Promise<HostTensor> {
   if (tf.getBackend() !== backendName) await tf.setBackend(backendName);
   let output: HostTensor | undefined;
   tf.tidy(() => {
     const tensors: Record<string, tf.Tensor> = {};
     for (const [name, t] of Object.entries(inputs)) tensors[name] = tf.tensor(t.values, t.shape, t.dtype);
-    const result = tf.engine().runKernel(kernelName, tensors, attrs as unknown as NamedAttrMap) as
+    // Inputs named 0, 1, … are a list (Concat's).
+    const names = Object.keys(tensors);
+    const list = names.length > 0 && names.every((name, i) => name === String(i));
+    const result = tf
+      .engine()
+      .runKernel(kernelName, list ? (Object.values(tensors) as never) : tensors, attrs as unknown as NamedAttrMap) as
       | tf.Tensor
       | tf.Tensor[];
-    const first = Array.isArray(result) ? result[0] : result;
-    if (first !== undefined) output = toHost(first);
+    const all = Array.isArray(result) ? result : [result];
+    if (options.allOutputs !== true) {
+      const first = all[0];
+      if (first !== undefined) output = toHost(first);
+    } else {
+      // Several outputs (SplitV, Unpack): all of them, flattened one after another; the shape lists each output's
+      // shape followed by −1, so a wrong split shows as a shape mismatch.
+      const hosts = all.map((t) => toHost(t));
+      const values = new Float32Array(hosts.reduce((n, h) => n + h.values.length, 0));
+      let at = 0;
+      for (const h of hosts) {
+        values.set(h.values, at);
+        at += h.values.length;
+      }
+      output = { shape: hosts.flatMap((h) => [...h.shape, -1]), dtype: 'float32', values };
+    }
   });
   if (output === undefined) throw new Error(`${kernelName} returned no output`);
   return output;
@@ -142,14 +164,16 @@ export async function checkKernelProperty(
         `${property.kernelName}: the cpu kernel is Optik's own, so it cannot be the reference; give an oracle`,
       );
     }
-    return runKernelOn('cpu', property.kernelName, trial.inputs, trial.attrs);
+    return runKernelOn('cpu', property.kernelName, trial.inputs, trial.attrs, { allOutputs: property.allOutputs });
   };
   const failures: string[] = [];
   let worst = 0;
   for (let index = 0; index < property.trials; index++) {
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu');
     const trial = await property.draw(rng, index);
-    const actual = await runKernelOn(backendName, property.kernelName, trial.inputs, trial.attrs);
+    const actual = await runKernelOn(backendName, property.kernelName, trial.inputs, trial.attrs, {
+      allOutputs: property.allOutputs,
+    });
     const expected = (await property.oracle?.(trial, backendName)) ?? (await stockCpu(trial));
     if (actual.shape.join(',') !== expected.shape.join(',')) {
       failures.push(`${trial.label}: shape [${actual.shape}] instead of [${expected.shape}]`);

@@ -275,12 +275,12 @@ function absShifted(t: HostTensor, shift: number): HostTensor {
 function binaryProperty(kernelName: string): KernelProperty {
   return {
     kernelName,
-    trials: 20,
+    trials: 24,
     draw: (rng, index) => {
       const full = drawChannelShape(rng, index);
       const depth = full[full.length - 1] as number;
-      const kind = index % 5;
-      // Fast paths: 0, 1: a row [c] or [1, …, 1, c]; 3: a scalar [] or [1], each on either side.
+      const kind = index % 6;
+      // Fast paths: 0, 1: a row [c] or [1, …, 1, c]; 3: a scalar [] or [1]; 5: a column […, 1], each on either side.
       // Upstream's: 2: same shapes; 4: a broadcast over the batch axis only.
       const rows: number[][] = [
         [depth],
@@ -288,9 +288,10 @@ function binaryProperty(kernelName: string): KernelProperty {
         full,
         index % 2 === 0 ? [] : [1],
         [full[0] as number, ...full.slice(1, -1).map(() => 1), depth],
+        [...full.slice(0, -1), 1],
       ];
       const row = rows[kind] as number[];
-      const rowFirst = index % 10 >= 5;
+      const rowFirst = index % 12 >= 6;
       const big = randomTensor(rng, full);
       const small = kernelName === 'RealDiv' ? absShifted(randomTensor(rng, row), 0.5) : randomTensor(rng, row);
       const [a, b] = rowFirst ? [small, big] : [big, small];
@@ -601,6 +602,70 @@ export const kernelProperties: Record<string, KernelProperty> = {
       const input: HostTensor =
         index % 3 === 2 ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) } : x;
       return { label: `x[${shape}] ${input.dtype} reps [${reps}]`, inputs: { x: input }, attrs: { reps } };
+    },
+  },
+  Concat: {
+    kernelName: 'Concat',
+    trials: 16,
+    draw: (rng, index) => {
+      const rank = 1 + (index % 4);
+      const axis = rng.int(0, rank - 1);
+      const base = Array.from({ length: rank }, () => rng.int(1, 5));
+      const count = 1 + (index % 3);
+      // int32 every fourth trial (same bits copied), an empty input now and then (axis length 0).
+      const inputs: Record<string, HostTensor> = {};
+      for (let k = 0; k < count; k++) {
+        const shape = base.map((d, i) => (i === axis ? (index % 5 === 4 && k === 1 ? 0 : rng.int(1, 6)) : d));
+        const x = randomTensor(rng, shape);
+        inputs[String(k)] =
+          index % 4 === 3 ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) } : x;
+      }
+      const negative = index % 2 === 1;
+      return {
+        label: `${Object.values(inputs)
+          .map((t) => `[${t.shape}]`)
+          .join(' ')} axis ${negative ? axis - rank : axis}`,
+        inputs,
+        attrs: { axis: negative ? axis - rank : axis },
+      };
+    },
+  },
+  SplitV: {
+    kernelName: 'SplitV',
+    trials: 16,
+    allOutputs: true,
+    draw: (rng, index) => {
+      const rank = 1 + (index % 4);
+      const axis = rng.int(0, rank - 1);
+      const shape = Array.from({ length: rank }, (_, i) => (i === axis ? rng.int(2, 9) : rng.int(1, 5)));
+      const length = shape[axis] as number;
+      // An even split by count, or sizes with a −1 (the rest).
+      const parts = [1, 2].find((p) => length % (p + 1) === 0);
+      const first = rng.int(1, length - 1);
+      const numOrSizeSplits = index % 2 === 0 && parts !== undefined ? parts + 1 : [first, -1];
+      const x = randomTensor(rng, shape);
+      const input: HostTensor =
+        index % 4 === 3 ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) } : x;
+      return {
+        label: `x[${shape}] ${input.dtype} splits ${JSON.stringify(numOrSizeSplits)} axis ${axis}`,
+        inputs: { x: input },
+        attrs: { numOrSizeSplits, axis },
+      };
+    },
+  },
+  Unpack: {
+    kernelName: 'Unpack',
+    trials: 12,
+    allOutputs: true,
+    draw: (rng, index) => {
+      const rank = 1 + (index % 4);
+      const axis = rng.int(0, rank - 1);
+      const shape = Array.from({ length: rank }, () => rng.int(1, 5));
+      return {
+        label: `value[${shape}] axis ${axis}`,
+        inputs: { value: randomTensor(rng, shape) },
+        attrs: { axis },
+      };
     },
   },
   Add: binaryProperty('Add'),

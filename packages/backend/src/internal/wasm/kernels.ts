@@ -30,6 +30,10 @@ export interface OptikSimdKernels {
   meanRows(x: number, out: number, rows: number, depth: number): void;
   /** `out = full ∘ row` (or `row ∘ full`) for a `[rows, depth]` matrix and a `[depth]` row; op 0 add, 1 sub, 2 mul, 3 div. */
   binaryRows(full: number, row: number, out: number, rows: number, depth: number, op: number, rowFirst: boolean): void;
+  /** `out = full ∘ col` (or `col ∘ full`) for a `[rows, depth]` matrix and a `[rows]` column; op as in binaryRows. */
+  binaryCols(full: number, col: number, out: number, rows: number, depth: number, op: number, colFirst: boolean): void;
+  /** Copies `rows` blocks of `width` 4-byte values, rows `srcStride` / `dstStride` values apart. */
+  copyBlocks(src: number, srcStride: number, dst: number, dstStride: number, rows: number, width: number): void;
   /** `out = x ∘ s` (or `s ∘ x`) for `size` values and the scalar at `scalar`; op as in binaryRows. */
   binaryScalar(x: number, scalar: number, out: number, size: number, op: number, scalarFirst: boolean): void;
   /** `out = offset + (x − mean) · factor`, per channel of a `[rows, depth]` matrix. */
