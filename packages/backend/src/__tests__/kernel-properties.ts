@@ -399,7 +399,9 @@ export const kernelProperties: Record<string, KernelProperty> = {
   },
   Conv2DBackpropInput: {
     kernelName: 'Conv2DBackpropInput',
-    trials: convTrials(4),
+    // Stride 1 runs a flipped convolution padded by filterSize − 1 − pad, other strides col2im: many trials, so that
+    // even filter sizes (asymmetric 'same' padding) come up at stride 1.
+    trials: convTrials(4) * 3,
     draw: (rng, index) => {
       const c = drawConv(rng, { ...convPoint(index), dilation: 1, depthwise: false, maxChannels: 5 });
       return {

@@ -193,6 +193,45 @@ opCases.push(
   },
 );
 
+// Sums: Optik's Sum gradient on wasm (dy · onesLike(x): a scalar, row or column broadcast, or upstream's
+// broadcast for a middle axis), and a per-pixel column weight over per-class maps (the column Multiply).
+opCases.push(
+  {
+    name: 'sum over every axis (a scalar dy)',
+    shapes: [[2, 5, 3, 6]],
+    loss: (x) => sq(tf.sum(tf.mul(x, x))),
+  },
+  {
+    name: 'sum over batch, height and width (a per-channel row dy)',
+    shapes: [[2, 5, 3, 7], [7]],
+    loss: (x, w) => sq(tf.sum(x, [0, 1, 2]).mul(w)),
+  },
+  {
+    name: 'sum over the last axis, keepDims (a per-position column dy)',
+    shapes: [
+      [2, 5, 3, 9],
+      [2, 5, 3, 1],
+    ],
+    loss: (x, w) => sq(tf.sum(x, -1, true).mul(w)),
+  },
+  {
+    name: 'sum over a middle axis',
+    shapes: [
+      [3, 4, 5],
+      [3, 5],
+    ],
+    loss: (x, w) => sq(tf.sum(x, 1).mul(w)),
+  },
+  {
+    name: 'per-class maps weighted by a per-pixel column (both ways round)',
+    shapes: [
+      [2, 5, 3, 9],
+      [2, 5, 3, 1],
+    ],
+    loss: (x, w) => sq(tf.mul(x, w)).add(sq(tf.div(w, tf.add(tf.abs(x), 1)))),
+  },
+);
+
 async function gradsOn(backendName: string, op: OpCase, inputs: HostTensor[]): Promise<HostTensor[]> {
   await tf.setBackend(backendName);
   return tidyHost(() => {

@@ -2,12 +2,13 @@ import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs';
 import { cpuFixedKernels, optimizerKernels, wasmTrainingKernels } from './kernels/index.js';
 import { registerBatchNormGradient } from './kernels/OptikBatchNormGrad.js';
 import { registerMeanGradient } from './mean-gradient.js';
+import { registerSumGradient } from './sum-gradient.js';
 import { rememberStockKernel } from './wasm-heap.js';
 
 let registered = false;
 
 /**
- * Registers (or replaces) Optik's kernels once per process, and the FusedBatchNorm and Mean gradients that use
+ * Registers (or replaces) Optik's kernels once per process, and the FusedBatchNorm, Mean and Sum gradients that use
  * Optik's kernels on wasm. Safe to call before the backend is set.
  */
 export function registerOptikKernels(): void {
@@ -24,6 +25,7 @@ export function registerOptikKernels(): void {
   }
   registerBatchNormGradient();
   registerMeanGradient();
+  registerSumGradient();
 }
 
 /**
