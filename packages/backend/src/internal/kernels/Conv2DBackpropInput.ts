@@ -55,7 +55,7 @@ export const conv2DBackpropInputWasmFunc: KernelFunc = ({ inputs, backend: anyBa
   }
   const simd = optikSimdKernels(backend);
   if (simd !== undefined) return viaCol2im(backend, dy, filter, info, simd);
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { batchSize, inHeight, inWidth, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
 
   const flipped = flippedFilter(backend, filter, info);

@@ -75,35 +75,52 @@ async function predictSegmenter(model: tf.LayersModel, dataset: InMemoryDataset)
 }
 
 /**
- * A training/validation metric from the pixels of each batch: targets one-hot `[b, h, w, K]` (ignored pixels all
- * zero), outputs logits; the class maps are taken on the device, the confusion matrix accumulated on the host.
+ * The pixel confusion matrix of the batches seen since the last reset: targets one-hot `[b, h, w, K]` (ignored
+ * pixels all zero), outputs logits; the class maps are taken on the device (argmax of the logits: the softmax keeps
+ * their order), the matrix accumulated on the host. Shared by the metrics read from it, so a batch counts once
+ * however many of them the trainer updates with it.
  */
-class PixelMetric implements StreamingMetric {
-  readonly #metric: SegmentationMetrics;
-  constructor(
-    readonly name: string,
-    numClasses: number,
-    private readonly pick: (report: SegmentationReport) => number | null,
-  ) {
-    this.#metric = new SegmentationMetrics({ numClasses: Math.max(numClasses, 2) });
+class PixelConfusion {
+  readonly metric: SegmentationMetrics;
+  #last: tf.Tensor | undefined;
+  constructor(numClasses: number) {
+    this.metric = new SegmentationMetrics({ numClasses: Math.max(numClasses, 2) });
   }
   reset(): void {
-    this.#metric.reset();
+    this.metric.reset();
+    this.#last = undefined;
   }
   async update(yTrue: Tensors, yPred: Tensors): Promise<void> {
+    const logits = (Array.isArray(yPred) ? yPred[0] : yPred) as tf.Tensor4D;
+    if (logits === this.#last) return;
+    this.#last = logits;
     const [t, p] = tf.tidy(() => {
       const oneHot = (Array.isArray(yTrue) ? yTrue[0] : yTrue) as tf.Tensor4D;
-      const logits = (Array.isArray(yPred) ? yPred[0] : yPred) as tf.Tensor4D;
       const valid = tf.greater(tf.sum(oneHot, -1), 0);
       const trueIds = tf.where(valid, tf.argMax(oneHot, -1), tf.fill(valid.shape, IGNORE_INDEX, 'int32'));
-      return [trueIds, tf.argMax(probabilitiesOf(logits), -1)];
+      return [trueIds, tf.argMax(logits.shape[3] === 1 ? probabilitiesOf(logits) : logits, -1)];
     });
     const [a, b] = await Promise.all([t.data(), p.data()]);
     tf.dispose([t, p]);
-    this.#metric.update(a, b);
+    this.metric.update(a, b);
+  }
+}
+
+/** A training/validation metric read from a {@link PixelConfusion} (mean IoU, pixel accuracy). */
+class PixelMetric implements StreamingMetric {
+  constructor(
+    readonly name: string,
+    private readonly confusion: PixelConfusion,
+    private readonly pick: (report: SegmentationReport) => number | null,
+  ) {}
+  reset(): void {
+    this.confusion.reset();
+  }
+  update(yTrue: Tensors, yPred: Tensors): Promise<void> {
+    return this.confusion.update(yTrue, yPred);
   }
   result(): number {
-    return this.pick(this.#metric.result()) ?? 0;
+    return this.pick(this.confusion.metric.result()) ?? 0;
   }
 }
 
@@ -208,10 +225,10 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
       // Per-pixel logits and one-hot masks of 256 images would dwarf a training step; validate at its size.
       validationBatchSize: Math.max(config.data.batchSize, PREDICT_BATCH),
       loss: segmentationLoss(config.train.segmentationLoss, { path: 'train.segmentationLoss' }),
-      metrics: [
-        new PixelMetric('miou', numClasses, (r) => r.meanIou),
-        new PixelMetric('pixel_accuracy', numClasses, (r) => r.pixelAccuracy),
-      ],
+      metrics: ((confusion) => [
+        new PixelMetric('miou', confusion, (r) => r.meanIou),
+        new PixelMetric('pixel_accuracy', confusion, (r) => r.pixelAccuracy),
+      ])(new PixelConfusion(numClasses)),
       ...(augment === undefined ? {} : { augment }),
     };
   },
