@@ -22,7 +22,23 @@ export type { DecodeDetectionsOptions, Detections, NmsOptions } from './internal
  * const keep = nonMaxSuppression([0, 0, 10, 10, 1, 1, 10, 10], [0.9, 0.8], [0, 0], { iouThreshold: 0.5 }); // [0]
  * ```
  */
-export { DecodeDetectionsSchema, decodeDetections, NmsSchema, nonMaxSuppression } from './internal/decode.js';
+/**
+ * A detector's raw output for a mirrored image (`hflip`/`vflip`) mapped back onto the original image's points, to
+ * average with the plain output before decoding (test-time augmentation, the pipeline's `test.tta`).
+ *
+ * @example
+ * ```ts
+ * const flipped = detector.model.predict(tf.reverse(xs, 2)) as tf.Tensor;
+ * const back = mirrorDetectionOutput(await flipped.data(), flipped.shape, detector.grid(), 'hflip');
+ * ```
+ */
+export {
+  DecodeDetectionsSchema,
+  decodeDetections,
+  mirrorDetectionOutput,
+  NmsSchema,
+  nonMaxSuppression,
+} from './internal/decode.js';
 /**
  * An anchor-free FCOS-style detector from config: a backbone (`det-tiny`, `det-small` or explicit layers), a small
  * feature pyramid at `strides` and one shared head; ONE output `[batch, points, numClasses + 5]` (class logits,

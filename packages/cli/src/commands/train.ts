@@ -163,7 +163,8 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'callbacks.checkpoint.enabled': 'write weights at all (needed to resume)',
   'callbacks.terminateOnNan': 'stop as soon as the loss is NaN (a learning rate too high, usually)',
   'callbacks.timeLimit.minutes': 'stop before an epoch that would end after this many minutes; the test still runs',
-  'test.tta': 'test-time augmentation: also predict mirrored test images and average (clothes: [hflip])',
+  'test.tta':
+    'test-time augmentation: also predict mirrored test images and average (clothes: [hflip]; detection: outputs mapped back)',
   'output.root': 'the run store: runs go to <root>/<task>/<name>/',
 };
 

@@ -14,7 +14,8 @@ import {
 } from '../index.js';
 
 // The detection task beyond the task harness: the example config, config errors, Mosaic augmentation in training,
-// validation mAP per epoch, detections.json, and prediction with a confidence threshold and drawn images.
+// validation mAP per epoch, a mirrored test pass (test.tta), detections.json, and prediction with a confidence
+// threshold and drawn images.
 
 const SYNTH = { classes: 2, count: [16, 6, 6], imageSize: [64, 96], objectsPerImage: [1, 3], imageFormat: 'png' };
 const TINY_MODEL = {
@@ -52,6 +53,7 @@ describe('detection config', () => {
       gamma: 2,
     });
     expect(config.callbacks.checkpoint.monitor).toBe('val_map50');
+    expect(config.test.tta).toEqual(['hflip']);
   });
 
   it('refuses an image size off the stride grid, two data sources, and sources without boxes', () => {
@@ -98,6 +100,8 @@ describe('detection training with Mosaic, validation mAP and prediction', () => 
         ],
       },
       train: { epochs: 2 },
+      // The test split is also predicted mirrored, mapped back and averaged (detection's test-time augmentation).
+      test: { tta: ['hflip'] },
       output: { root: join(dir, 'runs') },
     });
     result = await runTraining(config, { progress: false });

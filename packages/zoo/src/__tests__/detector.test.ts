@@ -5,7 +5,14 @@ import { describeModelHarness, type ModelHarnessCase } from '@optik/testing';
 import { fcosLoss } from '@optik/train';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Detector, type DetectorOptions, decodeDetections, nonMaxSuppression } from '../index.js';
+import {
+  type Detections,
+  Detector,
+  type DetectorOptions,
+  decodeDetections,
+  mirrorDetectionOutput,
+  nonMaxSuppression,
+} from '../index.js';
 
 // The FCOS detector: model harness over its presets (shapes on a non-square input at batch 2, config round trip,
 // one step of the real FCOS loss with a gradient for every weight), gradients of the whole model + loss on Optik's
@@ -337,6 +344,73 @@ describe('decodeDetections and nonMaxSuppression', () => {
           .sort((a, b) => a[1]! - b[1]!);
       expect(order(image.boxes, image.labels)).toEqual(order(target.boxes, target.labels));
     });
+  });
+
+  /** The output that decodes exactly to `targets` (confident classes, exact ltrb, confident centre-ness). */
+  function idealOutput(
+    grid: ReturnType<typeof detectionGrid>,
+    targets: SampleTarget[],
+    size: { height: number; width: number },
+  ): Float32Array {
+    const [dense, truth] = encodeDetectionTargets(grid, NUM_CLASSES)(targets, size) as [tf.Tensor, tf.Tensor];
+    const d = dense.dataSync();
+    tf.dispose([dense, truth]);
+    const width = NUM_CLASSES + 5;
+    const data = new Float32Array(targets.length * grid.numPoints * width).fill(-12);
+    for (let p = 0; p < targets.length * grid.numPoints; p++) {
+      const row = p * (NUM_CLASSES + 6);
+      if (d[row + NUM_CLASSES + 5] !== 1) continue;
+      for (let c = 0; c < NUM_CLASSES; c++) data[p * width + c] = d[row + c] === 1 ? 12 : -12;
+      for (let k = 0; k < 4; k++)
+        data[p * width + NUM_CLASSES + k] = inverseSoftplus(d[row + NUM_CLASSES + k] as number);
+      data[p * width + NUM_CLASSES + 4] = 12;
+    }
+    return data;
+  }
+
+  it('mirrorDetectionOutput: the output for mirrored images, mapped back, decodes to the original boxes', () => {
+    const [h, w] = [64, 96];
+    const grid = detectionGrid({ imageSize: [h, w], strides: [8, 16, 32] });
+    const { targets } = scenes(3, h, w, 21);
+    const width = NUM_CLASSES + 5;
+    const shape = [3, grid.numPoints, width];
+    const sorted = (d: { boxes: readonly BoxXyxy[]; labels: readonly number[] }) =>
+      d.boxes
+        .map((b, k) => [d.labels[k] as number, ...b.map((v) => Math.round(v * 100) / 100)])
+        .sort((a, b) => a[1]! - b[1]! || a[2]! - b[2]!);
+    const plain = decodeDetections({ data: idealOutput(grid, targets, { height: h, width: w }), shape }, grid, {
+      scoreThreshold: 0.5,
+    });
+    for (const view of ['hflip', 'vflip'] as const) {
+      const mirrored = targets.map((t) => {
+        const target = t as unknown as { boxes: BoxXyxy[]; labels: number[] };
+        return {
+          ...target,
+          boxes: target.boxes.map(([x0, y0, x1, y1]) =>
+            view === 'hflip' ? [w - x1, y0, w - x0, y1] : [x0, h - y1, x1, h - y0],
+          ),
+        } as unknown as SampleTarget;
+      });
+      const back = mirrorDetectionOutput(idealOutput(grid, mirrored, { height: h, width: w }), shape, grid, view);
+      const decoded = decodeDetections({ data: back, shape }, grid, { scoreThreshold: 0.5 });
+      decoded.forEach((image, i) => {
+        expect(sorted(image), `${view} image ${i}`).toEqual(sorted(plain[i] as Detections));
+        expect(image.boxes.length).toBeGreaterThan(0);
+      });
+    }
+    // Mirroring twice gives the output back; sizes that are no multiple of a stride are refused.
+    const random = Float32Array.from({ length: 3 * grid.numPoints * width }, (_, k) => Math.sin(k));
+    for (const view of ['hflip', 'vflip'] as const) {
+      expect(mirrorDetectionOutput(mirrorDetectionOutput(random, shape, grid, view), shape, grid, view)).toEqual(
+        random,
+      );
+      expect(mirrorDetectionOutput(random, shape, grid, view)).not.toEqual(random);
+    }
+    const odd = detectionGrid({ imageSize: [60, 96], strides: [8] });
+    expect(() =>
+      mirrorDetectionOutput(new Float32Array(odd.numPoints * width), [1, odd.numPoints, width], odd, 'vflip'),
+    ).toThrow(/not a multiple of stride 8/);
+    expect(() => mirrorDetectionOutput(random, [3, 5, width], grid, 'hflip')).toThrow(/DATA_MISMATCH|points/);
   });
 
   it('keeps one box per object and class: the best, class-aware; maxDetections caps', () => {

@@ -184,3 +184,63 @@ export function decodeWithPoints(
   }
   return results;
 }
+
+/**
+ * A detector's raw output for a mirrored image, mapped back onto the original image's points: for `hflip` (the
+ * image reversed along its width) point `(i, j)` of each level takes the prediction of point `(i, w − 1 − j)` and
+ * the left and right distances swap; `vflip` likewise along the height with top and bottom. Class and centre-ness
+ * logits move with their points. So `mirrorDetectionOutput(model(flip(x)))` can be averaged with `model(x)`
+ * (test-time augmentation) before {@link decodeDetections}. The grid's image size must be a multiple of every
+ * stride (as a detector's input is), so that mirrored points land on points. Returns a new array.
+ *
+ * @example
+ * ```ts
+ * const flipped = detector.model.predict(tf.reverse(xs, 2)) as tf.Tensor; // hflip of NHWC images
+ * const back = mirrorDetectionOutput(await flipped.data(), flipped.shape, detector.grid(), 'hflip');
+ * ```
+ */
+export function mirrorDetectionOutput(
+  data: ArrayLike<number>,
+  shape: readonly number[],
+  grid: DetectionGrid,
+  view: 'hflip' | 'vflip',
+): Float32Array {
+  const [n, points, width] = shape as [number, number, number];
+  const numClasses = width - 5;
+  if (shape.length !== 3 || points !== grid.numPoints || numClasses < 1 || data.length !== n * points * width) {
+    throw new OptikError(
+      'DATA_MISMATCH',
+      `mirrorDetectionOutput: output of shape [${shape}] (${data.length} values) for a grid of ${grid.numPoints} points.`,
+      { received: shape, hint: 'Pass a detector output [batch, points, numClasses + 5] and the grid it predicts on.' },
+    );
+  }
+  const [h, w] = grid.imageSize;
+  for (const level of grid.levels) {
+    if (level.height * level.stride !== h || level.width * level.stride !== w) {
+      throw new OptikError(
+        'ARGUMENT_INVALID',
+        `mirrorDetectionOutput: the ${h}×${w} image is not a multiple of stride ${level.stride}, so mirrored points miss the grid.`,
+        { received: [h, w], hint: 'Use an image size divisible by every stride (a detector requires it).' },
+      );
+    }
+  }
+  // The distance columns that swap: left ↔ right for hflip, top ↔ bottom for vflip (ltrb order).
+  const [first, second] = view === 'hflip' ? [numClasses, numClasses + 2] : [numClasses + 1, numClasses + 3];
+  const out = new Float32Array(n * points * width);
+  for (let b = 0; b < n; b++) {
+    for (const level of grid.levels) {
+      for (let i = 0; i < level.height; i++) {
+        for (let j = 0; j < level.width; j++) {
+          const si = view === 'vflip' ? level.height - 1 - i : i;
+          const sj = view === 'hflip' ? level.width - 1 - j : j;
+          const dst = (b * points + level.offset + i * level.width + j) * width;
+          const src = (b * points + level.offset + si * level.width + sj) * width;
+          for (let k = 0; k < width; k++) out[dst + k] = data[src + k] as number;
+          out[dst + first] = data[src + second] as number;
+          out[dst + second] = data[src + first] as number;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -79,6 +79,19 @@ export const CallbacksSectionSchema = z
     }
   });
 
+/**
+ * How the test split is evaluated (classification, detection). `tta` (test-time augmentation): the model also sees
+ * each test image mirrored (`hflip`: left-right, `vflip`: top-bottom) and the outputs of all views are averaged
+ * (class probabilities; a detector's outputs mapped back onto the original points) — only for data where a
+ * mirrored image still shows the same classes (clothes, cut-outs: `hflip`; digits: none).
+ */
+export const TestSectionSchema = z.strictObject({
+  tta: z
+    .array(z.enum(['hflip', 'vflip']))
+    .default([])
+    .refine((views) => new Set(views).size === views.length, 'lists a view twice'),
+});
+
 /** The top-level keys every task's config has besides `task`, `data`, `model` and `train`. */
 export const commonFields = {
   /** Run name (unique per task; `exp`, `exp2`, … when omitted). */

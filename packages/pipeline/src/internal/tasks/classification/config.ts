@@ -10,6 +10,7 @@ import {
   positiveInt,
   resolveCommon,
   seedSchema,
+  TestSectionSchema,
   TrainSectionSchema,
 } from '../../config/sections.js';
 
@@ -73,18 +74,6 @@ export const ModelSectionSchema = z
       if (issue.code === 'custom') ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
     }
   });
-
-/**
- * How the test split is evaluated. `tta` (test-time augmentation): the model also sees each test image mirrored
- * (`hflip`: left-right, `vflip`: top-bottom) and the class probabilities of all views are averaged — only for
- * data where a mirrored image is still the same class (clothes: `hflip`; digits: none).
- */
-export const TestSectionSchema = z.strictObject({
-  tta: z
-    .array(z.enum(['hflip', 'vflip']))
-    .default([])
-    .refine((views) => new Set(views).size === views.length, 'lists a view twice'),
-});
 
 /** A classification pipeline config: what `optik train` reads for `task: classification`. */
 export const ClassificationConfigSchema = z.strictObject({

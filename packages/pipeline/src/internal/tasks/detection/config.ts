@@ -9,6 +9,7 @@ import {
   positiveInt,
   resolveCommon,
   seedSchema,
+  TestSectionSchema,
   TrainSectionSchema,
 } from '../../config/sections.js';
 import { resolveSourcePath } from '../shared/source.js';
@@ -71,6 +72,7 @@ export const DetectionConfigSchema = z.strictObject({
   train: DetectionTrainSchema.prefault({}),
   /** How outputs become boxes (validation mAP, evaluation, prediction): score threshold, NMS, limits. */
   postprocess: DecodeDetectionsSchema.prefault({}),
+  test: TestSectionSchema.prefault({}),
 });
 
 type Parsed = z.output<typeof DetectionConfigSchema>;

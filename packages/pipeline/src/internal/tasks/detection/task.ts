@@ -13,7 +13,13 @@ import { DetectionMetrics, type DetectionReport, type DetectionTruth } from '@op
 import { csvLine } from '@optik/track';
 import { fcosLoss } from '@optik/train';
 import { drawBoxes, imageGrid, lineChart, renderPng } from '@optik/viz';
-import { type DecodeDetectionsOptions, type Detections, Detector, decodeDetections } from '@optik/zoo';
+import {
+  type DecodeDetectionsOptions,
+  type Detections,
+  Detector,
+  decodeDetections,
+  mirrorDetectionOutput,
+} from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { escapeHtml, fmt, table } from '../../run/report.js';
 import { boxInFile, imagesTensor } from '../shared/images.js';
@@ -63,11 +69,24 @@ async function predictDetector(
   const n = dataset.length;
   const [, points, width] = (model.outputs[0] as tf.SymbolicTensor).shape as [null, number, number];
   const outputs = new Float32Array(n * points * width);
+  // Test-time augmentation: each mirrored view's output mapped back onto the original points, then the mean.
+  const views = config.test.tta;
+  const grid = detectionGrid({ imageSize: [dataset.height, dataset.width], strides: config.model.strides });
   for (let start = 0; start < n; start += EVAL_BATCH) {
     const indices = Array.from({ length: Math.min(EVAL_BATCH, n - start) }, (_, i) => start + i);
     const xs = imagesTensor(dataset.subset(indices));
     const out = model.predict(xs) as tf.Tensor;
-    outputs.set(await out.data(), start * points * width);
+    const raw = (await out.data()) as Float32Array;
+    // A copy when views are added in (the cpu backend's data() is the tensor's own array).
+    const sum = views.length === 0 ? raw : Float32Array.from(raw);
+    for (const view of views) {
+      const mirrored = tf.tidy(() => model.predict(tf.reverse(xs, view === 'hflip' ? 2 : 1)) as tf.Tensor);
+      const back = mirrorDetectionOutput(await mirrored.data(), mirrored.shape, grid, view);
+      mirrored.dispose();
+      for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (back[k] as number);
+    }
+    if (views.length > 0) for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) / (views.length + 1);
+    outputs.set(sum, start * points * width);
     tf.dispose([xs, out]);
   }
   return {
