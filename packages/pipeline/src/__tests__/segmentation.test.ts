@@ -36,6 +36,9 @@ describe('semantic-segmentation config', () => {
     expect(config.data.imageSize).toEqual([96, 96]);
     expect(config.model).toMatchObject({ preset: 'unet-tiny', seed: 7 });
     expect(config.train.segmentationLoss).toMatchObject({ crossEntropy: 1, dice: 1, ignoreIndex: 255 });
+    // The 20-minute limit plans the epochs; the cosine schedule spans them.
+    expect(config.callbacks.schedule).toMatchObject({ type: 'cosine' });
+    expect(config.callbacks.timeLimit).toMatchObject({ minutes: 20 });
   });
 
   it('refuses bad sections with coded errors naming the path', () => {
