@@ -21,12 +21,11 @@ export type { DecodeDetectionsOptions, Detections, NmsOptions } from './internal
  * const [{ boxes, labels, scores }] = decodeDetections(model.predict(xs) as tf.Tensor, grid, { scoreThreshold: 0.3 });
  * const keep = nonMaxSuppression([0, 0, 10, 10, 1, 1, 10, 10], [0.9, 0.8], [0, 0], { iouThreshold: 0.5 }); // [0]
  * ```
- */
-/**
- * A detector's raw output for a mirrored image (`hflip`/`vflip`) mapped back onto the original image's points, to
- * average with the plain output before decoding (test-time augmentation, the pipeline's `test.tta`).
  *
- * @example
+ * `mirrorDetectionOutput` maps a detector's raw output for a mirrored image (`hflip`/`vflip`) back onto the original
+ * image's points, to average with the plain output before decoding (test-time augmentation, the pipeline's
+ * `test.tta`):
+ *
  * ```ts
  * const flipped = detector.model.predict(tf.reverse(xs, 2)) as tf.Tensor;
  * const back = mirrorDetectionOutput(await flipped.data(), flipped.shape, detector.grid(), 'hflip');
