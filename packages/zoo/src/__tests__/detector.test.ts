@@ -315,37 +315,6 @@ describe('decodeDetections and nonMaxSuppression', () => {
     expect(() => decodeDetections({ data, shape: [2, 5, width] }, grid)).toThrow(/expected \[batch, 30/);
   });
 
-  it('decoding the ideal output of encodeDetectionTargets gives back every true box and label', () => {
-    const grid = detectionGrid({ imageSize: [64, 96], strides: [8, 16, 32] });
-    const { targets } = scenes(3, 64, 96, 13);
-    const [dense, truth] = encodeDetectionTargets(grid, NUM_CLASSES)(targets, { height: 64, width: 96 }) as [
-      tf.Tensor,
-      tf.Tensor,
-    ];
-    const d = dense.dataSync();
-    tf.dispose([dense, truth]);
-    const width = NUM_CLASSES + 5;
-    const data = new Float32Array(3 * grid.numPoints * width).fill(-12);
-    for (let p = 0; p < 3 * grid.numPoints; p++) {
-      const row = p * (NUM_CLASSES + 6);
-      if (d[row + NUM_CLASSES + 5] !== 1) continue;
-      for (let c = 0; c < NUM_CLASSES; c++) data[p * width + c] = d[row + c] === 1 ? 12 : -12;
-      for (let k = 0; k < 4; k++)
-        data[p * width + NUM_CLASSES + k] = inverseSoftplus(d[row + NUM_CLASSES + k] as number);
-      data[p * width + NUM_CLASSES + 4] = 12;
-    }
-    const decoded = decodeDetections({ data, shape: [3, grid.numPoints, width] }, grid, { scoreThreshold: 0.5 });
-    decoded.forEach((image, i) => {
-      const target = targets[i] as unknown as { boxes: BoxXyxy[]; labels: number[] };
-      expect(image.boxes.length, `image ${i}`).toBe(target.boxes.length);
-      const order = (boxes: readonly BoxXyxy[], labels: readonly number[]) =>
-        boxes
-          .map((b, k) => [labels[k] as number, ...b.map((v) => Math.round(v * 100) / 100)])
-          .sort((a, b) => a[1]! - b[1]!);
-      expect(order(image.boxes, image.labels)).toEqual(order(target.boxes, target.labels));
-    });
-  });
-
   /** The output that decodes exactly to `targets` (confident classes, exact ltrb, confident centre-ness). */
   function idealOutput(
     grid: ReturnType<typeof detectionGrid>,
@@ -367,6 +336,23 @@ describe('decodeDetections and nonMaxSuppression', () => {
     }
     return data;
   }
+
+  it('decoding the ideal output of encodeDetectionTargets gives back every true box and label', () => {
+    const grid = detectionGrid({ imageSize: [64, 96], strides: [8, 16, 32] });
+    const { targets } = scenes(3, 64, 96, 13);
+    const data = idealOutput(grid, targets, { height: 64, width: 96 });
+    const width = NUM_CLASSES + 5;
+    const decoded = decodeDetections({ data, shape: [3, grid.numPoints, width] }, grid, { scoreThreshold: 0.5 });
+    decoded.forEach((image, i) => {
+      const target = targets[i] as unknown as { boxes: BoxXyxy[]; labels: number[] };
+      expect(image.boxes.length, `image ${i}`).toBe(target.boxes.length);
+      const order = (boxes: readonly BoxXyxy[], labels: readonly number[]) =>
+        boxes
+          .map((b, k) => [labels[k] as number, ...b.map((v) => Math.round(v * 100) / 100)])
+          .sort((a, b) => a[1]! - b[1]!);
+      expect(order(image.boxes, image.labels)).toEqual(order(target.boxes, target.labels));
+    });
+  });
 
   it('mirrorDetectionOutput: the output for mirrored images, mapped back, decodes to the original boxes', () => {
     const [h, w] = [64, 96];

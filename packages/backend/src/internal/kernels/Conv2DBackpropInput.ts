@@ -58,7 +58,6 @@ export const conv2DBackpropInputWasmFunc: KernelFunc = ({ inputs, backend: anyBa
   const { batchSize, inHeight, inWidth, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;
 
-  const flipped = flippedFilter(backend, filter, info);
   // dy scattered into a zero frame of the full-correlation input: [batch, inHeight + fh - 1, inWidth + fw - 1, out].
   const frameHeight = inHeight + filterHeight - 1;
   const frameWidth = inWidth + filterWidth - 1;
@@ -80,21 +79,21 @@ export const conv2DBackpropInputWasmFunc: KernelFunc = ({ inputs, backend: anyBa
       }
     }
   }
-  const dx = runWasmKernel(
-    backend,
-    'Conv2D',
-    { x: frame, filter: flipped },
-    { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
-  );
-  release(backend, frame, flipped);
+  const dx = correlateFlipped(backend, frame, filter, info, 'valid');
+  release(backend, frame);
   return dx;
 };
 
-/** The filter flipped in space with its in/out channel axes swapped: `[fh, fw, outChannels, inChannels]`. */
-function flippedFilter(
+/**
+ * The stride-1 correlation of `x` with the filter flipped in space and its in/out channel axes swapped (`[fh, fw,
+ * outChannels, inChannels]`): one XNNPACK convolution.
+ */
+function correlateFlipped(
   backend: ReturnType<typeof wasmBackend>,
+  x: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
+  pad: 'valid' | [[0, 0], [number, number], [number, number], [0, 0]],
 ): TensorInfo {
   const { filterHeight, filterWidth, inChannels, outChannels } = info;
   const flipped = allocF32(backend, [filterHeight, filterWidth, outChannels, inChannels], false);
@@ -109,7 +108,14 @@ function flippedFilter(
       }
     }
   }
-  return flipped;
+  const out = runWasmKernel(
+    backend,
+    'Conv2D',
+    { x, filter: flipped },
+    { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], dimRoundingMode: undefined },
+  );
+  release(backend, flipped);
+  return out;
 }
 
 /**
@@ -133,26 +139,12 @@ function viaFlippedConvolution(
   ];
   if (pads.some((p) => p < 0)) return undefined;
   const [top, bottom, left, right] = pads as [number, number, number, number];
-  const flipped = flippedFilter(backend, filter, info);
-  const dx = runWasmKernel(
-    backend,
-    'Conv2D',
-    { x: dy, filter: flipped },
-    {
-      strides: [1, 1],
-      pad: [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-      dilations: [1, 1],
-      dimRoundingMode: undefined,
-    },
-  );
-  release(backend, flipped);
-  return dx;
+  return correlateFlipped(backend, dy, filter, info, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
 }
 
 /**

@@ -219,16 +219,17 @@ export const segmentationTask: Task<SegmentationConfig, SegmentationPredictions>
   training(config, data) {
     const numClasses = data.classNames.length;
     const augment = targetAugmentHook(config.augment);
+    const confusion = new PixelConfusion(numClasses);
     return {
       labelMode: 'int',
       encodeTargets: encodeMaskTargets(numClasses),
       // Per-pixel logits and one-hot masks of 256 images would dwarf a training step; validate at its size.
       validationBatchSize: Math.max(config.data.batchSize, PREDICT_BATCH),
       loss: segmentationLoss(config.train.segmentationLoss, { path: 'train.segmentationLoss' }),
-      metrics: ((confusion) => [
+      metrics: [
         new PixelMetric('miou', confusion, (r) => r.meanIou),
         new PixelMetric('pixel_accuracy', confusion, (r) => r.pixelAccuracy),
-      ])(new PixelConfusion(numClasses)),
+      ],
       ...(augment === undefined ? {} : { augment }),
     };
   },
