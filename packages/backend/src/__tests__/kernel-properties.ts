@@ -670,6 +670,26 @@ export const kernelProperties: Record<string, KernelProperty> = {
       };
     },
   },
+  Pack: {
+    kernelName: 'Pack',
+    trials: 16,
+    draw: (rng, index) => {
+      const rank = index % 4;
+      // The new axis anywhere from 0 to rank (negative every other trial); 1–4 inputs, int32 every fourth trial.
+      const axis = rng.int(0, rank);
+      const shape = Array.from({ length: rank }, () => rng.int(1, 5));
+      const count = 1 + (index % 4);
+      const inputs: Record<string, HostTensor> = {};
+      for (let k = 0; k < count; k++) {
+        const x = randomTensor(rng, shape);
+        inputs[String(k)] =
+          index % 4 === 3 ? { shape, dtype: 'int32', values: Int32Array.from(x.values, (v) => Math.round(v * 10)) } : x;
+      }
+      const negative = index % 2 === 1;
+      const attrAxis = negative ? axis - rank - 1 : axis;
+      return { label: `${count} × [${shape}] axis ${attrAxis}`, inputs, attrs: { axis: attrAxis } };
+    },
+  },
   Add: binaryProperty('Add'),
   Sub: binaryProperty('Sub'),
   Multiply: binaryProperty('Multiply'),

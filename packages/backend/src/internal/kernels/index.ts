@@ -3,7 +3,7 @@ import { avgPoolGradCpu, avgPoolGradWasm } from './AvgPoolGradExact.js';
 import { batchMatMulWasm } from './BatchMatMul.js';
 import { addWasm, multiplyWasm, realDivWasm, subWasm } from './BinaryRows.js';
 import { castWasm } from './Cast.js';
-import { concatWasm, splitVWasm, unpackWasm } from './ConcatSplit.js';
+import { concatWasm, packWasm, splitVWasm, unpackWasm } from './ConcatSplit.js';
 import { conv2DBackpropFilterWasm } from './Conv2DBackpropFilter.js';
 import { conv2DBackpropInputWasm } from './Conv2DBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilterWasm } from './DepthwiseConv2dNativeBackpropFilter.js';
@@ -53,6 +53,7 @@ export const wasmTrainingKernels: KernelConfig[] = [
   // Concatenation, splits and unstacking (U-Net skips and their gradient, the detection head's levels, loss
   // splits, box coordinates) by block copies.
   concatWasm,
+  packWasm,
   splitVWasm,
   unpackWasm,
 ];
