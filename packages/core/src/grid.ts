@@ -40,31 +40,53 @@ export interface DetectionGrid {
 const positiveInt = z.number().int().min(1);
 
 /** Options of {@link detectionGrid}: the input size and the strides of the feature levels. */
-export const DetectionGridSchema = z.strictObject({
-  imageSize: z.tuple([positiveInt, positiveInt]),
-  /** Strides of the levels, strictly increasing (e.g. `[8, 16, 32]`). */
-  strides: z
-    .array(positiveInt)
-    .min(1)
-    .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] as number)), 'strides must increase strictly'),
-});
+export const DetectionGridSchema = z
+  .strictObject({
+    imageSize: z.tuple([positiveInt, positiveInt]),
+    /** Strides of the levels, strictly increasing (e.g. `[8, 16, 32]`). */
+    strides: z
+      .array(positiveInt)
+      .min(1)
+      .refine((s) => s.every((v, i) => i === 0 || v > (s[i - 1] as number)), 'strides must increase strictly'),
+    /**
+     * Where one level's boxes end and the next level's begin: `strides.length − 1` increasing distances in pixels
+     * (compared with a box's largest ltrb distance from a point). Default: 8 × each stride but the last
+     * (torchvision's FCOS ranges, made for ~800-pixel images: with strides 8, 16, 32 the levels take distances
+     * below 64, 64–128 and above 128 pixels).
+     */
+    sizeBounds: z
+      .array(z.number().gt(0))
+      .refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] as number)), 'sizeBounds must increase strictly')
+      .optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.sizeBounds !== undefined && o.sizeBounds.length !== o.strides.length - 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sizeBounds'],
+        message: `give ${o.strides.length - 1} bound(s) for ${o.strides.length} level(s): one between each two consecutive strides`,
+      });
+    }
+  });
 export type DetectionGridOptions = z.input<typeof DetectionGridSchema>;
 
 /**
- * The FCOS point grid of an input size and the strides of the feature levels. Level `k` (stride `s`) takes
- * boxes whose largest distance from a point to a box side lies in `(4s, 8s)` (torchvision's anchor-size ranges),
- * the first level from 0 and the last up to ∞, so every box size has a level.
+ * The FCOS point grid of an input size and the strides of the feature levels. Level `k` takes boxes whose largest
+ * distance from a point to a box side lies between `sizeBounds[k − 1]` and `sizeBounds[k]` (default `8 × stride`:
+ * torchvision's `(4s, 8s)` ranges when strides double), the first level from 0 and the last up to ∞, so every box
+ * size has a level.
  */
 export function detectionGrid(options: DetectionGridOptions): DetectionGrid {
-  const { imageSize, strides } = parseOrThrow(DetectionGridSchema, options, { what: 'detection grid' });
+  const { imageSize, strides, sizeBounds } = parseOrThrow(DetectionGridSchema, options, { what: 'detection grid' });
   const [h, w] = imageSize;
+  const bounds = sizeBounds ?? strides.slice(0, -1).map((stride) => 8 * stride);
   const levels: DetectionLevel[] = [];
   let offset = 0;
   strides.forEach((stride, k) => {
     const height = Math.ceil(h / stride);
     const width = Math.ceil(w / stride);
-    const lower = k === 0 ? 0 : 4 * stride;
-    const upper = k === strides.length - 1 ? Number.POSITIVE_INFINITY : 8 * stride;
+    const lower = k === 0 ? 0 : (bounds[k - 1] as number);
+    const upper = k === strides.length - 1 ? Number.POSITIVE_INFINITY : (bounds[k] as number);
     levels.push({ stride, height, width, offset, count: height * width, range: [lower, upper] });
     offset += height * width;
   });

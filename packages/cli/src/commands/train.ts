@@ -98,6 +98,8 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'train.fcos.alpha': 'focal loss: weight of positives (0.25)',
   'train.fcos.gamma': 'focal loss: focusing exponent (2)',
   'train.centerSamplingRadius': 'detection: positives lie within this many strides of a box centre (1.5)',
+  'train.sizeBounds':
+    'detection: the largest ltrb distance (px) where one level ends and the next begins, one per pair of levels (default 8 × stride; e.g. [16, 32] for 128-px inputs)',
   'train.minBoxArea': 'detection: after augmentation, boxes with fewer visible pixels are dropped',
   'model.prototypes': 'instance segmentation: mask prototypes k (and k mask coefficients per point)',
   'model.protoChannels': 'instance segmentation: channels of the prototype branch',

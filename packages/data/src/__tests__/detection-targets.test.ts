@@ -70,6 +70,34 @@ describe('detectionGrid', () => {
     expect(grid.levels[0]).toMatchObject({ height: 8, width: 5, range: [0, Number.POSITIVE_INFINITY] });
   });
 
+  it('takes the level boundaries from sizeBounds, and bounds between strides that do not double by default', () => {
+    const grid = detectionGrid({ imageSize: [64, 96], strides: [8, 16, 32], sizeBounds: [12, 20] });
+    expect(grid.levels.map((l) => l.range)).toEqual([
+      [0, 12],
+      [12, 20],
+      [20, Number.POSITIVE_INFINITY],
+    ]);
+    expect(Array.from(grid.ranges.subarray(2 * 96, 2 * 97))).toEqual([12, 20]);
+    // No gap between 8 · 8 and the stride-32 level: its range starts where the first one ends.
+    const skip = detectionGrid({ imageSize: [64, 64], strides: [8, 32] });
+    expect(skip.levels.map((l) => l.range)).toEqual([
+      [0, 64],
+      [64, Number.POSITIVE_INFINITY],
+    ]);
+  });
+
+  it('refuses sizeBounds that do not split the levels, with a coded error', () => {
+    for (const sizeBounds of [[16], [16, 32, 64], [32, 16], [0, 8]]) {
+      let error: unknown;
+      try {
+        detectionGrid({ imageSize: [64, 64], strides: [8, 16, 32], sizeBounds });
+      } catch (e) {
+        error = e;
+      }
+      expect(isOptikError(error, 'CONFIG_INVALID'), JSON.stringify(sizeBounds)).toBe(true);
+    }
+  });
+
   it('refuses strides that do not increase, with a coded error', () => {
     for (const strides of [[16, 8], [8, 8], []]) {
       let error: unknown;
@@ -119,6 +147,19 @@ describe('encodeDetectionTargets: FCOS assignment on the host', () => {
     // The whole image (largest distance ≥ 160 everywhere): the last level, whose range is open above.
     const whole = encode(big, 1, [det([[0, 0, 320, 256]], [0])]);
     expect(new Set(positives(whole.dense, big, 1, 0).map((a) => pointAt(big, a)[2]))).toEqual(new Set([32]));
+  });
+
+  it('smaller sizeBounds move a box of a small image to the coarser levels', () => {
+    // A 40×40 box in a 128×128 image: largest distances 20–32 px from the points near its centre, below 64: only
+    // stride 8 by default; with bounds [16, 40] the same box trains the stride-16 level (largest distance 28 from
+    // its points at 56 and 72; the stride-32 points at 48 and 80 see 36 < 40).
+    const small = detectionGrid({ imageSize: [128, 128], strides: [8, 16, 32] });
+    const scaled = detectionGrid({ imageSize: [128, 128], strides: [8, 16, 32], sizeBounds: [16, 40] });
+    const box = det([[44, 44, 84, 84]], [0]);
+    const levelsOf = (g: ReturnType<typeof detectionGrid>) =>
+      new Set(positives(encode(g, 1, [box]).dense, g, 1, 0).map((a) => pointAt(g, a)[2]));
+    expect(levelsOf(small)).toEqual(new Set([8]));
+    expect(levelsOf(scaled)).toEqual(new Set([16]));
   });
 
   it('a point inside two boxes goes to the smaller one', () => {

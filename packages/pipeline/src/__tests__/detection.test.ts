@@ -69,6 +69,13 @@ describe('detection config', () => {
       /coco, voc or yolo/,
     );
     expect(configError({ ...base, model: { preset: 'det-tiny', strides: [8, 12] } }).message).toMatch(/power of 2/);
+    // One size bound between each two levels, increasing.
+    for (const sizeBounds of [[16], [32, 16]]) {
+      expect(configError({ ...base, train: { sizeBounds } })).toMatchObject({
+        code: 'CONFIG_INVALID',
+        path: 'train.sizeBounds',
+      });
+    }
   });
 });
 

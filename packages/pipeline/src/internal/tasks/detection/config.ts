@@ -54,6 +54,12 @@ export const DetectionTrainSchema = TrainSectionSchema.omit({ loss: true, classW
   fcos: FcosLossSchema.prefault({}),
   /** FCOS centre sampling: positives lie within this many strides of a box centre. */
   centerSamplingRadius: z.number().gt(0).default(1.5),
+  /**
+   * Which level trains on which box size: one distance in pixels between each two consecutive strides (a box goes
+   * to the level whose range holds its largest ltrb distance from a point). Default: 8 × stride (torchvision's
+   * ranges, made for ~800-pixel images; at 128 × 128 with strides 8, 16, 32 every box lands in the first level).
+   */
+  sizeBounds: z.array(z.number().gt(0)).min(1).optional(),
   /** After augmentation, boxes (clipped to the image) with fewer visible pixels than this are dropped. */
   minBoxArea: z.number().min(0).default(4),
 });
@@ -108,6 +114,25 @@ export function resolveDetection(parsed: unknown, meta: { file?: string }): Dete
         hint: `Use sizes divisible by ${largest} (e.g. [${Math.max(1, Math.round(h / largest)) * largest}, ${Math.max(1, Math.round(w / largest)) * largest}]), or smaller model.strides.`,
       },
     );
+  }
+  const bounds = config.train.sizeBounds;
+  if (bounds !== undefined) {
+    const increasing = bounds.every((v, i) => i === 0 || v > (bounds[i - 1] as number));
+    if (bounds.length !== model.strides.length - 1 || !increasing) {
+      throw new OptikError(
+        'CONFIG_INVALID',
+        `train.sizeBounds [${bounds.join(', ')}] does not split the ${model.strides.length} level(s) of model.strides [${model.strides.join(', ')}]: expected ${model.strides.length - 1} strictly increasing distance(s) in pixels.`,
+        {
+          path: 'train.sizeBounds',
+          received: bounds,
+          ...where,
+          hint: `Give one bound between each two consecutive strides, e.g. [${model.strides
+            .slice(0, -1)
+            .map((s) => 2 * s)
+            .join(', ')}] for small inputs, or leave it out for torchvision's ranges.`,
+        },
+      );
+    }
   }
   const common = resolveCommon(config, meta.file);
   return { ...common, data, model } as DetectionConfig;

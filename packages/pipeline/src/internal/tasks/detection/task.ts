@@ -374,7 +374,12 @@ export const detectionTask: Task<DetectionConfig, DetectionPredictions> = {
   },
   training(config, data) {
     const [height, width] = data.inputShape;
-    const grid = detectionGrid({ imageSize: [height, width], strides: config.model.strides });
+    const { sizeBounds } = config.train;
+    const grid = detectionGrid({
+      imageSize: [height, width],
+      strides: config.model.strides,
+      ...(sizeBounds === undefined ? {} : { sizeBounds }),
+    });
     const numClasses = data.classNames.length;
     const pipeline =
       config.augment === undefined ? undefined : (augmentFromConfig(config.augment, 'augment') as Compose);

@@ -178,7 +178,12 @@ export const instanceSegmentationTask: Task<InstanceSegmentationConfig, Instance
   },
   training(config, data) {
     const [height, width] = data.inputShape;
-    const grid = detectionGrid({ imageSize: [height, width], strides: config.model.strides });
+    const { sizeBounds } = config.train;
+    const grid = detectionGrid({
+      imageSize: [height, width],
+      strides: config.model.strides,
+      ...(sizeBounds === undefined ? {} : { sizeBounds }),
+    });
     const numClasses = data.classNames.length;
     const pipeline =
       config.augment === undefined ? undefined : (augmentFromConfig(config.augment, 'augment') as Compose);
