@@ -1,4 +1,4 @@
-import { OptikError } from '@optik/core';
+import { DetectionGridSchema, OptikError } from '@optik/core';
 import { SourceConfigSchema, SynthOptionsSchema } from '@optik/data';
 import { FcosLossSchema } from '@optik/train';
 import { DecodeDetectionsSchema, DetectorSchema } from '@optik/zoo';
@@ -117,8 +117,9 @@ export function resolveDetection(parsed: unknown, meta: { file?: string }): Dete
   }
   const bounds = config.train.sizeBounds;
   if (bounds !== undefined) {
-    const increasing = bounds.every((v, i) => i === 0 || v > (bounds[i - 1] as number));
-    if (bounds.length !== model.strides.length - 1 || !increasing) {
+    // The grid's schema says which bounds split the levels; the error here names the config key.
+    const grid = { imageSize: data.imageSize, strides: model.strides, sizeBounds: bounds };
+    if (!DetectionGridSchema.safeParse(grid).success) {
       throw new OptikError(
         'CONFIG_INVALID',
         `train.sizeBounds [${bounds.join(', ')}] does not split the ${model.strides.length} level(s) of model.strides [${model.strides.join(', ')}]: expected ${model.strides.length - 1} strictly increasing distance(s) in pixels.`,

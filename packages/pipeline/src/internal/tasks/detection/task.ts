@@ -165,6 +165,20 @@ function hasMultiSample(t: unknown): boolean {
  * with Mosaic/CopyPaste run per image with the batch as the pool of partner images. Either way the boxes are then
  * clipped to the image and those below `minBoxArea` visible pixels are dropped.
  */
+/** The grid targets are assigned on in training: the model's strides, the config's `train.sizeBounds`. */
+export function trainingGrid(
+  config: Pick<DetectionConfig, 'model' | 'train'>,
+  height: number,
+  width: number,
+): DetectionGrid {
+  const { sizeBounds } = config.train;
+  return detectionGrid({
+    imageSize: [height, width],
+    strides: config.model.strides,
+    ...(sizeBounds === undefined ? {} : { sizeBounds }),
+  });
+}
+
 export function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
   const multi = hasMultiSample(pipeline);
   return (batch, rng) => {
@@ -374,12 +388,7 @@ export const detectionTask: Task<DetectionConfig, DetectionPredictions> = {
   },
   training(config, data) {
     const [height, width] = data.inputShape;
-    const { sizeBounds } = config.train;
-    const grid = detectionGrid({
-      imageSize: [height, width],
-      strides: config.model.strides,
-      ...(sizeBounds === undefined ? {} : { sizeBounds }),
-    });
+    const grid = trainingGrid(config, height, width);
     const numClasses = data.classNames.length;
     const pipeline =
       config.augment === undefined ? undefined : (augmentFromConfig(config.augment, 'augment') as Compose);

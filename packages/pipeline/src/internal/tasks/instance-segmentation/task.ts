@@ -25,6 +25,7 @@ import {
   reportOf,
   reportSection,
   SHOW_SCORE,
+  trainingGrid,
 } from '../detection/task.js';
 import { resizeIds } from '../segmentation/task.js';
 import { boxInFile, imagesTensor } from '../shared/images.js';
@@ -178,12 +179,7 @@ export const instanceSegmentationTask: Task<InstanceSegmentationConfig, Instance
   },
   training(config, data) {
     const [height, width] = data.inputShape;
-    const { sizeBounds } = config.train;
-    const grid = detectionGrid({
-      imageSize: [height, width],
-      strides: config.model.strides,
-      ...(sizeBounds === undefined ? {} : { sizeBounds }),
-    });
+    const grid = trainingGrid(config, height, width);
     const numClasses = data.classNames.length;
     const pipeline =
       config.augment === undefined ? undefined : (augmentFromConfig(config.augment, 'augment') as Compose);
