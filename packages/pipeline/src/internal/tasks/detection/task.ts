@@ -160,11 +160,6 @@ function hasMultiSample(t: unknown): boolean {
   return node.level === 'multi' || (node.transforms ?? []).some(hasMultiSample);
 }
 
-/**
- * The training-batch augmentation: batchable pipelines move the boxes with `augmentBatchWithTargets`; pipelines
- * with Mosaic/CopyPaste run per image with the batch as the pool of partner images. Either way the boxes are then
- * clipped to the image and those below `minBoxArea` visible pixels are dropped.
- */
 /** The grid targets are assigned on in training: the model's strides, the config's `train.sizeBounds`. */
 export function trainingGrid(
   config: Pick<DetectionConfig, 'model' | 'train'>,
@@ -179,6 +174,11 @@ export function trainingGrid(
   });
 }
 
+/**
+ * The training-batch augmentation: batchable pipelines move the boxes with `augmentBatchWithTargets`; pipelines
+ * with Mosaic/CopyPaste run per image with the batch as the pool of partner images. Either way the boxes are then
+ * clipped to the image and those below `minBoxArea` visible pixels are dropped.
+ */
 export function detectionAugment(pipeline: Compose, minBoxArea: number): (batch: Batch, rng: Rng) => Batch {
   const multi = hasMultiSample(pipeline);
   return (batch, rng) => {
