@@ -619,3 +619,202 @@ export function filterGradFewTaps(
     }
   }
 }
+
+/**
+ * The filter gradient of a convolution with many taps, register-blocked: `dW[a, c, i, o] = Σ_{b,y,x} x[b, y·sh +
+ * a − top, x·sw + c − left, i] · dy[b, y, x, o]`, each 4 (input channel) × 8 (output channel) tile of dW held in
+ * eight SIMD registers while it sweeps batch b's positions. `outC` must be a multiple of 4 and dw zeroed by the
+ * caller. Work units are (tap, 8-column block) pairs: this call does those with `unit % parts == part`, so that
+ * `parts` threads can share one gradient without overlapping writes.
+ */
+export function filterGradTiled(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  batch: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  outH: i32,
+  outW: i32,
+  outC: i32,
+  filterH: i32,
+  filterW: i32,
+  strideH: i32,
+  strideW: i32,
+  top: i32,
+  left: i32,
+  part: i32,
+  parts: i32,
+): void {
+  const oBlocks = (outC + 7) >> 3;
+  const units = filterH * filterW * oBlocks;
+  const rowBytes = (<usize>outC) << 2;
+  const xStep = (<usize>(strideW * inC)) << 2;
+  const xRow = (<usize>(inW * inC)) << 2;
+  const gRow = (<usize>(outW * outC)) << 2;
+  for (let b = 0; b < batch; b++) {
+    const xImage = x + ((<usize>(b * inH * inW * inC)) << 2);
+    const gImage = dy + ((<usize>(b * outH * outW * outC)) << 2);
+    for (let u = part; u < units; u += parts) {
+      const tap = u / oBlocks;
+      const o0 = (u - tap * oBlocks) << 3;
+      const a = tap / filterW;
+      const c = tap - a * filterW;
+      // Output columns whose tap-c input column lies inside x: xo·sw − left + c ∈ [0, inW).
+      const lo = left - c;
+      const xo0 = lo <= 0 ? 0 : (lo + strideW - 1) / strideW;
+      const hiCol = inW - 1 + left - c;
+      if (hiCol < 0) continue;
+      let xo1 = hiCol / strideW + 1;
+      if (xo1 > outW) xo1 = outW;
+      if (xo1 <= xo0) continue;
+      const wide = outC - o0 >= 8;
+      const colOffset = xo0 * strideW - left + c;
+      const gBase = gImage + ((<usize>(xo0 * outC + o0)) << 2);
+      let acc = dw + ((<usize>(tap * inC * outC + o0)) << 2);
+      let i0 = 0;
+      for (; i0 + 4 <= inC; i0 += 4, acc += rowBytes << 2) {
+        const xBase = xImage + ((<usize>(colOffset * inC + i0)) << 2);
+        if (wide) tile4x8(xBase, gBase, acc, rowBytes, xStep, xRow, gRow, inH, outH, strideH, a - top, xo1 - xo0);
+        else tile4x4(xBase, gBase, acc, rowBytes, xStep, xRow, gRow, inH, outH, strideH, a - top, xo1 - xo0);
+      }
+      for (; i0 < inC; i0++, acc += rowBytes) {
+        const xBase = xImage + ((<usize>(colOffset * inC + i0)) << 2);
+        tile1x8(xBase, gBase, acc, wide, rowBytes, xStep, xRow, gRow, inH, outH, strideH, a - top, xo1 - xo0);
+      }
+    }
+  }
+}
+
+// The tiles of filterGradTiled. xBase: x at row 0 of the image, the tap's first valid column, channel i0; gBase:
+// dy at row 0, the first valid output column, channel o0; acc: dW at (tap, i0, o0). Row y reads x row y·sh + shift.
+function tile4x8(
+  xBase: usize,
+  gBase: usize,
+  acc: usize,
+  rowBytes: usize,
+  xStep: usize,
+  xRow: usize,
+  gRow: usize,
+  inH: i32,
+  outH: i32,
+  strideH: i32,
+  shift: i32,
+  count: i32,
+): void {
+  let a00 = v128.load(acc);
+  let a01 = v128.load(acc, 16);
+  let a10 = v128.load(acc + rowBytes);
+  let a11 = v128.load(acc + rowBytes, 16);
+  let a20 = v128.load(acc + rowBytes * 2);
+  let a21 = v128.load(acc + rowBytes * 2, 16);
+  let a30 = v128.load(acc + rowBytes * 3);
+  let a31 = v128.load(acc + rowBytes * 3, 16);
+  for (let y = 0; y < outH; y++) {
+    const r = y * strideH + shift;
+    if (r < 0 || r >= inH) continue;
+    let xs = xBase + <usize>r * xRow;
+    let g = gBase + <usize>y * gRow;
+    for (let k = 0; k < count; k++, xs += xStep, g += rowBytes) {
+      const d0 = v128.load(g);
+      const d1 = v128.load(g, 16);
+      let s = v128.load32_splat(xs);
+      a00 = f32x4.add(a00, f32x4.mul(s, d0));
+      a01 = f32x4.add(a01, f32x4.mul(s, d1));
+      s = v128.load32_splat(xs, 4);
+      a10 = f32x4.add(a10, f32x4.mul(s, d0));
+      a11 = f32x4.add(a11, f32x4.mul(s, d1));
+      s = v128.load32_splat(xs, 8);
+      a20 = f32x4.add(a20, f32x4.mul(s, d0));
+      a21 = f32x4.add(a21, f32x4.mul(s, d1));
+      s = v128.load32_splat(xs, 12);
+      a30 = f32x4.add(a30, f32x4.mul(s, d0));
+      a31 = f32x4.add(a31, f32x4.mul(s, d1));
+    }
+  }
+  v128.store(acc, a00);
+  v128.store(acc, a01, 16);
+  v128.store(acc + rowBytes, a10);
+  v128.store(acc + rowBytes, a11, 16);
+  v128.store(acc + rowBytes * 2, a20);
+  v128.store(acc + rowBytes * 2, a21, 16);
+  v128.store(acc + rowBytes * 3, a30);
+  v128.store(acc + rowBytes * 3, a31, 16);
+}
+
+function tile4x4(
+  xBase: usize,
+  gBase: usize,
+  acc: usize,
+  rowBytes: usize,
+  xStep: usize,
+  xRow: usize,
+  gRow: usize,
+  inH: i32,
+  outH: i32,
+  strideH: i32,
+  shift: i32,
+  count: i32,
+): void {
+  let a0 = v128.load(acc);
+  let a1 = v128.load(acc + rowBytes);
+  let a2 = v128.load(acc + rowBytes * 2);
+  let a3 = v128.load(acc + rowBytes * 3);
+  for (let y = 0; y < outH; y++) {
+    const r = y * strideH + shift;
+    if (r < 0 || r >= inH) continue;
+    let xs = xBase + <usize>r * xRow;
+    let g = gBase + <usize>y * gRow;
+    for (let k = 0; k < count; k++, xs += xStep, g += rowBytes) {
+      const d = v128.load(g);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xs), d));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(xs, 4), d));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(xs, 8), d));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(xs, 12), d));
+    }
+  }
+  v128.store(acc, a0);
+  v128.store(acc + rowBytes, a1);
+  v128.store(acc + rowBytes * 2, a2);
+  v128.store(acc + rowBytes * 3, a3);
+}
+
+/** One input channel against 8 (wide) or 4 output channels. */
+function tile1x8(
+  xBase: usize,
+  gBase: usize,
+  acc: usize,
+  wide: bool,
+  rowBytes: usize,
+  xStep: usize,
+  xRow: usize,
+  gRow: usize,
+  inH: i32,
+  outH: i32,
+  strideH: i32,
+  shift: i32,
+  count: i32,
+): void {
+  let a0 = v128.load(acc);
+  let a1 = wide ? v128.load(acc, 16) : f32x4.splat(0);
+  for (let y = 0; y < outH; y++) {
+    const r = y * strideH + shift;
+    if (r < 0 || r >= inH) continue;
+    let xs = xBase + <usize>r * xRow;
+    let g = gBase + <usize>y * gRow;
+    if (wide) {
+      for (let k = 0; k < count; k++, xs += xStep, g += rowBytes) {
+        const s = v128.load32_splat(xs);
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(g)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(g, 16)));
+      }
+    } else {
+      for (let k = 0; k < count; k++, xs += xStep, g += rowBytes) {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xs), v128.load(g)));
+      }
+    }
+  }
+  v128.store(acc, a0);
+  if (wide) v128.store(acc, a1, 16);
+}

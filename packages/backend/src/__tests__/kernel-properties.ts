@@ -36,11 +36,20 @@ interface ConvDraw {
 /** A random NHWC convolution geometry that is valid for the given strides, padding and dilation. */
 function drawConv(
   rng: Rng,
-  options: { stride: number; pad: Pad; dilation: number; depthwise: boolean; maxChannels?: number },
+  options: {
+    stride: number;
+    pad: Pad;
+    dilation: number;
+    depthwise: boolean;
+    maxChannels?: number;
+    minChannels?: number;
+    outChannels?: number;
+  },
 ): ConvDraw {
   const batch = rng.int(1, 3);
-  const inChannels = rng.int(1, options.maxChannels ?? 4);
-  const outChannels = options.depthwise ? rng.int(1, 2) : rng.int(1, 4); // the channel multiplier when depthwise
+  const inChannels = rng.int(options.minChannels ?? 1, options.maxChannels ?? 4);
+  // The channel multiplier when depthwise.
+  const outChannels = options.outChannels ?? (options.depthwise ? rng.int(1, 2) : rng.int(1, 4));
   const filterHeight = rng.int(1, 3);
   const filterWidth = rng.int(1, 3);
   const minHeight = options.pad === 'valid' ? (filterHeight - 1) * options.dilation + 1 : 1;
@@ -413,11 +422,20 @@ export const kernelProperties: Record<string, KernelProperty> = {
   },
   Conv2DBackpropFilter: {
     kernelName: 'Conv2DBackpropFilter',
-    // The wasm kernel switches from im2col to the convolution trick above 64 filter taps: sweep both.
-    trials: convTrials(4) + 6,
+    // The wasm kernel switches from its few-taps route to the convolution trick above 64 filter taps, and to
+    // register-blocked tiles (4 input × 8 or 4 output channels) when the output channels are a multiple of 4: the
+    // last 12 trials draw 8–13 input channels (remainders of 0–3 rows) and 4–16 output channels over the grid.
+    trials: convTrials(4) + 6 + 12,
     draw: (rng, index) => {
       const many = index >= convTrials(4);
-      const c = drawConv(rng, { ...convPoint(index), dilation: 1, depthwise: false, maxChannels: many ? 12 : 5 });
+      const tiled = index >= convTrials(4) + 6;
+      const c = drawConv(rng, {
+        ...convPoint(index),
+        dilation: 1,
+        depthwise: false,
+        maxChannels: tiled ? 13 : many ? 12 : 5,
+        ...(tiled ? { minChannels: 8, outChannels: 4 * rng.int(1, 4) } : {}),
+      });
       return {
         label: c.label,
         inputs: { x: randomTensor(rng, c.inShape), dy: randomTensor(rng, c.outShape) },

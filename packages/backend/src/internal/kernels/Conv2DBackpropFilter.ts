@@ -24,11 +24,15 @@ const FEW_TAPS_MAX = 64;
 
 /**
  * The gradient of a 2-D convolution with respect to its filter, which upstream's wasm backend lacks (so no conv
- * net could train there). Both routes run the FLOPs in XNNPACK:
+ * net could train there). Three routes:
  *
- * - many taps: the convolution trick. `dW[a, c, i, o] = Σ_{b,y,x} x[b, y·s + a, x·s + c, i] · dy[b, y, x, o]` is
- *   a valid convolution of x laid out as `[inChannels, H, W, batch]` (batch as channels) with dy laid out as
- *   `[outH, outW, batch, outChannels]` (as the filter), dilated by the stride, giving `[inChannels, fh, fw, out]`.
+ * - many taps, output channels a multiple of 4 (with Optik's SIMD module): register-blocked tiles, each 4 input ×
+ *   8 output channels of dW held in SIMD registers while it sweeps the positions (no copies; ~1.7–2.1× faster on one
+ *   thread than the convolution trick on XNNPACK's two, e.g. 3.5 vs 6.7 ms for a 16×16×48 → 48 layer at batch 16).
+ * - other many-taps cases: the convolution trick, in XNNPACK. `dW[a, c, i, o] = Σ_{b,y,x} x[b, y·s + a, x·s + c,
+ *   i] · dy[b, y, x, o]` is a valid convolution of x laid out as `[inChannels, H, W, batch]` (batch as channels)
+ *   with dy laid out as `[outH, outW, batch, outChannels]` (as the filter), dilated by the stride, giving
+ *   `[inChannels, fh, fw, out]`.
  * - few taps (e.g. a first layer on grey images): Optik's SIMD kernel sums `x · dy` straight into dW (`[taps,
  *   outChannels]` stays in L1; ~1.7× faster than im2col + matmul, whose GEMM is too narrow for XNNPACK). Without
  *   the SIMD module: im2col of x as `[positions, taps]`, then `dWᵀ = dyᵀ · cols` on the no-transpose matmul path.
@@ -58,10 +62,46 @@ export const conv2DBackpropFilterWasmFunc: KernelFunc = ({ inputs, backend: anyB
     );
   }
   const taps = info.filterHeight * info.filterWidth * info.inChannels;
-  return taps <= FEW_TAPS_MAX ? viaFewTaps(backend, x, dy, info) : viaConvolution(backend, x, dy, info);
+  if (taps <= FEW_TAPS_MAX) return viaFewTaps(backend, x, dy, info);
+  const simd = optikSimdKernels(backend);
+  if (simd !== undefined && info.outChannels % 4 === 0) {
+    return viaTiles(backend, simd, x, dy, info);
+  }
+  return viaConvolution(backend, x, dy, info);
 };
 
 type Backend = ReturnType<typeof wasmBackend>;
+
+function viaTiles(
+  backend: Backend,
+  simd: NonNullable<ReturnType<typeof optikSimdKernels>>,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const dw = allocF32(backend, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], true);
+  simd.filterGradTiled(
+    heapOffset(backend, x),
+    heapOffset(backend, dy),
+    heapOffset(backend, dw),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+    0,
+    1,
+  );
+  return dw;
+}
 
 function viaConvolution(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = info;

@@ -79,6 +79,30 @@ export interface OptikSimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  /**
+   * The filter gradient of a convolution with many taps, register-blocked (dw `[fh, fw, inC, outC]`, zeroed by the
+   * caller; outC a multiple of 4). Does the (tap, 8-column block) units with `unit % parts == part`.
+   */
+  filterGradTiled(
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    inHeight: number,
+    inWidth: number,
+    inChannels: number,
+    outHeight: number,
+    outWidth: number,
+    outChannels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+    part: number,
+    parts: number,
+  ): void;
   /** One Adam step in tfjs's float32 operation order (outputs may alias inputs); c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
   adam(
     x: number,
