@@ -2,7 +2,9 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { OptikError, readEnv } from '@optik/core';
 import * as tf from '@tensorflow/tfjs';
+import { createSimdKernelPool } from './internal/kernel-pool.js';
 import { registerOptikKernels } from './internal/register.js';
+import { setSimdKernelPoolFactory } from './internal/wasm/kernels.js';
 import { useThreadedWasm } from './internal/wasm-threads.js';
 
 /** The backends Optik can run on, best first. */
@@ -193,6 +195,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const threaded = useThreadedWasm(threads);
     detail = `; ${threaded.threads === 1 ? `single-threaded (${threaded.reason})` : threaded.reason}`;
     threadCount = threaded.threads;
+    // Optik's own partitioned SIMD kernels (the filter gradient) on as many threads (see kernel-pool.ts).
+    setSimdKernelPoolFactory(
+      threaded.threads > 1
+        ? (memory, bytes, local) => createSimdKernelPool(memory, bytes, local, threaded.threads)
+        : undefined,
+    );
     if (threaded.threads === 1) {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       wasm.setThreadsCount(1);

@@ -425,8 +425,20 @@ export const kernelProperties: Record<string, KernelProperty> = {
     // The wasm kernel switches from its few-taps route to the convolution trick above 64 filter taps, and to
     // register-blocked tiles (4 input × 8 or 4 output channels) when the output channels are a multiple of 4: the
     // last 12 trials draw 8–13 input channels (remainders of 0–3 rows) and 4–16 output channels over the grid.
-    trials: convTrials(4) + 6 + 12,
+    // Two more are large enough (≥ 0.5 M multiply-adds) for the tiles to be split over the kernel threads.
+    trials: convTrials(4) + 6 + 12 + 2,
     draw: (rng, index) => {
+      if (index >= convTrials(4) + 18) {
+        const stride = index % 2 === 0 ? 1 : 2;
+        const inShape: [number, number, number, number] = [2, 17, 15, 23];
+        const filterShape: [number, number, number, number] = [3, 3, 23, 20];
+        const info = backend_util.computeConv2DInfo(inShape, filterShape, [stride, stride], 1, 'same');
+        return {
+          label: `threads: x[${inShape}] filter[${filterShape}] stride ${stride} same`,
+          inputs: { x: randomTensor(rng, inShape), dy: randomTensor(rng, info.outShape) },
+          attrs: { strides: [stride, stride], pad: 'same', dataFormat: 'NHWC', filterShape },
+        };
+      }
       const many = index >= convTrials(4);
       const tiled = index >= convTrials(4) + 6;
       const c = drawConv(rng, {

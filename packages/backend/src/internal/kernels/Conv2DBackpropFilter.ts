@@ -6,8 +6,9 @@ import {
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
+  util,
 } from '@tensorflow/tfjs';
-import { optikSimdKernels } from '../wasm/kernels.js';
+import { optikSimdKernels, runPartitioned } from '../wasm/kernels.js';
 import {
   allocF32,
   heapF32,
@@ -21,6 +22,9 @@ import {
 
 /** Up to this many filter taps (fh·fw·inChannels) the direct few-taps route beats the convolution trick. */
 const FEW_TAPS_MAX = 64;
+
+/** From this many multiply-adds the tiled route splits its (tap, column block) units over the kernel threads. */
+const POOL_MIN_MACS = 1 << 19;
 
 /**
  * The gradient of a 2-D convolution with respect to its filter, which upstream's wasm backend lacks (so no conv
@@ -80,7 +84,7 @@ function viaTiles(
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
   const dw = allocF32(backend, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], true);
-  simd.filterGradTiled(
+  const args = [
     heapOffset(backend, x),
     heapOffset(backend, dy),
     heapOffset(backend, dw),
@@ -97,9 +101,9 @@ function viaTiles(
     info.strideWidth,
     info.padInfo.top,
     info.padInfo.left,
-    0,
-    1,
-  );
+  ];
+  const macs = util.sizeFromShape(dy.shape) * info.filterHeight * info.filterWidth * info.inChannels;
+  runPartitioned(backend, simd, 'filterGradTiled', args, macs, POOL_MIN_MACS);
   return dw;
 }
 

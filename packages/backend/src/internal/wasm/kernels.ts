@@ -1,4 +1,4 @@
-import { type WasmBackendLike, wasmMemoryOf } from '../wasm-heap.js';
+import { type WasmBackendLike, type WasmMemoryLike, wasmMemoryOf } from '../wasm-heap.js';
 import { kernelsWasmPlain, kernelsWasmShared } from './kernels-binary.js';
 
 /**
@@ -154,6 +154,81 @@ export interface OptikSimdKernels {
   ): void;
 }
 
+/** The kernels of {@link OptikSimdKernels} whose last two arguments are `part, parts` (their work is split). */
+export type PartitionedKernel = 'filterGradTiled';
+
+/**
+ * Runs a partitioned kernel on several threads at once: part 0 on the calling thread, the others on workers that
+ * share tfjs's memory; returns when all are done. Installed by the Node entry when tfjs runs threaded.
+ */
+export interface SimdKernelPool {
+  readonly parts: number;
+  run(kernel: PartitionedKernel, args: readonly number[]): void;
+}
+
+/** Makes a pool for one tfjs memory, given the kernels' binary and the calling thread's instance. */
+export type SimdKernelPoolFactory = (
+  memory: WasmMemoryLike,
+  bytes: Uint8Array,
+  local: OptikSimdKernels,
+) => SimdKernelPool | undefined;
+
+let poolFactory: SimdKernelPoolFactory | undefined;
+const pools = new WeakMap<object, SimdKernelPool | null>();
+
+/** Installs (or with `undefined` removes) the factory of {@link simdKernelPool}; pools made before are kept. */
+export function setSimdKernelPoolFactory(factory: SimdKernelPoolFactory | undefined): void {
+  poolFactory = factory;
+}
+
+/**
+ * The thread pool for this backend's memory, or `undefined` (no factory installed, a single-threaded memory, or
+ * the SIMD module unavailable): then callers run every part themselves.
+ */
+export function simdKernelPool(backend: WasmBackendLike): SimdKernelPool | undefined {
+  const cached = pools.get(backend.wasm);
+  if (cached !== undefined) return cached ?? undefined;
+  if (poolFactory === undefined) return undefined;
+  const local = optikSimdKernels(backend);
+  const memory = wasmMemoryOf(backend);
+  let pool: SimdKernelPool | null = null;
+  if (local !== undefined && memory !== undefined && isShared(memory)) {
+    pool = poolFactory(memory, kernelBytes(true), local) ?? null;
+  }
+  pools.set(backend.wasm, pool);
+  return pool ?? undefined;
+}
+
+/**
+ * One call of a partitioned kernel: on the pool when there is one and the call does at least `minWork` (FLOPs or a
+ * like measure; waking threads costs tens of microseconds), else every part here, in order.
+ */
+export function runPartitioned(
+  backend: WasmBackendLike,
+  kernels: OptikSimdKernels,
+  kernel: PartitionedKernel,
+  args: readonly number[],
+  work: number,
+  minWork: number,
+): void {
+  const pool = work >= minWork ? simdKernelPool(backend) : undefined;
+  if (pool !== undefined && pool.parts > 1) {
+    pool.run(kernel, args);
+    return;
+  }
+  (kernels[kernel] as (...a: number[]) => void)(...args, 0, 1);
+}
+
+function isShared(memory: WasmMemoryLike): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
+/** The kernels' binary for a shared (threaded tfjs) or an ordinary memory. */
+function kernelBytes(shared: boolean): Uint8Array {
+  // atob, not Buffer: the same code runs in browsers.
+  return Uint8Array.from(atob(shared ? kernelsWasmShared : kernelsWasmPlain), (c) => c.charCodeAt(0));
+}
+
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
@@ -173,10 +248,7 @@ export function optikSimdKernels(backend: WasmBackendLike): OptikSimdKernels | u
     const memory = wasmMemoryOf(backend);
     const api = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
     if (memory !== undefined && api !== undefined) {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      // atob, not Buffer: the same code runs in browsers.
-      const bytes = Uint8Array.from(atob(shared ? kernelsWasmShared : kernelsWasmPlain), (c) => c.charCodeAt(0));
-      const instance = new api.Instance(new api.Module(bytes), { env: { memory } });
+      const instance = new api.Instance(new api.Module(kernelBytes(isShared(memory))), { env: { memory } });
       kernels = instance.exports as OptikSimdKernels;
     }
   } catch {
