@@ -8,7 +8,7 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs';
-import { optikSimdKernels, runPartitioned } from '../wasm/kernels.js';
+import { type FilterGradArgs, optikSimdKernels, runPartitioned } from '../wasm/kernels.js';
 import {
   allocF32,
   heapF32,
@@ -84,7 +84,21 @@ function viaTiles(
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
   const dw = allocF32(backend, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels], true);
-  const args = [
+  const args = filterGradArgs(backend, x, dy, dw, info);
+  const macs = util.sizeFromShape(dy.shape) * info.filterHeight * info.filterWidth * info.inChannels;
+  runPartitioned(backend, simd, 'filterGradTiled', args, macs, POOL_MIN_MACS);
+  return dw;
+}
+
+/** The arguments of Optik's filter-gradient kernels for this convolution. */
+function filterGradArgs(
+  backend: Backend,
+  x: TensorInfo,
+  dy: TensorInfo,
+  dw: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): FilterGradArgs {
+  return [
     heapOffset(backend, x),
     heapOffset(backend, dy),
     heapOffset(backend, dw),
@@ -102,9 +116,6 @@ function viaTiles(
     info.padInfo.top,
     info.padInfo.left,
   ];
-  const macs = util.sizeFromShape(dy.shape) * info.filterHeight * info.filterWidth * info.inChannels;
-  runPartitioned(backend, simd, 'filterGradTiled', args, macs, POOL_MIN_MACS);
-  return dw;
 }
 
 function viaConvolution(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
@@ -176,24 +187,7 @@ function viaFewTaps(backend: Backend, x: TensorInfo, dy: TensorInfo, info: backe
   const simd = optikSimdKernels(backend);
   if (simd !== undefined) {
     const dw = allocF32(backend, [filterHeight, filterWidth, inChannels, outChannels], false);
-    simd.filterGradFewTaps(
-      heapOffset(backend, x),
-      heapOffset(backend, dy),
-      heapOffset(backend, dw),
-      batchSize,
-      inHeight,
-      inWidth,
-      inChannels,
-      outHeight,
-      outWidth,
-      outChannels,
-      filterHeight,
-      filterWidth,
-      strideHeight,
-      strideWidth,
-      top,
-      left,
-    );
+    simd.filterGradFewTaps(...filterGradArgs(backend, x, dy, dw, info));
     return dw;
   }
   const cols = allocF32(backend, [1, positions, taps], false);

@@ -1,6 +1,26 @@
 import { type WasmBackendLike, type WasmMemoryLike, wasmMemoryOf } from '../wasm-heap.js';
 import { kernelsWasmPlain, kernelsWasmShared } from './kernels-binary.js';
 
+/** Heap offsets of x, dy and dw, then the convolution's geometry: what both filter-gradient kernels take. */
+export type FilterGradArgs = [
+  x: number,
+  dy: number,
+  dw: number,
+  batch: number,
+  inHeight: number,
+  inWidth: number,
+  inChannels: number,
+  outHeight: number,
+  outWidth: number,
+  outChannels: number,
+  filterHeight: number,
+  filterWidth: number,
+  strideHeight: number,
+  strideWidth: number,
+  padTop: number,
+  padLeft: number,
+];
+
 /**
  * Optik's WebAssembly SIMD kernels (source: `assembly/kernels.ts`), instantiated on tfjs's own memory so that they
  * read and write tensors in place. Pointers are byte offsets on the tfjs heap ({@link heapOffset}).
@@ -61,48 +81,12 @@ export interface OptikSimdKernels {
     nesterov: boolean,
   ): void;
   /** The filter gradient of a convolution with few taps, directly (dw `[fh, fw, inC, outC]`, zeroed first). */
-  filterGradFewTaps(
-    x: number,
-    dy: number,
-    dw: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-    padTop: number,
-    padLeft: number,
-  ): void;
+  filterGradFewTaps(...args: FilterGradArgs): void;
   /**
    * The filter gradient of a convolution with many taps, register-blocked (dw `[fh, fw, inC, outC]`, zeroed by the
    * caller; outC a multiple of 4). Does the (tap, 8-column block) units with `unit % parts == part`.
    */
-  filterGradTiled(
-    x: number,
-    dy: number,
-    dw: number,
-    batch: number,
-    inHeight: number,
-    inWidth: number,
-    inChannels: number,
-    outHeight: number,
-    outWidth: number,
-    outChannels: number,
-    filterHeight: number,
-    filterWidth: number,
-    strideHeight: number,
-    strideWidth: number,
-    padTop: number,
-    padLeft: number,
-    part: number,
-    parts: number,
-  ): void;
+  filterGradTiled(...args: [...FilterGradArgs, part: number, parts: number]): void;
   /** One Adam step in tfjs's float32 operation order (outputs may alias inputs); c1 = 1 − β1ᵗ, c2 = 1 − β2ᵗ. */
   adam(
     x: number,
