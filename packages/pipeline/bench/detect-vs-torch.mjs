@@ -75,6 +75,7 @@ writeFileSync(
     splits,
     layers: model.layers ?? presetLayers(model.preset),
     strides: model.strides,
+    pyramidStrides: model.pyramidStrides ?? model.strides,
     fpnChannels: model.fpnChannels,
     fpnMerge: model.fpnMerge,
     headConvs: model.headConvs,

@@ -35,6 +35,8 @@ rng = np.random.default_rng(args.seed)
 meta = json.load(open(f"{args.data}/meta.json"))
 H, W, CH, K = meta["height"], meta["width"], meta["channels"], meta["numClasses"]
 STRIDES = meta["strides"]
+# The backbone maps the pyramid joins (Optik's pyramidStrides; default: the head's strides).
+PYRAMID = meta.get("pyramidStrides") or STRIDES
 
 oracle_path = pathlib.Path(__file__).resolve().parents[2] / "metrics" / "scripts" / "make-coco-fixtures.py"
 spec = importlib.util.spec_from_file_location("coco_oracle", oracle_path)
@@ -149,11 +151,11 @@ class Detector(nn.Module):
             taps.append((size, c))
         self.blocks = nn.ModuleList(blocks)
         # The map at each stride: the last body layer whose map is H / stride.
-        self.tap = [max(i for i, (s, _) in enumerate(taps) if s * stride == H) for stride in STRIDES]
+        self.tap = [max(i for i, (s, _) in enumerate(taps) if s * stride == H) for stride in PYRAMID]
         ch = meta["fpnChannels"]
         self.lateral = nn.ModuleList(SameConv(taps[i][1], ch, 1) for i in self.tap)
         merged = ch * 2 if meta["fpnMerge"] == "concat" else ch
-        self.outs = nn.ModuleList(SameConv(merged if k < len(STRIDES) - 1 else ch, ch, 3) for k in range(len(STRIDES)))
+        self.outs = nn.ModuleList(SameConv(merged if k < len(PYRAMID) - 1 else ch, ch, 3) for k in range(len(PYRAMID)))
         self.class_tower = nn.ModuleList(SameConv(ch, ch, 3) for _ in range(meta["headConvs"]))
         self.box_tower = nn.ModuleList(SameConv(ch, ch, 3) for _ in range(meta["headConvs"]))
         self.class_logits = SameConv(ch, K, 3, init="small")
@@ -172,11 +174,11 @@ class Detector(nn.Module):
         for k in range(len(laterals) - 1, -1, -1):
             merged = laterals[k]
             if k + 1 < len(laterals):
-                up = F.interpolate(outs[k + 1], scale_factor=STRIDES[k + 1] // STRIDES[k], mode="nearest")
+                up = F.interpolate(outs[k + 1], scale_factor=PYRAMID[k + 1] // PYRAMID[k], mode="nearest")
                 merged = merged + up if meta["fpnMerge"] == "add" else torch.cat([merged, up], 1)
             outs[k] = self.outs[k](merged)
         flat = []
-        for level in outs:
+        for level in (outs[PYRAMID.index(s)] for s in STRIDES):
             c = level
             for conv in self.class_tower:
                 c = F.relu(conv(c))

@@ -86,7 +86,9 @@ const TRAIN_CONFIG_KEYS: Readonly<Record<string, string>> = {
   'model.seed': 'seed of the weight initialisation (default: the config seed)',
   'model.classPooling': 'localization: how the class head pools a feature map (max: small objects in clutter)',
   'model.boxHiddenUnits': "localization: units of the box head's hidden dense layer (0: none)",
-  'model.strides': 'detection: strides of the feature-pyramid levels (1–3 powers of 2, e.g. [8, 16, 32])',
+  'model.strides': 'detection: strides of the levels the head predicts on (1–3 powers of 2, e.g. [8, 16, 32])',
+  'model.pyramidStrides':
+    'detection: strides of the backbone maps the pyramid joins when deeper than the head reads (e.g. [8, 16, 32] with strides [8])',
   'model.fpnChannels': 'detection: channels of the pyramid levels and of the head',
   'model.fpnMerge': 'detection: a level joins the upsampled level above by add or concat',
   'model.headConvs': 'detection: conv 3×3 + ReLU layers per head branch (class, box)',

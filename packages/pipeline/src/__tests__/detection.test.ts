@@ -43,7 +43,7 @@ describe('detection config', () => {
     const config = loadPipelineConfig(resolve(__dirname, '../../../../examples/detection/train.yaml'));
     expect(config.task).toBe('detection');
     if (config.task !== 'detection') return;
-    expect(config.model).toMatchObject({ preset: 'det-tiny', strides: [8, 16, 32], seed: 42 });
+    expect(config.model).toMatchObject({ preset: 'det-tiny', strides: [8], pyramidStrides: [8, 16, 32], seed: 42 });
     expect(config.data.synth?.count).toEqual([8000, 300, 300]);
     expect(config.train.fcos).toEqual({
       classificationWeight: 1,

@@ -132,9 +132,13 @@ const ONE_LEVEL: DetectorOptions = {
   seed: 7,
 };
 
+// The head on the stride-8 level only, with the stride-16 and -32 maps joined into it by the pyramid.
+const HEAD_AT_8: DetectorOptions = { ...TINY, strides: [8], pyramidStrides: [8, 16, 32] };
+
 describeModelHarness(
   [
     detectorCase('Detector det-tiny (add, 3 levels)', TINY, 'wasm'),
+    detectorCase('Detector det-tiny (head at stride 8, pyramid 8–32)', HEAD_AT_8, 'wasm'),
     detectorCase('Detector det-small (concat, 3 levels)', SMALL, 'wasm'),
     detectorCase('Detector loc-cnn (strides 4–16)', LOC, 'wasm'),
     detectorCase('Detector layers (1 level, no head convs)', ONE_LEVEL, 'wasm'),
@@ -175,6 +179,31 @@ describe('Detector: structure and config', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('pyramidStrides: the head reads the levels at strides, the pyramid joins the deeper maps into them', () => {
+    const before = tf.memory().numTensors;
+    const detector = new Detector(HEAD_AT_8);
+    expect(detector.grid()).toEqual(detectionGrid({ imageSize: [64, 96], strides: [8] }));
+    expect(detector.model.outputs.map((o) => o.shape)).toEqual([[null, 8 * 12, 8]]);
+    // The stride-32 map reaches the output: zeroing its lateral changes the stride-8 predictions.
+    const lateral = detector.model.getLayer('fpn_lateral2');
+    const input = tf.randomUniform([1, 64, 96, 3], 0, 1, 'float32', 3);
+    const first = tf.tidy(() => (detector.model.predict(input) as tf.Tensor).dataSync());
+    const zeros = lateral.getWeights().map((w) => tf.zerosLike(w));
+    lateral.setWeights(zeros);
+    tf.dispose(zeros);
+    const second = tf.tidy(() => (detector.model.predict(input) as tf.Tensor).dataSync());
+    let changed = 0;
+    for (let i = 0; i < first.length; i++)
+      changed = Math.max(changed, Math.abs((first[i] as number) - (second[i] as number)));
+    expect(changed).toBeGreaterThan(1e-4);
+    const rebuilt = Detector.fromConfig(detector.toConfig());
+    expect(rebuilt.toConfig()).toEqual(detector.toConfig());
+    rebuilt.dispose();
+    tf.dispose(input);
+    detector.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses inputs that are no multiple of the largest stride, bad strides and bodies without the maps', () => {
     const failures: [DetectorOptions, RegExp][] = [
       [{ ...TINY, inputShape: [60, 96, 3] }, /inputShape/],
@@ -183,6 +212,8 @@ describe('Detector: structure and config', () => {
       [{ ...TINY, strides: [4, 8, 16, 32] }, /strides/],
       [{ ...TINY, preset: 'seed-cnn', inputShape: [64, 96, 1] }, /stride 8/],
       [{ ...TINY, preset: undefined }, /preset/],
+      [{ ...TINY, strides: [8], pyramidStrides: [16, 32] }, /pyramidStrides/],
+      [{ ...TINY, strides: [8], pyramidStrides: [8, 16, 64] }, /inputShape/],
     ];
     for (const [options, pattern] of failures) {
       let error: unknown;

@@ -12,7 +12,7 @@ import { type DetectorConfig, type DetectorOptions, DetectorSchema, type LayerCo
 function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], prefix: string) {
   const [h, w] = config.inputShape;
   const shapes = inferShapes(config, body, prefix);
-  const indices = config.strides.map((stride) => {
+  const indices = pyramidStrides(config).map((stride) => {
     let found = -1;
     shapes.forEach((shape, i) => {
       if (shape.kind === 'spatial' && shape.h * stride === h && shape.w * stride === w) found = i;
@@ -22,8 +22,8 @@ function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], pre
         'CONFIG_INVALID',
         `${prefix}: the backbone has no ${h / stride}×${w / stride} feature map, the size at stride ${stride} of a ${h}×${w} input.`,
         {
-          path: `${prefix}.strides`,
-          received: config.strides,
+          path: `${prefix}.${config.pyramidStrides === undefined ? 'strides' : 'pyramidStrides'}`,
+          received: pyramidStrides(config),
           hint: "Use a detector preset (det-tiny, det-small) or layers that halve the map with strides: 2 and padding: 'same' up to the largest stride, before any flatten or global pooling.",
         },
       );
@@ -33,7 +33,15 @@ function pyramidInputs(config: DetectorConfig, body: readonly LayerConfig[], pre
   return { body: body.slice(0, Math.max(...indices) + 1), indices };
 }
 
-/** The layers of a detector: input, pyramid levels, the FCOS output and the box branch's features per level. */
+/** The strides of the maps the feature pyramid joins: `pyramidStrides`, else the head's `strides`. */
+function pyramidStrides(config: DetectorConfig): readonly number[] {
+  return config.pyramidStrides ?? config.strides;
+}
+
+/**
+ * The layers of a detector: input, the pyramid levels the head reads (at `strides`), the FCOS output and the box
+ * branch's features per level.
+ */
 export interface DetectorGraph {
   readonly input: tf.SymbolicTensor;
   readonly levels: tf.SymbolicTensor[];
@@ -43,17 +51,18 @@ export interface DetectorGraph {
 }
 
 /**
- * Builds a detector's graph from its resolved config: backbone, feature pyramid at `strides`, shared FCOS head
- * (the instance segmenter adds its heads to the same graph).
+ * Builds a detector's graph from its resolved config: backbone, feature pyramid at `pyramidStrides` (default
+ * `strides`), FCOS head shared by the levels at `strides` (the instance segmenter adds its heads to the same graph).
  */
 export function buildDetectorGraph(config: DetectorConfig, bodyLayers: LayerConfig[], prefix: string): DetectorGraph {
   const { body, indices } = pyramidInputs(config, bodyLayers, prefix);
   const backbone = buildBackbone(config, body);
-  const levels = featurePyramid(
+  const pyramid = featurePyramid(
     indices.map((i) => backbone.features[i] as tf.SymbolicTensor),
-    { strides: config.strides, channels: config.fpnChannels, merge: config.fpnMerge, name: 'fpn' },
+    { strides: pyramidStrides(config), channels: config.fpnChannels, merge: config.fpnMerge, name: 'fpn' },
     backbone.init,
   );
+  const levels = config.strides.map((s) => pyramid[pyramidStrides(config).indexOf(s)] as tf.SymbolicTensor);
   const { output, boxFeatures } = fcosHead(
     levels,
     {
@@ -70,8 +79,8 @@ export function buildDetectorGraph(config: DetectorConfig, bodyLayers: LayerConf
 
 /**
  * An anchor-free FCOS-style detector built from config: a backbone (a preset — `det-tiny`, `det-small` — or explicit
- * layers), a feature pyramid over its maps at `strides` (1–3 levels; nearest upsampling, add or concat), and one
- * head shared by the levels. The model has ONE output `[batch, points, numClasses + 5]`: per point of
+ * layers), a feature pyramid over its maps at `strides` (1–3 levels; nearest upsampling, add or concat; deeper maps
+ * too with `pyramidStrides`), and one head shared by the levels at `strides`. The model has ONE output `[batch, points, numClasses + 5]`: per point of
  * {@link Detector.grid} (levels in stride order, row-major), the class logits, the raw ltrb distances (decoded as
  * `softplus(raw) · stride` pixels) and the centre-ness logit. Train it with `@optik/train`'s `fcosLoss` on targets
  * from `@optik/data`'s `encodeDetectionTargets(detector.grid(), numClasses)`; read boxes with

@@ -227,24 +227,35 @@ export const LocalizerSchema = z
  * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
  * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
  */
+/** 1–3 pyramid strides: powers of 2 from 2 up, increasing. */
+const pyramidStrideList = z
+  .array(z.number().int().min(2))
+  .min(1)
+  .max(3)
+  .superRefine((strides, ctx) => {
+    strides.forEach((s, i) => {
+      if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
+      else if (i > 0 && s <= (strides[i - 1] as number)) {
+        ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
+      }
+    });
+  });
+
 const detectorFields = {
   name: modelName('detector'),
   ...backboneFields,
   numClasses: z.number().int().min(1),
-  /** Strides of the pyramid levels (1–3, powers of 2, increasing); the input must be a multiple of the largest. */
-  strides: z
-    .array(z.number().int().min(2))
-    .min(1)
-    .max(3)
-    .superRefine((strides, ctx) => {
-      strides.forEach((s, i) => {
-        if ((s & (s - 1)) !== 0) ctx.addIssue({ code: 'custom', path: [i], message: `${s} is not a power of 2` });
-        else if (i > 0 && s <= (strides[i - 1] as number)) {
-          ctx.addIssue({ code: 'custom', path: [i], message: 'strides must increase strictly' });
-        }
-      });
-    })
-    .default([8, 16, 32]),
+  /**
+   * Strides of the levels the head predicts on (1–3, powers of 2, increasing): the output's points and the
+   * training targets' levels. The input must be a multiple of the largest pyramid stride.
+   */
+  strides: pyramidStrideList.default([8, 16, 32]),
+  /**
+   * Strides of the backbone maps the feature pyramid joins from the top down (default: `strides`); must hold every
+   * stride of `strides`. Deeper maps than the head reads bring their context down to its levels: `strides: [8]`
+   * with `pyramidStrides: [8, 16, 32]` predicts at stride 8 only (when every box is small) with stride-32 context.
+   */
+  pyramidStrides: pyramidStrideList.optional(),
   /** Channels of every pyramid level and head convolution. */
   fpnChannels: positiveInt.default(48),
   /** How a pyramid level joins the upsampled level above: `add` (FPN) or `concat` (PAN-style), then a 3×3 conv. */
@@ -258,8 +269,16 @@ const detectorFields = {
 /** The detector's cross-field rules (backbone, input a multiple of the largest stride), shared by the instance segmenter. */
 function refineDetector(value: z.output<z.ZodObject<typeof detectorFields>>, ctx: z.RefinementCtx): void {
   refineBackbone(value, ctx);
-  const { strides, inputShape } = value;
-  const largest = Math.max(...strides);
+  const { strides, pyramidStrides, inputShape } = value;
+  const missing = strides.filter((s) => pyramidStrides !== undefined && !pyramidStrides.includes(s));
+  if (missing.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['pyramidStrides'],
+      message: `must hold every head stride; ${missing.join(', ')} of strides [${strides.join(', ')}] missing from [${pyramidStrides?.join(', ')}]`,
+    });
+  }
+  const largest = Math.max(...strides, ...(pyramidStrides ?? []));
   if (inputShape[0] % largest !== 0 || inputShape[1] % largest !== 0) {
     ctx.addIssue({
       code: 'custom',
