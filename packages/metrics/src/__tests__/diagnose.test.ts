@@ -163,6 +163,31 @@ describe('diagnoseFit', () => {
     expect(diagnoseFit(halfway, { chanceLoss: Math.log(10), maxLossRatioToChance: 0.8 }).verdict).toBe('good-fit');
   });
 
+  it("a loss-only history is a good fit when the task's validation metric (learnedMetric) rose enough", () => {
+    // a detector's history: the FCOS loss plateaus as a cosine schedule ends, val_map50 climbs from 0.06 to 0.48
+    const detector: FitLogs[] = range(12).map((epoch) => ({
+      epoch,
+      loss: 1.22 + 0.5 * 0.6 ** epoch,
+      val_loss: 1.28 + 0.4 * 0.6 ** epoch,
+      val_map50: 0.06 + 0.42 * (1 - 0.7 ** epoch),
+      learning_rate: 0.001,
+    }));
+    expect(diagnoseFit(detector).verdict).toBe('insufficient-evidence');
+    const d = diagnoseFit(detector, { learnedMetric: 'val_map50' });
+    expect(d.verdict).toBe('good-fit');
+    expect(d.reasons.join(' ')).toMatch(/val_map50 rose from 0\.06000 at epoch 1 to 0\.4717 \(best, epoch 12; 0\.4717/);
+    expect(d.rule).toMatch(/val_map50 at its best at least 0\.05000 above/);
+    // a metric that barely moved shows nothing: still insufficient, and the reason says by how much it rose
+    const flat = detector.map((row) => ({ ...row, val_map50: 0.06 + 0.01 * Math.sin(row.epoch as number) }));
+    const unsure = diagnoseFit(flat, { learnedMetric: 'val_map50' });
+    expect(unsure.verdict).toBe('insufficient-evidence');
+    expect(unsure.reasons[0]).toMatch(/val_map50 rose by only 0\.00\d+/);
+    // a smaller threshold accepts it; a metric missing from some epoch counts as not given
+    expect(diagnoseFit(flat, { learnedMetric: 'val_map50', minMetricRise: 0.005 }).verdict).toBe('good-fit');
+    const gap = detector.map((row, i) => (i === 3 ? { loss: row.loss, val_loss: row.val_loss } : row));
+    expect(diagnoseFit(gap, { learnedMetric: 'val_map50' }).reasons[0]).toMatch(/no accuracy and no chanceLoss/);
+  });
+
   it('high accuracy at chance on imbalanced classes is caught with chanceLoss', () => {
     // 90 % majority class: always predicting it gives accuracy 0.9 and loss = entropy(0.9, 0.1)
     const entropy = -(0.9 * Math.log(0.9) + 0.1 * Math.log(0.1));

@@ -21,6 +21,13 @@ export const DiagnoseSchema = z.strictObject({
   chanceLoss: z.number().gt(0).optional(),
   /** Without accuracy: final training loss above this fraction of `chanceLoss` means the model learned too little. */
   maxLossRatioToChance: z.number().gt(0).lt(1).default(0.5),
+  /**
+   * A validation metric of the history (its log key, higher is better: `val_map50`, `val_miou`, …) that shows the
+   * model learned when there is no accuracy: its best value must be at least `minMetricRise` above its first.
+   */
+  learnedMetric: z.string().min(1).optional(),
+  /** The least rise of `learnedMetric` from the first epoch to its best that shows learning (absolute). */
+  minMetricRise: z.number().gt(0).default(0.05),
 });
 
 /**
@@ -140,7 +147,11 @@ export function describeRule(o: z.output<typeof DiagnoseSchema>): string {
           `the chance-level loss ${num(o.chanceLoss)}`
     }. Otherwise a good fit, if the history shows the model learned: final training accuracy of at least ` +
     `${pct(o.minTrainAccuracy)}, or, without accuracy, training loss at most ${pct(o.maxLossRatioToChance)} of ` +
-    `chanceLoss; without either, insufficient evidence.`
+    `chanceLoss${
+      o.learnedMetric === undefined
+        ? ''
+        : `, or ${o.learnedMetric} at its best at least ${num(o.minMetricRise)} above its first epoch's value`
+    }; without either, insufficient evidence.`
   );
 }
 
@@ -280,14 +291,22 @@ export function diagnoseFit(history: readonly (FitEpoch | FitLogs)[], options: D
   }
   if (underfit.length > 0)
     return { verdict: 'underfitting', reasons: underfit, remedies: [...REMEDIES.underfitting], rule };
-  const learned = final.accuracy !== undefined || o.chanceLoss !== undefined;
+  const metric = o.learnedMetric === undefined ? undefined : metricRise(history, o.learnedMetric);
+  const metricShowsLearning = metric !== undefined && metric.best - metric.first >= o.minMetricRise;
+  const learned = final.accuracy !== undefined || o.chanceLoss !== undefined || metricShowsLearning;
   if (!learned) {
+    const why =
+      metric === undefined
+        ? 'the history has no accuracy and no chanceLoss was given, and a loss stuck at chance level plateaus just ' +
+          'like a converged one.'
+        : `the history has no accuracy and ${o.learnedMetric} rose by only ${num(metric.best - metric.first)} ` +
+          `(${num(metric.first)} at epoch 1, best ${num(metric.best)}; at least ${num(o.minMetricRise)} shows ` +
+          'learning).';
     return {
       verdict: 'insufficient-evidence',
       reasons: [
         `Neither over- nor underfitting shows in the losses (final training loss ${num(final.loss)}, validation ` +
-          `loss ${num(final.valLoss)}), but nothing shows the model learned either: the history has no accuracy ` +
-          'and no chanceLoss was given, and a loss stuck at chance level plateaus just like a converged one.',
+          `loss ${num(final.valLoss)}), but nothing shows the model learned either: ${why}`,
       ],
       remedies: [...REMEDIES['insufficient-evidence']],
       rule,
@@ -311,5 +330,30 @@ export function diagnoseFit(history: readonly (FitEpoch | FitLogs)[], options: D
         `${num(o.chanceLoss)} (at most ${pct(o.maxLossRatioToChance)}).`,
     );
   }
+  if (metric !== undefined && metricShowsLearning) {
+    notes.push(
+      `${o.learnedMetric} rose from ${num(metric.first)} at epoch 1 to ${num(metric.best)} (best, epoch ` +
+        `${metric.bestEpoch}; ${num(metric.final)} at the last).`,
+    );
+  }
   return { verdict: 'good-fit', reasons: notes, remedies: [...REMEDIES['good-fit']], rule };
+}
+
+/** The first, best (highest), last value of a metric column, when every epoch has it; else undefined. */
+function metricRise(
+  history: readonly (FitEpoch | FitLogs)[],
+  key: string,
+): { first: number; best: number; bestEpoch: number; final: number } | undefined {
+  const values = history.map((row) => (row as Readonly<Record<string, unknown>>)[key]);
+  if (!values.every((v): v is number => typeof v === 'number' && Number.isFinite(v))) return undefined;
+  let bestEpoch = 0;
+  values.forEach((v, i) => {
+    if (v > (values[bestEpoch] as number)) bestEpoch = i;
+  });
+  return {
+    first: values[0] as number,
+    best: values[bestEpoch] as number,
+    bestEpoch: bestEpoch + 1,
+    final: values[values.length - 1] as number,
+  };
 }

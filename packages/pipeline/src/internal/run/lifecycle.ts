@@ -353,7 +353,8 @@ export async function trainPipeline(
       task.predict(model, data.test, config),
     );
     const evaluation = task.evaluate(predictions, data.test, data.classNames);
-    const diagnosis = diagnoseFit(fit.history);
+    // Without accuracy in the history (detection, segmentation), the task's own validation metric shows learning.
+    const diagnosis = diagnoseFit(fit.history, { learnedMetric: task.defaultObjective });
     const artifacts = await task.writeArtifacts({
       dir: activeRun.dir,
       plotsDir: activeRun.paths.plots,
