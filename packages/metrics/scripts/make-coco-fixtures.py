@@ -261,7 +261,8 @@ def voc_ap(rec, prec):
     return float(np.sum((mrec[i + 1] - mrec[i]) * mpre[i + 1]))
 
 
-def voc_eval(gts, dts, cat_ids, thresh=0.5):
+def voc_eval(gts, dts, cat_ids, thresh=0.5, iou_type="bbox"):
+    """py-faster-rcnn voc_eval (VOC2010+ metric); iou_type "segm" matches by mask IoU instead of box IoU."""
     per_category = []
     for cat in sorted(set(cat_ids)):
         recs = {}
@@ -269,8 +270,9 @@ def voc_eval(gts, dts, cat_ids, thresh=0.5):
         for g in gts:
             if g["category_id"] != cat:
                 continue
-            r = recs.setdefault(g["image_id"], {"bbox": [], "difficult": [], "det": []})
+            r = recs.setdefault(g["image_id"], {"bbox": [], "mask": [], "difficult": [], "det": []})
             r["bbox"].append(g["bbox"])
+            r["mask"].append(g.get("mask"))
             r["difficult"].append(bool(g["iscrowd"]))
             r["det"].append(False)
             npos += 0 if g["iscrowd"] else 1
@@ -298,6 +300,8 @@ def voc_eval(gts, dts, cat_ids, thresh=0.5):
                 inters = iw * ih
                 uni = b[2] * b[3] + bbgt[:, 2] * bbgt[:, 3] - inters
                 overlaps = np.where(uni > 0, inters / np.where(uni > 0, uni, 1), 0.0)
+                if iou_type == "segm":
+                    overlaps = mask_iou([d["mask"]], r["mask"], [False] * len(r["mask"]))[0]
                 ovmax = np.max(overlaps)
                 jmax = int(np.argmax(overlaps))
             if ovmax > thresh:
@@ -350,7 +354,7 @@ def to_json(case_name, gts, dts, iou_type, img_ids, cat_ids, max_dets, descripti
     jg = [ann(g, False) for g in gts]
     jd = [ann(d, True) for d in dts]
     expected = coco_eval(gts, dts, iou_type, img_ids, cat_ids, max_dets)
-    expected["voc"] = voc_eval(gts, dts, cat_ids)
+    expected["voc"] = voc_eval(gts, dts, cat_ids, iou_type=iou_type)
     return {
         "name": case_name,
         "description": description,

@@ -167,6 +167,17 @@ describe('evaluateCoco (segm)', () => {
     expect(result.ap50).toBeCloseTo(1, 15);
     expect(result.ap75).toBe(0);
     expect(result.ap).toBeCloseTo(0.3, 12); // hits at 0.5, 0.55, 0.6
+    // VOC AP on masks too: a hit at IoU 0.6 > 0.5, none at 0.7; the same boxes with masks that barely overlap
+    // (4 of 28 pixels) miss on masks while their boxes still match exactly.
+    const gt = { imageId: 1, categoryId: 1, bbox: [0, 0, 4, 4] as const, segmentation: maskOf(0, 0, 4, 4) };
+    const dt = { imageId: 1, categoryId: 1, bbox: [0, 0, 4, 4] as const, score: 1 };
+    const shifted = [{ ...dt, segmentation: maskOf(1, 0, 5, 4) }];
+    const corner = [{ ...dt, segmentation: maskOf(3, 0, 7, 4) }];
+    expect(evaluateVoc({ iouType: 'segm', groundTruths: [gt], detections: shifted }).map).toBe(1);
+    expect(evaluateVoc({ iouType: 'segm', iouThreshold: 0.7, groundTruths: [gt], detections: shifted }).map).toBe(0);
+    expect(evaluateVoc({ iouType: 'segm', groundTruths: [gt], detections: corner }).map).toBe(0);
+    expect(evaluateVoc({ groundTruths: [gt], detections: corner }).map).toBe(1);
+    expect(code(() => evaluateVoc({ iouType: 'segm', groundTruths: [gt], detections: [dt] }))).toBe('ARGUMENT_INVALID');
     expect(
       code(() =>
         evaluateCoco({

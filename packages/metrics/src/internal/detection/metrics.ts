@@ -261,7 +261,7 @@ export class DetectionMetrics
     return {
       ...coco,
       prCurve: coco.prCurve,
-      vocAp50: evaluateVoc({ ...input, iouThreshold: 0.5 }).map,
+      vocAp50: evaluateVoc({ ...input, iouThreshold: 0.5, iouType: this.config.iouType }).map,
       numImages: this.numImages,
       classNames: this.config.classNames ?? categoryIds.map((k) => `class${k}`),
     };

@@ -1,4 +1,4 @@
-import { OptikError } from '@optik/core';
+import { OptikError, type Rle, rleIou } from '@optik/core';
 import { bboxIouMatrix, type CocoDetection, type CocoGroundTruth, checkBbox, checkId } from './coco.js';
 
 /**
@@ -63,7 +63,7 @@ export interface VocEvalResult {
 
 /**
  * PASCAL VOC-style mean AP at one IoU threshold (default 0.5), as py-faster-rcnn's `voc_eval` with the VOC2010+
- * metric: per category, detections in score order (ties in input order) take the ground truth of their image with
+ * metric, on boxes or (`iouType: 'segm'`) on masks: per category, detections in score order (ties in input order) take the ground truth of their image with
  * the highest IoU; a hit needs IoU **>** the threshold and a ground truth not taken yet, else it is a false
  * positive; a crowd ground truth plays VOC's "difficult" (its hits count neither way). AP by all-point
  * interpolation ({@link vocAp}). Unlike the VOC devkit, IoU uses continuous coordinates (no +1 pixel). This is not
@@ -79,8 +79,11 @@ export function evaluateVoc(input: {
   readonly detections: readonly CocoDetection[];
   readonly categoryIds?: readonly number[];
   readonly iouThreshold?: number;
+  /** `'bbox'` (default) or `'segm'`: mask IoU of the `segmentation` RLEs (every annotation needs one). */
+  readonly iouType?: 'bbox' | 'segm';
 }): VocEvalResult {
   const threshold = input.iouThreshold ?? 0.5;
+  const segm = input.iouType === 'segm';
   if (!(threshold >= 0 && threshold < 1)) {
     throw new OptikError('ARGUMENT_INVALID', 'evaluateVoc: iouThreshold must be in [0, 1).', { received: threshold });
   }
@@ -97,6 +100,15 @@ export function evaluateVoc(input: {
       checkId(a.imageId, `evaluateVoc: ${side}[${i}]`, 'imageId');
       checkId(a.categoryId, `evaluateVoc: ${side}[${i}]`, 'categoryId');
       checkBbox(a.bbox, `evaluateVoc: ${side}[${i}]`);
+      if (segm && a.segmentation === undefined) {
+        throw new OptikError(
+          'ARGUMENT_INVALID',
+          `evaluateVoc: ${side}[${i}].segmentation is missing (iouType 'segm').`,
+          {
+            hint: "Give every ground truth and detection its mask as an RLE, or use iouType 'bbox'.",
+          },
+        );
+      }
     });
   }
   input.detections.forEach((d, i) => {
@@ -138,11 +150,17 @@ export function evaluateVoc(input: {
       let best = Number.NEGATIVE_INFINITY;
       let m = -1;
       if (entry !== undefined) {
-        const ious = bboxIouMatrix(
-          [d.bbox],
-          entry.gts.map((g) => g.bbox),
-          [],
-        );
+        const ious = segm
+          ? rleIou(
+              [d.segmentation as Rle],
+              entry.gts.map((g) => g.segmentation as Rle),
+              entry.gts.map(() => false),
+            )
+          : bboxIouMatrix(
+              [d.bbox],
+              entry.gts.map((g) => g.bbox),
+              [],
+            );
         ious.forEach((v, j) => {
           if (v > best) {
             best = v;
