@@ -7,8 +7,9 @@
 // boxes, and trains the PyTorch port (detection_torch.py: same backbone layers, pyramid and head, initialisation,
 // FCOS assignment, loss, optimizer, per-epoch learning rates read from the run's results.csv, batch size, flip and
 // brightness augmentation, best-validation-mAP@0.5 checkpoint) for the same number of epochs on the same number of
-// threads. The port's test-set outputs are decoded and scored by the same Optik code as the run (decodeDetections
-// with the run's postprocess settings, the COCOeval port), so only training differs. It prints both test results,
+// threads. The port's test-set outputs are decoded and scored by the same Optik code as the run (its test-time
+// views — the mirrored images' outputs mapped back with mirrorDetectionOutput and averaged in — decodeDetections with
+// the run's postprocess settings, the COCOeval port), so only training differs. It prints both test results,
 // the mAP@0.5 gap and the training-speed ratio (Optik samples/s ÷ PyTorch samples/s, both excluding validation).
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { initBackend } from '@optik/backend';
 import { detectionGrid, ensureSynthDataset, loadImages, openSource } from '@optik/data';
 import { DetectionMetrics } from '@optik/metrics';
-import { decodeDetections, presetLayers } from '@optik/zoo';
+import { decodeDetections, mirrorDetectionOutput, presetLayers } from '@optik/zoo';
 import * as tf from '@tensorflow/tfjs';
 import { fail, printComparison, runPort, startPortBench } from './torch-port.mjs';
 
@@ -93,6 +94,7 @@ writeFileSync(
         ? { p: 0, delta: [0, 0] }
         : { p: brightness.p ?? 0.5, delta: brightness.delta ?? [-0.2, 0.2] },
     decode: { preNmsTopK: 1000, ...config.postprocess },
+    tta: config.test.tta,
   }),
 );
 
@@ -106,9 +108,21 @@ await initBackend({ log: false });
 const grid = detectionGrid({ imageSize: [height, width], strides: model.strides });
 const test = data.test;
 const raw = new Float32Array(readFileSync(outFile).buffer.slice(0));
-rmSync(dir, { recursive: true, force: true });
 const width5 = set.classNames.length + 5;
-const outputs = tf.tensor3d(raw, [test.length, grid.numPoints, width5]);
+const shape = [test.length, grid.numPoints, width5];
+// The run's test-time augmentation, as the run does it: each mirrored view's output mapped back, then the mean.
+for (const view of config.test.tta) {
+  const back = mirrorDetectionOutput(
+    new Float32Array(readFileSync(`${outFile}.${view}`).buffer.slice(0)),
+    shape,
+    grid,
+    view,
+  );
+  for (let k = 0; k < raw.length; k++) raw[k] += back[k];
+}
+if (config.test.tta.length > 0) for (let k = 0; k < raw.length; k++) raw[k] /= config.test.tta.length + 1;
+rmSync(dir, { recursive: true, force: true });
+const outputs = tf.tensor3d(raw, shape);
 const found = decodeDetections(outputs, grid, config.postprocess ?? {});
 outputs.dispose();
 const scorer = new DetectionMetrics({ numClasses: set.classNames.length });

@@ -374,7 +374,12 @@ model.load_state_dict(best_state)
 model.eval()
 with torch.no_grad():
     outs = torch.cat([model(test[0][i:i + 64]) for i in range(0, len(test[0]), 64)])
-outs.numpy().astype(np.float32).tofile(args.out)
+    outs.numpy().astype(np.float32).tofile(args.out)
+    # The run's test-time views: the outputs of the mirrored images, mapped back and averaged by the caller.
+    for view in meta.get("tta", []):
+        dim = 3 if view == "hflip" else 2  # NCHW: width, height
+        mirrored = torch.cat([model(test[0][i:i + 64].flip(dim)) for i in range(0, len(test[0]), 64)])
+        mirrored.numpy().astype(np.float32).tofile(f"{args.out}.{view}")
 print(json.dumps({
     "torch": torch.__version__,
     "threads": args.threads,

@@ -46,7 +46,13 @@ describe('instance segmentation config', () => {
     const config = loadPipelineConfig(resolve(__dirname, '../../../../examples/instance-segmentation/train.yaml'));
     expect(config.task).toBe('instance-segmentation');
     if (config.task !== 'instance-segmentation') return;
-    expect(config.model).toMatchObject({ preset: 'det-tiny', strides: [8, 16, 32], prototypes: 16, protoStride: 4 });
+    expect(config.model).toMatchObject({
+      preset: 'det-tiny',
+      strides: [8],
+      pyramidStrides: [8, 16, 32],
+      prototypes: 16,
+      protoStride: 4,
+    });
     expect(config.data.synth?.count).toEqual([8000, 300, 300]);
     expect(config.data.imageSize).toEqual([128, 128]);
     expect(config.train).toMatchObject({ maskWeight: 1, maxMaskPositives: 32, centerSamplingRadius: 1.5 });
