@@ -184,7 +184,9 @@ describe('diagnoseFit', () => {
     expect(unsure.reasons[0]).toMatch(/val_map50 rose by only 0\.00\d+/);
     // a smaller threshold accepts it; a metric missing from some epoch counts as not given
     expect(diagnoseFit(flat, { learnedMetric: 'val_map50', minMetricRise: 0.005 }).verdict).toBe('good-fit');
-    const gap = detector.map((row, i) => (i === 3 ? { loss: row.loss, val_loss: row.val_loss } : row));
+    const gap = detector.map((row, i) =>
+      i === 3 ? { loss: row.loss as number, val_loss: row.val_loss as number } : row,
+    );
     expect(diagnoseFit(gap, { learnedMetric: 'val_map50' }).reasons[0]).toMatch(/no accuracy and no chanceLoss/);
   });
 
