@@ -222,11 +222,6 @@ export const LocalizerSchema = z
   })
   .superRefine(refineBackbone);
 
-/**
- * An anchor-free detector (FCOS): a backbone whose feature maps at `strides` feed a small feature pyramid
- * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
- * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
- */
 /** 1–3 pyramid strides: powers of 2 from 2 up, increasing. */
 const pyramidStrideList = z
   .array(z.number().int().min(2))
@@ -241,6 +236,11 @@ const pyramidStrideList = z
     });
   });
 
+/**
+ * An anchor-free detector (FCOS): a backbone whose feature maps at `strides` feed a small feature pyramid
+ * (lateral 1×1 convs, nearest upsampling, add or concat, a 3×3 conv per level) and one head shared by the levels
+ * (`headConvs` × conv 3×3 + ReLU per branch; class logits, ltrb and centre-ness per point).
+ */
 const detectorFields = {
   name: modelName('detector'),
   ...backboneFields,
