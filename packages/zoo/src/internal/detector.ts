@@ -57,12 +57,13 @@ export interface DetectorGraph {
 export function buildDetectorGraph(config: DetectorConfig, bodyLayers: LayerConfig[], prefix: string): DetectorGraph {
   const { body, indices } = pyramidInputs(config, bodyLayers, prefix);
   const backbone = buildBackbone(config, body);
+  const strides = pyramidStrides(config);
   const pyramid = featurePyramid(
     indices.map((i) => backbone.features[i] as tf.SymbolicTensor),
-    { strides: pyramidStrides(config), channels: config.fpnChannels, merge: config.fpnMerge, name: 'fpn' },
+    { strides, channels: config.fpnChannels, merge: config.fpnMerge, name: 'fpn' },
     backbone.init,
   );
-  const levels = config.strides.map((s) => pyramid[pyramidStrides(config).indexOf(s)] as tf.SymbolicTensor);
+  const levels = config.strides.map((s) => pyramid[strides.indexOf(s)] as tf.SymbolicTensor);
   const { output, boxFeatures } = fcosHead(
     levels,
     {
@@ -80,9 +81,9 @@ export function buildDetectorGraph(config: DetectorConfig, bodyLayers: LayerConf
 /**
  * An anchor-free FCOS-style detector built from config: a backbone (a preset — `det-tiny`, `det-small` — or explicit
  * layers), a feature pyramid over its maps at `strides` (1–3 levels; nearest upsampling, add or concat; deeper maps
- * too with `pyramidStrides`), and one head shared by the levels at `strides`. The model has ONE output `[batch, points, numClasses + 5]`: per point of
- * {@link Detector.grid} (levels in stride order, row-major), the class logits, the raw ltrb distances (decoded as
- * `softplus(raw) · stride` pixels) and the centre-ness logit. Train it with `@optik/train`'s `fcosLoss` on targets
+ * too with `pyramidStrides`), and one head shared by the levels at `strides`. The model has ONE output
+ * `[batch, points, numClasses + 5]`: per point of {@link Detector.grid} (levels in stride order, row-major), the
+ * class logits, the raw ltrb distances (decoded as `softplus(raw) · stride` pixels) and the centre-ness logit. Train it with `@optik/train`'s `fcosLoss` on targets
  * from `@optik/data`'s `encodeDetectionTargets(detector.grid(), numClasses)`; read boxes with
  * {@link decodeDetections}.
  *

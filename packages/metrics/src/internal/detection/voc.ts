@@ -63,9 +63,9 @@ export interface VocEvalResult {
 
 /**
  * PASCAL VOC-style mean AP at one IoU threshold (default 0.5), as py-faster-rcnn's `voc_eval` with the VOC2010+
- * metric, on boxes or (`iouType: 'segm'`) on masks: per category, detections in score order (ties in input order) take the ground truth of their image with
- * the highest IoU; a hit needs IoU **>** the threshold and a ground truth not taken yet, else it is a false
- * positive; a crowd ground truth plays VOC's "difficult" (its hits count neither way). AP by all-point
+ * metric, on boxes or (`iouType: 'segm'`) on masks: per category, detections in score order (ties in input order)
+ * take the ground truth of their image with the highest IoU; a hit needs IoU **>** the threshold and a ground truth
+ * not taken yet, else it is a false positive; a crowd ground truth plays VOC's "difficult" (its hits count neither way). AP by all-point
  * interpolation ({@link vocAp}). Unlike the VOC devkit, IoU uses continuous coordinates (no +1 pixel). This is not
  * COCO's AP50 (101-point, `≥` threshold, crowd rules): use `evaluateCoco(...).ap50` for that.
  *
